@@ -1,0 +1,324 @@
+"""Distributions named in scenario files, each with `sample` and its analytic `mean` and `variance`.
+
+Values are held in the canonical unit of the field they belong to (hours for durations); the
+random generator is always passed in, never global.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from sim import units
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Base class: a named distribution over non-negative values in one canonical unit."""
+
+    name: ClassVar[str] = ""
+    params: ClassVar[tuple[str, ...]] = ()
+    unit: str = field(default="h", kw_only=True)
+    source: str | None = field(default=None, kw_only=True, compare=False)
+    note: str | None = field(default=None, kw_only=True, compare=False)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.sample_many(rng, 1)[0])
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def mean(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def variance(self) -> float:
+        raise NotImplementedError
+
+    def scaled(self, factor: float) -> Distribution:
+        """The same shape with every value multiplied by `factor` (e.g. a slower vessel)."""
+        values = {p: getattr(self, p) * factor for p in self.params}
+        return type(self)(**values, unit=self.unit, source=self.source, note=self.note)
+
+    def to_spec(self) -> dict[str, Any]:
+        """The file form of this distribution, for the resolved scenario."""
+        spec: dict[str, Any] = {"dist": self.name}
+        for p in self.params:
+            v = getattr(self, p)
+            if p == "weights":
+                spec[p] = list(v)
+            elif p == "values":
+                spec[p] = [f"{x:g} {self.unit}" for x in v]
+            else:
+                spec[p] = f"{v:g} {self.unit}"
+        if self.source:
+            spec["source"] = self.source
+        if self.note:
+            spec["note"] = self.note
+        return spec
+
+
+@dataclass(frozen=True)
+class Deterministic(Distribution):
+    name: ClassVar[str] = "deterministic"
+    params: ClassVar[tuple[str, ...]] = ("value",)
+    value: float = 0.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return self.value
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, self.value)
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+
+@dataclass(frozen=True)
+class Exponential(Distribution):
+    name: ClassVar[str] = "exponential"
+    params: ClassVar[tuple[str, ...]] = ("mean",)
+    mean_: float = field(default=1.0, metadata={"param": "mean"})
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.exponential(self.mean_))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.exponential(self.mean_, n)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.mean_**2
+
+    def scaled(self, factor: float) -> Distribution:
+        return Exponential(mean_=self.mean_ * factor, unit=self.unit, source=self.source)
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = {"dist": self.name, "mean": f"{self.mean_:g} {self.unit}"}
+        return spec | ({"source": self.source} if self.source else {})
+
+
+@dataclass(frozen=True)
+class Lognormal(Distribution):
+    """Lognormal given by its own mean and standard deviation (not those of the log)."""
+
+    name: ClassVar[str] = "lognormal"
+    params: ClassVar[tuple[str, ...]] = ("mean", "sd")
+    mean_: float = 1.0
+    sd: float = 1.0
+
+    @property
+    def _mu_sigma(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        mu, sigma = self._mu_sigma
+        return float(rng.lognormal(mu, sigma))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        mu, sigma = self._mu_sigma
+        return rng.lognormal(mu, sigma, n)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def scaled(self, factor: float) -> Distribution:
+        return Lognormal(mean_=self.mean_ * factor, sd=self.sd * factor, unit=self.unit,
+                         source=self.source)
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = {"dist": self.name, "mean": f"{self.mean_:g} {self.unit}",
+                "sd": f"{self.sd:g} {self.unit}"}
+        return spec | ({"source": self.source} if self.source else {})
+
+
+@dataclass(frozen=True)
+class Triangular(Distribution):
+    name: ClassVar[str] = "triangular"
+    params: ClassVar[tuple[str, ...]] = ("low", "mode", "high")
+    low: float = 0.0
+    mode: float = 0.0
+    high: float = 0.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        if self.high == self.low:
+            return self.low
+        return float(rng.triangular(self.low, self.mode, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if self.high == self.low:
+            return np.full(n, self.low)
+        return rng.triangular(self.low, self.mode, self.high, n)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3
+
+    @property
+    def variance(self) -> float:
+        a, c, b = self.low, self.mode, self.high
+        return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    name: ClassVar[str] = "uniform"
+    params: ClassVar[tuple[str, ...]] = ("low", "high")
+    low: float = 0.0
+    high: float = 0.0
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(rng.uniform(self.low, self.high))
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, n)
+
+    @property
+    def mean(self) -> float:
+        return (self.low + self.high) / 2
+
+    @property
+    def variance(self) -> float:
+        return (self.high - self.low) ** 2 / 12
+
+
+@dataclass(frozen=True)
+class Empirical(Distribution):
+    """Draws one of the observed `values`, with optional `weights`."""
+
+    name: ClassVar[str] = "empirical"
+    params: ClassVar[tuple[str, ...]] = ("values", "weights")
+    values: tuple[float, ...] = ()
+    weights: tuple[float, ...] = ()
+
+    @property
+    def _p(self) -> np.ndarray:
+        w = np.asarray(self.weights or [1.0] * len(self.values), dtype=float)
+        return w / w.sum()
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.choice(np.asarray(self.values), size=n, p=self._p)
+
+    def scaled(self, factor: float) -> Distribution:
+        return Empirical(values=tuple(v * factor for v in self.values), weights=self.weights,
+                         unit=self.unit, source=self.source, note=self.note)
+
+    @property
+    def mean(self) -> float:
+        return float(np.dot(self._p, self.values))
+
+    @property
+    def variance(self) -> float:
+        v = np.asarray(self.values)
+        return float(np.dot(self._p, (v - self.mean) ** 2))
+
+
+KINDS: dict[str, type[Distribution]] = {
+    d.name: d for d in (Deterministic, Exponential, Lognormal, Triangular, Uniform, Empirical)
+}
+_REQUIRED = {
+    "deterministic": ("value",),
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+    "empirical": ("values",),
+}
+
+
+def parse_distribution(raw: Any, kind: str = "duration") -> Distribution:
+    """Build a distribution from its file form; a bare quantity (`20 h`) is deterministic.
+
+    Raises ValueError with a message that names the offending key.
+    """
+    unit = units.CANONICAL[kind]
+    if isinstance(raw, Distribution):
+        return raw
+    if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
+        return Deterministic(value=_nonneg(units.to_canonical(raw, kind), "value"), unit=unit)
+    if not isinstance(raw, dict):
+        raise ValueError(
+            "expected a quantity ('20 h') or a distribution "
+            "({dist: triangular, low: 18 h, mode: 20 h, high: 30 h})"
+        )
+    raw = dict(raw)
+    name = raw.pop("dist", None)
+    source, note = raw.pop("source", None), raw.pop("note", None)
+    if name not in KINDS:
+        hint = difflib.get_close_matches(str(name), KINDS, n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ValueError(f"dist: expected one of {', '.join(KINDS)}, got {name!r}{extra}")
+    allowed = set(KINDS[name].params)
+    for key in raw:
+        if key not in allowed:
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ValueError(f"{key}: not a parameter of {name} (takes {', '.join(sorted(allowed))}){extra}")
+    missing = [p for p in _REQUIRED[name] if p not in raw]
+    if missing:
+        raise ValueError(f"{name} needs {', '.join(missing)}")
+    meta = {"unit": unit, "source": source, "note": note}
+
+    def q(key: str) -> float:
+        try:
+            return _nonneg(units.to_canonical(raw[key], kind), key)
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+
+    if name == "deterministic":
+        return Deterministic(value=q("value"), **meta)
+    if name == "exponential":
+        return Exponential(mean_=_positive(q("mean"), "mean"), **meta)
+    if name == "lognormal":
+        return Lognormal(mean_=_positive(q("mean"), "mean"), sd=q("sd"), **meta)
+    if name == "triangular":
+        low, mode, high = q("low"), q("mode"), q("high")
+        if not low <= mode <= high:
+            raise ValueError("triangular needs low <= mode <= high")
+        return Triangular(low=low, mode=mode, high=high, **meta)
+    if name == "uniform":
+        low, high = q("low"), q("high")
+        if not low <= high:
+            raise ValueError("uniform needs low <= high")
+        return Uniform(low=low, high=high, **meta)
+    values = raw["values"]
+    if not isinstance(values, list) or not values:
+        raise ValueError("values: expected a non-empty list of quantities")
+    vals = tuple(_nonneg(units.to_canonical(v, kind), "values") for v in values)
+    weights = raw.get("weights") or []
+    if weights and (len(weights) != len(vals) or any(
+            not isinstance(w, (int, float)) or w < 0 for w in weights) or sum(weights) <= 0):
+        raise ValueError("weights: expected one non-negative number per value, not all zero")
+    return Empirical(values=vals, weights=tuple(float(w) for w in weights), **meta)
+
+
+def _nonneg(x: float, key: str) -> float:
+    if not x >= 0 or math.isinf(x):
+        raise ValueError(f"{key}: must be a finite value >= 0, got {x:g}")
+    return x
+
+
+def _positive(x: float, key: str) -> float:
+    if not x > 0:
+        raise ValueError(f"{key}: must be > 0, got {x:g}")
+    return x

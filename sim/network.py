@@ -1,0 +1,161 @@
+"""The scenario as a network: a networkx multigraph whose edges are links, with every capacity
+converted to its carrier's flow unit (Mt/yr, GW, Tbps).
+
+The optimiser, the simulator and the report all read capacities from here, so a ferry's
+annual capacity or a cable's availability is computed in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from sim import units
+from sim.scenario import Figure, Fleet, Link, Node, Reliability, Scenario
+
+HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """A link as the optimiser and the report see it, in its carrier's flow unit."""
+
+    id: str
+    source: str
+    target: str
+    carrier: str
+    mode: str
+    unit: str
+    nameplate: float  # capacity before background use and outages
+    capacity: float  # nameplate less the background flow it also carries
+    efficiency: float  # delivered / sent (power losses); 1 for the others
+    availability: float  # mean share of capacity in service (failures, repairs, maintenance)
+    transit_h: float | None
+    length_km: float | None
+    fleet: str | None
+
+    @property
+    def firm(self) -> float:
+        return self.capacity * self.availability
+
+
+class Network:
+    """A scenario's nodes and links, with capacities in each carrier's unit."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.graph = nx.MultiDiGraph(name=scenario.name)
+        for nid, node in scenario.nodes.items():
+            self.graph.add_node(nid, **_node_attrs(node), capacity=self.node_capacity(nid))
+        self.links: dict[str, LinkView] = {}
+        for lid, link in scenario.links.items():
+            view = self._view(lid, link)
+            self.links[lid] = view
+            self.graph.add_edge(link.from_, link.to, key=lid, **view.__dict__)
+
+    # --- capacities ---------------------------------------------------------------------------
+
+    def node_capacity(self, nid: str) -> float | None:
+        """A node's throughput limit in its carrier's unit (None: no limit of its own)."""
+        cap = self.scenario.nodes[nid].capacity
+        return None if cap is None else self._rate(cap)
+
+    def _rate(self, fig: Figure) -> float:
+        """A capacity figure in its flow unit; trains per day become Mt/yr via the payload."""
+        if fig.kind == "train_rate":
+            return fig.value * self.scenario.payload_t("train") * 365.25 / 1e6
+        return fig.value
+
+    def voyage_t(self, fleet: Fleet) -> float:
+        """Tonnes one vessel carries per voyage."""
+        cap = fleet.capacity
+        unit = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}.get(cap.kind)
+        return cap.value * (self.scenario.payload_t(unit) if unit else 1.0)
+
+    def cycle_h(self, link: Link) -> float:
+        """Mean hours of one round trip on a fleet link: load, sail, unload, sail back."""
+        fleet = self.scenario.fleets[link.fleet]
+        return fleet.load.mean + fleet.unload.mean + 2 * link.transit.mean
+
+    def vessel_hours_per_mt(self, lid: str) -> float:
+        """Vessel-hours a fleet spends to carry 1 Mt on this link (the fleet's shared budget)."""
+        link = self.scenario.links[lid]
+        return self.cycle_h(link) / (self.voyage_t(self.scenario.fleets[link.fleet]) / 1e6)
+
+    def fleet_hours(self, fid: str) -> float:
+        """Vessel-hours a fleet has in a year, after its own availability."""
+        fleet = self.scenario.fleets[fid]
+        return fleet.vessels.value * HOURS_PER_YEAR * availability(fleet.reliability, None)
+
+    def _view(self, lid: str, link: Link) -> LinkView:
+        length = link.length.value if link.length else None
+        if link.capacity is not None:
+            nameplate = self._rate(link.capacity)
+        else:  # sailed by a fleet alone
+            nameplate = self.fleet_hours(link.fleet) / self.vessel_hours_per_mt(lid)
+            nameplate /= availability(self.scenario.fleets[link.fleet].reliability, None)
+        background = link.background.value if link.background else 0.0
+        return LinkView(
+            id=lid, source=link.from_, target=link.to, carrier=link.carrier, mode=link.mode,
+            unit=units.CARRIER_UNIT[link.carrier], nameplate=nameplate,
+            capacity=max(nameplate - background, 0.0), efficiency=efficiency(link),
+            availability=availability(link.reliability, length),
+            transit_h=link.transit.mean if link.transit else None, length_km=length,
+            fleet=link.fleet,
+        )
+
+    def carrier_links(self, carrier: str) -> list[LinkView]:
+        return [v for v in self.links.values() if v.carrier == carrier]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts and total capacities by carrier, for `corridor show`."""
+        out: dict[str, Any] = {}
+        for v in self.links.values():
+            row = out.setdefault(v.carrier, {"links": 0, "unit": v.unit, "capacity": 0.0,
+                                             "modes": set()})
+            row["links"] += 1
+            row["capacity"] += v.capacity
+            row["modes"].add(v.mode)
+        return out
+
+
+def efficiency(link: Link) -> float:
+    """Share of what enters a link that leaves it: line losses per 1000 km, one converter each end."""
+    eff = 1.0
+    if link.loss_per_1000km is not None and link.length is not None:
+        eff *= max(1.0 - link.loss_per_1000km.value * link.length.value / 1000.0, 0.0)
+    if link.converter_loss is not None:
+        eff *= (1.0 - link.converter_loss.value) ** 2
+    return eff
+
+
+def failure_rate_per_year(rel: Reliability, length_km: float | None) -> float:
+    """Failures per year of the whole link (a per-km rate is scaled by the length)."""
+    rate = rel.failure_rate.value
+    if rel.failure_rate.kind == "frequency_per_length":
+        rate *= length_km or 0.0
+    return rate
+
+
+def availability(rel: Reliability | None, length_km: float | None) -> float:
+    """Mean share of capacity in service: each of `units` parts is a repairable unit with
+    availability mu / (lambda_unit + mu), less the planned maintenance share."""
+    if rel is None:
+        return 1.0
+    lam = failure_rate_per_year(rel, length_km) / rel.units
+    a = 1.0 if lam == 0 else 1.0 / (1.0 + lam * rel.repair.mean / HOURS_PER_YEAR)
+    if rel.maintenance is not None:
+        m = rel.maintenance
+        a *= 1.0 - m.share.value * min(m.duration.value / m.every.value, 1.0)
+    return a
+
+
+def _node_attrs(node: Node) -> dict[str, Any]:
+    return {"kind": node.kind, "name": node.name, "country": node.country, "lon": node.lon,
+            "lat": node.lat}
+
+
+def build_network(scenario: Scenario) -> Network:
+    return Network(scenario)

@@ -1,0 +1,70 @@
+"""Where figures come from: the reference rows and article paragraphs in `seeds/`.
+
+A figure's `source` is a reference row id (`s1_025`), an article paragraph (`article:P2`), or
+`assumption` (which must say why in a `note`). Reports use `describe` to list the sources
+behind each verdict.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+ARTICLE = re.compile(r"^article:P[1-6]$")
+
+
+@functools.cache
+def reference_rows() -> dict[str, dict[str, Any]]:
+    """The reference inputs by short row id; empty when the seeds folder is not beside the package."""
+    path = SEEDS / "reference.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+@functools.cache
+def article_targets() -> dict[str, dict[str, Any]]:
+    path = SEEDS / "targets.yaml"
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def check(found: list[tuple[tuple[Any, ...], Any]]) -> list[tuple[tuple[Any, ...], str]]:
+    """Problems with the sources of the given (path, figure) pairs."""
+    rows = reference_rows()
+    out = []
+    for path, fig in found:
+        source = getattr(fig, "source", None)
+        if source is None:
+            continue
+        if source == "assumption":
+            if not getattr(fig, "note", None):
+                out.append((path + ("note",), "an assumption needs a note saying why"))
+        elif ARTICLE.match(source):
+            continue
+        elif rows and source not in rows:
+            import difflib
+
+            hint = difflib.get_close_matches(source, list(rows), n=1)
+            out.append((path + ("source",), f"no reference row {source!r}" +
+                        (f"; did you mean {hint[0]!r}?" if hint else
+                         " (expected a row id such as s1_025, article:P2, or assumption)")))
+    return out
+
+
+def describe(source: str) -> str:
+    """One line saying what a source is, for reports."""
+    if source == "assumption":
+        return "assumption (see note)"
+    if ARTICLE.match(source):
+        return f"seed article, paragraph {source.split(':P')[1]}"
+    row = reference_rows().get(source)
+    if not row:
+        return source
+    return f"{row['quantity']}: {row['value']} ({row['source'].split(' ; ')[0]})"

@@ -1,0 +1,106 @@
+"""Units: one pint registry for the whole package, with the corridor's own units.
+
+Quantities in scenario files are text (`4 GW`, `1.5 Mt/yr`, `28 trains/d`, `0.1 /100km/yr`).
+Everything inside the package works in a small set of canonical units, named here once.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pint
+
+ureg = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+
+# Freight load units each have their own dimension: a wagon becomes tonnes only through the
+# scenario's payload table, never by a hidden constant.
+ureg.define("train = [train]")
+ureg.define("wagon = [wagon]")
+ureg.define("TEU = [teu] = teu")
+ureg.define("truck = [truck]")
+# Data rates have their own dimension (pint's `bps` is a baud, a bare 1/s).
+ureg.define("bit_per_second = [data_rate]")
+for _prefix, _factor in (("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15)):
+    ureg.define(f"{_prefix}bps = {_factor:g} * bit_per_second")
+# Money: US dollars are the base; the euro at a fixed assumed rate (EUR/USD 1.08, 2024 average).
+ureg.define("USD = [currency] = usd")
+ureg.define("MUSD = 1e6 * USD")
+ureg.define("bnUSD = 1e9 * USD")
+ureg.define("EUR = 1.08 * USD")
+ureg.define("MEUR = 1e6 * EUR")
+ureg.define("bnEUR = 1e9 * EUR")
+# pint reads `kt` as a knot; in freight and oil it means a kilotonne. Knots stay as `kn`/`knot`.
+ureg._units.pop("kt", None)  # noqa: SLF001 - drop the knot alias before redefining it
+ureg.define("kt = 1000 * metric_ton")
+ureg.define("yr = year")
+
+Q_ = ureg.Quantity
+
+# Canonical units: the unit each kind of number is held in inside the package.
+HOURS = "h"
+CANONICAL = {
+    "mass_rate": "Mt/yr",  # cargo, oil, hydrogen, ammonia flows
+    "power": "GW",
+    "data_rate": "Tbps",
+    "duration": "h",
+    "length": "km",
+    "mass": "t",
+    "speed": "km/h",
+    "frequency": "1/yr",  # failure and closure rates
+    "frequency_per_length": "1/km/yr",
+    "money": "MUSD",
+    "money_rate": "MUSD/yr",
+    "train_rate": "train/d",
+    "fraction": "dimensionless",
+}
+# Carrier -> the flow unit the network and optimiser use for it.
+CARRIER_UNIT = {
+    "cargo": "Mt/yr",
+    "oil": "Mt/yr",
+    "hydrogen": "Mt/yr",
+    "ammonia": "Mt/yr",
+    "power": "GW",
+    "data": "Tbps",
+}
+
+_PER_NUMBER_UNIT = re.compile(r"/\s*(\d+(?:\.\d+)?)\s*([A-Za-z]\w*)")
+
+
+def parse(text: str | float | int) -> pint.Quantity:
+    """Parse a quantity written as text; `0.1 /100km/yr` means 0.1 per (100 km) per year."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return Q_(float(text), "dimensionless")
+    if not isinstance(text, str):
+        raise ValueError(f"expected a quantity such as '4 GW', got {type(text).__name__}")
+    cleaned = _PER_NUMBER_UNIT.sub(r"/(\1 \2)", text.strip())
+    if not cleaned:
+        raise ValueError("expected a quantity such as '4 GW', got an empty string")
+    try:
+        q = Q_(cleaned)
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
+        raise ValueError(f"cannot read {text!r} as a quantity: {exc}") from None
+    except Exception as exc:  # pint's tokenizer raises several unrelated types on garbage
+        raise ValueError(f"cannot read {text!r} as a quantity ({type(exc).__name__})") from None
+    if not isinstance(q, pint.Quantity):  # a bare number parses to a plain float
+        q = Q_(float(q), "dimensionless")
+    return q
+
+
+def convert(q: pint.Quantity, unit: str) -> float:
+    """Magnitude of `q` in `unit`, or ValueError naming both dimensions."""
+    target = ureg.Unit(unit) if unit != "dimensionless" else ureg.dimensionless
+    if q.dimensionality != target.dimensionality:
+        raise ValueError(
+            f"expected a quantity in {unit} ({_dim(target)}), got '{q:~P}' ({_dim(q)})"
+        )
+    return float(q.to(target).magnitude)
+
+
+def _dim(q: pint.Quantity | pint.Unit) -> str:
+    d = str(q.dimensionality)
+    return "no unit" if d == "dimensionless" else d
+
+
+def to_canonical(text: str | float | int, kind: str) -> float:
+    """Parse `text` and return its magnitude in the canonical unit for `kind`."""
+    return convert(parse(text), CANONICAL[kind])
