@@ -33,6 +33,7 @@ ureg.define("bnEUR = 1e9 * EUR")
 ureg._units.pop("kt", None)  # noqa: SLF001 - drop the knot alias before redefining it
 ureg.define("kt = 1000 * metric_ton")
 ureg.define("yr = year")
+ureg.define("wk = week")
 
 Q_ = ureg.Quantity
 
@@ -52,6 +53,11 @@ CANONICAL = {
     "money_rate": "MUSD/yr",
     "train_rate": "train/d",
     "fraction": "dimensionless",
+    # Load units (a fleet's capacity per voyage) and plain counts (vessels in an expansion).
+    "wagon": "wagon",
+    "teu": "TEU",
+    "truck": "truck",
+    "count": "dimensionless",
 }
 # Carrier -> the flow unit the network and optimiser use for it.
 CARRIER_UNIT = {

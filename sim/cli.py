@@ -1,0 +1,239 @@
+"""The `corridor` command line: parses arguments and calls the library, nothing more.
+
+Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target not met
+(with --fail-on-unmet).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sim.errors import CorridorError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Simulate and optimise the Trans-Caspian (Middle Corridor) network.")
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
+SeedOpt = Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")]
+RepsOpt = Annotated[Optional[int], typer.Option("--replications", "-r", help="Replications (default: the scenario's).")]
+OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table | json | md")]
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn bad input into one message and exit 2; anything else into exit 1 (trace with --debug)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CorridorError as exc:
+            for problem in exc.problems:
+                err.print(f"[bold red]error[/]: {problem}", highlight=False, markup=True, soft_wrap=True)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+            if _state["debug"]:
+                traceback.print_exc()
+            else:
+                err.print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the trace)",
+                          markup=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+    _state["debug"] = debug
+
+
+def _resolve(scenario: str) -> Path:
+    """A scenario path, or the name of a bundled scenario (`baseline-2023`)."""
+    path = Path(scenario)
+    if path.is_file() or path.suffix in (".yaml", ".yml"):
+        return path
+    bundled = SCENARIOS / f"{scenario}.yaml"
+    return bundled if bundled.is_file() else path
+
+
+@app.command()
+@handles_errors
+def validate(scenarios: Annotated[list[str], typer.Argument(help="Scenario files.")],
+             set_: SetOpt = None) -> None:
+    """Check scenario files without running: every problem with file, key path and line."""
+    from sim.loading import load_scenario
+
+    problems = []
+    for name in scenarios:
+        try:
+            load_scenario(_resolve(name), set_ or [])
+            out.print(f"[green]ok[/] {name}")
+        except CorridorError as exc:
+            problems += exc.problems
+    if problems:
+        raise CorridorError(problems)
+
+
+@app.command("scenarios")
+@handles_errors
+def list_scenarios() -> None:
+    """List the bundled scenarios with their one-line descriptions."""
+    from sim.loading import read_raw
+
+    table = Table("scenario", "year", "description", box=None)
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        data = read_raw(path).data
+        table.add_row(path.stem, str(data.get("year", "")), str(data.get("description", "")))
+    out.print(table)
+
+
+@app.command()
+@handles_errors
+def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
+    """Network summary (nodes, links, capacities by carrier) and a map picture."""
+    from sim.loading import load_scenario
+    from sim.maps import draw_map
+    from sim.network import build_network
+
+    s = load_scenario(_resolve(scenario), set_ or [])
+    net = build_network(s)
+    kinds: dict[str, int] = {}
+    for _, attrs in net.graph.nodes(data=True):
+        kinds[attrs["kind"]] = kinds.get(attrs["kind"], 0) + 1
+    out.print(f"[bold]{s.name}[/] ({s.year}): {s.description}")
+    out.print(f"{net.graph.number_of_nodes()} nodes: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
+    table = Table("carrier", "links", "modes", "total capacity", box=None)
+    for carrier, row in net.summary().items():
+        table.add_row(carrier, str(row["links"]), ", ".join(sorted(row["modes"])),
+                      f"{row['capacity']:.4g} {row['unit']}")
+    out.print(table)
+    links = Table("link", "carrier", "mode", "capacity", "firm", "availability", box=None)
+    for v in net.links.values():
+        links.add_row(v.id, v.carrier, v.mode, f"{v.capacity:.4g} {v.unit}", f"{v.firm:.4g}",
+                      f"{v.availability:.4f}")
+    out.print(links)
+    folder = out_dir or Path("results") / s.name
+    path = folder / "map.png"
+    draw_map(net, path)
+    out.print(f"map written to {path}")
+
+
+@app.command()
+@handles_errors
+def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
+             solver: Annotated[Optional[str], typer.Option(help="highs | cbc")] = None,
+             save_lp: Annotated[Optional[Path], typer.Option("--save-lp", help="Write the LP and stop.")] = None,
+             no_n_minus_1: Annotated[bool, typer.Option("--no-n-minus-1", help="Skip the N-1 check.")] = False,
+             fmt: FormatOpt = "table", quiet: QuietOpt = False) -> None:
+    """The optimiser alone: max deliverable per target, min-cost plan, N-1, shadow prices."""
+    from sim.loading import load_scenario
+    from sim.optimise import optimise as run_optimiser
+    from sim.optimise import write_plan
+
+    if solver is not None and solver not in ("highs", "cbc"):
+        raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
+    s = load_scenario(_resolve(scenario), set_ or [])
+    result = run_optimiser(s, solver=solver, n_minus_1=not no_n_minus_1, save_lp=save_lp)
+    if save_lp is not None:
+        out.print(f"LP written to {save_lp} (not solved)")
+        return
+    folder = out_dir or Path("results") / s.name / "optimise"
+    write_plan(result, folder)
+    if fmt == "json":
+        import json
+
+        out.print_json(json.dumps(result.to_dict()))
+    elif not quiet:
+        from sim.report import optimise_table
+
+        out.print(optimise_table(s, result))
+        out.print(f"plan written to {folder}")
+
+
+@app.command()
+@handles_errors
+def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
+        out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
+        precision: Annotated[Optional[str], typer.Option(help="Add replications until every target's 95% CI half-width is within this share of its mean, e.g. 5%.")] = None,
+        solver: Annotated[Optional[str], typer.Option(help="highs | cbc")] = None,
+        fail_on_unmet: Annotated[bool, typer.Option("--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
+    """Optimise, then simulate with replications; write a report folder and print the verdicts."""
+    from sim.report import summary_table
+    from sim.run import run as run_scenario
+
+    path = _resolve(scenario)
+    report = run_scenario(path, overrides=set_ or [], seed=seed, replications=replications,
+                          precision=precision, out=out_dir, solver=solver,
+                          progress=not quiet and sys.stderr.isatty())
+    if fmt == "json":
+        import json
+
+        out.print_json(json.dumps(report.data))
+    elif not quiet:
+        out.print(summary_table(report.data))
+        out.print(f"report written to {report.folder}")
+    if fail_on_unmet and any(not t["met"] for t in report.data["targets"]):
+        raise typer.Exit(3)
+
+
+@app.command()
+@handles_errors
+def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
+            fmt: FormatOpt = "table", out_file: Annotated[Optional[Path], typer.Option("--out", "-o")] = None) -> None:
+    """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""
+    from sim.compare import compare as compare_reports
+    from sim.compare import render
+
+    if len(reports) < 2:
+        raise CorridorError("compare needs two or more reports")
+    result = compare_reports(reports)
+    text = render(result, fmt)
+    if out_file is not None:
+        from sim.io import write_text
+
+        write_text(out_file, text if isinstance(text, str) else str(text))
+        out.print(f"comparison written to {out_file}")
+    else:
+        out.print(text)
+
+
+@app.command()
+@handles_errors
+def sweep(scenario: str,
+          vary: Annotated[Optional[list[str]], typer.Option("--vary", help="PATH=SPEC (list 2,4,6; range 1..4 step 0.5).")] = None,
+          set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None,
+          workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: all cores).")] = None,
+          scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
+          resume: Annotated[bool, typer.Option(help="Skip points already finished.")] = False,
+          quiet: QuietOpt = False) -> None:
+    """Run a grid or sampled design over scenario parameters, in parallel and resumably."""
+    from sim.sweep import sweep as run_sweep
+
+    run_sweep(_resolve(scenario), vary=vary or [], overrides=set_ or [], seed=seed,
+              replications=replications, out=out_dir, workers=workers, scheduler=scheduler,
+              resume=resume, progress=not quiet and sys.stderr.isatty())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

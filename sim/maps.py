@@ -1,0 +1,96 @@
+"""Map pictures of the corridor: nodes at their lon/lat, links coloured by carrier or utilisation."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+
+from sim.network import Network  # noqa: E402
+
+CARRIER_COLOURS = {
+    "cargo": "#1f77b4", "oil": "#3b3b3b", "power": "#d62728", "data": "#2ca02c",
+    "hydrogen": "#9467bd", "ammonia": "#8c564b",
+}
+# Schematic coastlines (hand-traced, about 0.3 degree accuracy) so readers can place the ports.
+_SEAS = {
+    "Caspian Sea": [(47.0, 45.6), (48.5, 46.2), (49.5, 46.6), (51.0, 47.0), (53.0, 46.8), (53.2, 45.3),
+                    (51.3, 44.6), (50.3, 44.5), (51.2, 43.2), (52.7, 42.5), (52.9, 41.5), (53.0, 40.6),
+                    (53.9, 40.0), (53.9, 37.3), (51.5, 36.8), (50.0, 37.4), (49.0, 38.0), (48.9, 38.9),
+                    (49.3, 39.5), (49.5, 40.2), (50.3, 40.4), (49.5, 40.6), (49.0, 41.3), (48.4, 41.9),
+                    (47.7, 42.9), (47.5, 43.5), (47.1, 44.2), (46.7, 44.7)],
+    "Black Sea": [(27.6, 42.4), (28.0, 43.5), (28.7, 44.3), (29.7, 45.2), (30.7, 46.5), (31.8, 46.6),
+                  (33.5, 46.0), (32.5, 45.4), (33.6, 44.4), (35.3, 44.9), (36.5, 45.2), (37.5, 44.7),
+                  (38.5, 44.3), (39.7, 43.6), (40.9, 43.0), (41.6, 42.0), (41.5, 41.5), (40.3, 41.0),
+                  (38.4, 40.9), (36.5, 41.3), (35.0, 42.0), (33.3, 42.0), (31.2, 41.1), (29.1, 41.2),
+                  (28.0, 41.6)],
+}
+
+
+def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[str, float] | None = None,
+             binding: set[str] | frozenset[str] = frozenset(), title: str | None = None) -> bytes:
+    """Draw the network; links coloured by carrier, or by utilisation (0-1) when given.
+
+    Line width grows with capacity relative to the largest link of the same carrier; binding
+    links are drawn dashed-outlined. Returns the PNG bytes (and writes them to `path`).
+    """
+    g = network.graph
+    fig, ax = plt.subplots(figsize=(11, 6.5), dpi=110)
+    for sea, pts in _SEAS.items():
+        xs, ys = zip(*pts)
+        ax.fill(xs, ys, color="#dbe9f6", zorder=0)
+        ax.text(sum(xs) / len(xs), sum(ys) / len(ys), sea, color="#7fa6c9", fontsize=8,
+                ha="center", style="italic", zorder=1)
+    biggest = {c: max((v.nameplate for v in network.carrier_links(c)), default=1.0) or 1.0
+               for c in CARRIER_COLOURS}
+    cmap = plt.get_cmap("RdYlGn_r")
+    offsets = {c: i * 0.06 for i, c in enumerate(CARRIER_COLOURS)}  # separate parallel carriers
+    for lid, view in network.links.items():
+        a, b = g.nodes[view.source], g.nodes[view.target]
+        off = offsets[view.carrier]
+        seg = [(a["lon"] + off, a["lat"] + off), (b["lon"] + off, b["lat"] + off)]
+        width = 0.8 + 4.0 * (view.nameplate / biggest[view.carrier]) ** 0.5
+        if utilisation is not None:
+            colour = cmap(min(max(utilisation.get(lid, 0.0), 0.0), 1.0))
+        else:
+            colour = CARRIER_COLOURS[view.carrier]
+        style = "dotted" if view.nameplate == 0 else "solid"
+        if lid in binding:
+            ax.add_collection(LineCollection([seg], colors="black", linewidths=width + 3, zorder=2))
+        ax.add_collection(LineCollection([seg], colors=[colour], linewidths=width, linestyles=style,
+                                         zorder=3))
+    for nid, attrs in g.nodes(data=True):
+        ax.plot(attrs["lon"], attrs["lat"], "o", color="white", mec="#333", ms=5, zorder=4)
+        ax.annotate(attrs.get("name") or nid, (attrs["lon"], attrs["lat"]), fontsize=7,
+                    xytext=(3, 3), textcoords="offset points", zorder=5)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_aspect(1.3)
+    ax.autoscale()
+    ax.grid(color="#eee", lw=0.5)
+    if utilisation is not None:
+        sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+        fig.colorbar(sm, ax=ax, shrink=0.6, label="utilisation (binding links outlined)")
+    else:
+        for c, colour in CARRIER_COLOURS.items():
+            if network.carrier_links(c):
+                ax.plot([], [], color=colour, lw=3, label=c)
+        ax.plot([], [], color="#888", lw=2, ls="dotted", label="not built (0 capacity)")
+        ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.set_title(title or f"{network.scenario.name}: the corridor network "
+                 "(width ∝ √capacity within a carrier)", fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    data = buf.getvalue()
+    if path is not None:
+        from sim.io import write_bytes
+
+        write_bytes(Path(path), data)
+    return data

@@ -1,0 +1,38 @@
+"""The command line is a thin layer: verbs exist, exit codes follow the contract."""
+
+import subprocess
+import sys
+
+from sim import cli as cli_module
+
+
+def test_python_dash_m_sim_is_the_corridor_command():
+    result = subprocess.run([sys.executable, "-m", "sim", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for verb in ("run", "optimise", "compare", "sweep", "validate", "scenarios", "show"):
+        assert verb in result.stdout
+
+
+def test_validate_ok(cli, minimal):
+    result = cli("validate", minimal)
+    assert result.exit_code == 0 and "ok" in result.output
+
+
+def test_show_writes_a_png_map(cli, minimal, tmp_path):
+    result = cli("show", minimal, "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    png = (tmp_path / "map.png").read_bytes()
+    assert png.startswith(b"\x89PNG") and len(png) > 10_000
+    assert "cargo" in result.output and "power" in result.output
+
+
+def test_missing_file_is_bad_input(cli, tmp_path):
+    result = cli("validate", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_bundled_scenarios_are_listed(cli):
+    names = sorted(p.stem for p in cli_module.SCENARIOS.glob("*.yaml"))
+    result = cli("scenarios")
+    assert result.exit_code == 0
+    assert all(name in result.output for name in names)

@@ -1,0 +1,51 @@
+"""Sampled moments against each distribution's analytic mean and variance (seeded)."""
+
+import numpy as np
+import pytest
+
+from sim.distributions import parse_distribution
+
+SPECS = [
+    {"dist": "deterministic", "value": "20 h"},
+    {"dist": "exponential", "mean": "60 d"},
+    {"dist": "lognormal", "mean": "30 d", "sd": "20 d"},
+    {"dist": "triangular", "low": "18 h", "mode": "20 h", "high": "30 h"},
+    {"dist": "uniform", "low": "1 h", "high": "5 h"},
+    {"dist": "empirical", "values": ["1 d", "2 d", "10 d"], "weights": [5, 3, 2]},
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s["dist"] for s in SPECS])
+def test_sampled_moments_match_analytic(spec):
+    d = parse_distribution(spec)
+    x = d.sample_many(np.random.default_rng(7), 200_000)
+    se = np.sqrt(d.variance / len(x)) if d.variance else 1e-12
+    assert abs(x.mean() - d.mean) < 5 * se + 1e-9
+    assert x.var() == pytest.approx(d.variance, rel=0.03, abs=1e-9)
+    assert (x >= 0).all()
+
+
+def test_units_are_converted_to_hours():
+    assert parse_distribution("2 d").mean == 48
+    assert parse_distribution({"dist": "exponential", "mean": "1 wk"}).mean == 168
+
+
+def test_resolved_spec_round_trips():
+    for spec in SPECS:
+        d = parse_distribution(spec)
+        again = parse_distribution(d.to_spec())
+        assert again.mean == pytest.approx(d.mean) and again.variance == pytest.approx(d.variance)
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"dist": "triangle", "low": "1 h", "mode": "2 h", "high": "3 h"}, "did you mean 'triangular'"),
+    ({"dist": "triangular", "low": "3 h", "mode": "2 h", "high": "1 h"}, "low <= mode <= high"),
+    ({"dist": "exponential", "mean": "-2 h"}, "mean"),
+    ({"dist": "exponential", "mean": "2 km"}, "expected a quantity in h"),
+    ({"dist": "lognormal", "mean": "2 h"}, "needs sd"),
+    ({"dist": "exponential", "mena": "2 h"}, "did you mean 'mean'"),
+    ([1, 2], "expected a quantity"),
+])
+def test_bad_distributions_say_what_is_wrong(spec, message):
+    with pytest.raises(ValueError, match=message):
+        parse_distribution(spec)
