@@ -264,14 +264,14 @@ def parse_distribution(raw: Any, kind: str = "duration") -> Distribution:
     raw = dict(raw)
     name = raw.pop("dist", None)
     source, note = raw.pop("source", None), raw.pop("note", None)
-    if name not in KINDS:
+    if not isinstance(name, str) or name not in KINDS:
         hint = difflib.get_close_matches(str(name), KINDS, n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ValueError(f"dist: expected one of {', '.join(KINDS)}, got {name!r}{extra}")
     allowed = set(KINDS[name].params)
     for key in raw:
-        if key not in allowed:
-            hint = difflib.get_close_matches(key, allowed, n=1)
+        if not isinstance(key, str) or key not in allowed:
+            hint = difflib.get_close_matches(str(key), allowed, n=1)
             extra = f"; did you mean {hint[0]!r}?" if hint else ""
             raise ValueError(f"{key}: not a parameter of {name} (takes {', '.join(sorted(allowed))}){extra}")
     missing = [p for p in _REQUIRED[name] if p not in raw]

@@ -32,6 +32,20 @@ _SEAS = {
 }
 
 
+def _positions(g) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """Map positions; nodes east of a gap of more than 15 degrees of longitude (the China origin)
+    are drawn at the map's eastern edge so the corridor itself keeps a readable scale."""
+    lons = sorted({a["lon"] for _, a in g.nodes(data=True)})
+    cut = next((a + 4.0 for a, b in zip(lons, lons[1:]) if b - a > 15.0), None)
+    pos, far = {}, set()
+    for nid, a in g.nodes(data=True):
+        if cut is not None and a["lon"] > cut:
+            pos[nid], far = (cut, a["lat"]), far | {nid}
+        else:
+            pos[nid] = (a["lon"], a["lat"])
+    return pos, far
+
+
 def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[str, float] | None = None,
              binding: set[str] | frozenset[str] = frozenset(), title: str | None = None) -> bytes:
     """Draw the network; links coloured by carrier, or by utilisation (0-1) when given.
@@ -40,7 +54,8 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[st
     links are drawn dashed-outlined. Returns the PNG bytes (and writes them to `path`).
     """
     g = network.graph
-    fig, ax = plt.subplots(figsize=(11, 6.5), dpi=110)
+    pos, far = _positions(g)
+    fig, ax = plt.subplots(figsize=(12, 7.5), dpi=110)
     for sea, pts in _SEAS.items():
         xs, ys = zip(*pts)
         ax.fill(xs, ys, color="#dbe9f6", zorder=0)
@@ -51,9 +66,9 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[st
     cmap = plt.get_cmap("RdYlGn_r")
     offsets = {c: i * 0.06 for i, c in enumerate(CARRIER_COLOURS)}  # separate parallel carriers
     for lid, view in network.links.items():
-        a, b = g.nodes[view.source], g.nodes[view.target]
+        (ax_, ay), (bx, by) = pos[view.source], pos[view.target]
         off = offsets[view.carrier]
-        seg = [(a["lon"] + off, a["lat"] + off), (b["lon"] + off, b["lat"] + off)]
+        seg = [(ax_ + off, ay + off), (bx + off, by + off)]
         width = 0.8 + 4.0 * (view.nameplate / biggest[view.carrier]) ** 0.5
         if utilisation is not None:
             colour = cmap(min(max(utilisation.get(lid, 0.0), 0.0), 1.0))
@@ -65,9 +80,13 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[st
         ax.add_collection(LineCollection([seg], colors=[colour], linewidths=width, linestyles=style,
                                          zorder=3))
     for nid, attrs in g.nodes(data=True):
-        ax.plot(attrs["lon"], attrs["lat"], "o", color="white", mec="#333", ms=5, zorder=4)
-        ax.annotate(attrs.get("name") or nid, (attrs["lon"], attrs["lat"]), fontsize=7,
-                    xytext=(3, 3), textcoords="offset points", zorder=5)
+        x, y = pos[nid]
+        label = (attrs.get("name") or nid).split(" (")[0]
+        if nid in far:
+            label = f"→ {label} ({attrs['lon']:.0f}°E, off the map)"
+        ax.plot(x, y, ">" if nid in far else "o", color="white", mec="#333", ms=5, zorder=4)
+        ax.annotate(label, (x, y), fontsize=6.5, xytext=(3, 3), textcoords="offset points", zorder=5,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.set_aspect(1.3)
