@@ -56,11 +56,12 @@ class Distribution:
                 spec[p] = [f"{x:g} {self.unit}" for x in v]
             else:
                 spec[p] = f"{v:g} {self.unit}"
-        if self.source:
-            spec["source"] = self.source
-        if self.note:
-            spec["note"] = self.note
-        return spec
+        return _with_source(spec, self)
+
+
+def _with_source(spec: dict[str, Any], d: Distribution) -> dict[str, Any]:
+    """The spec with the distribution's source and note, which the resolved scenario keeps."""
+    return spec | ({"source": d.source} if d.source else {}) | ({"note": d.note} if d.note else {})
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,10 @@ class Exponential(Distribution):
         return self.mean_**2
 
     def scaled(self, factor: float) -> Distribution:
-        return Exponential(mean_=self.mean_ * factor, unit=self.unit, source=self.source)
+        return Exponential(mean_=self.mean_ * factor, unit=self.unit, source=self.source, note=self.note)
 
     def to_spec(self) -> dict[str, Any]:
-        spec = {"dist": self.name, "mean": f"{self.mean_:g} {self.unit}"}
-        return spec | ({"source": self.source} if self.source else {})
+        return _with_source({"dist": self.name, "mean": f"{self.mean_:g} {self.unit}"}, self)
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,11 @@ class Lognormal(Distribution):
 
     def scaled(self, factor: float) -> Distribution:
         return Lognormal(mean_=self.mean_ * factor, sd=self.sd * factor, unit=self.unit,
-                         source=self.source)
+                         source=self.source, note=self.note)
 
     def to_spec(self) -> dict[str, Any]:
-        spec = {"dist": self.name, "mean": f"{self.mean_:g} {self.unit}",
-                "sd": f"{self.sd:g} {self.unit}"}
-        return spec | ({"source": self.source} if self.source else {})
+        return _with_source({"dist": self.name, "mean": f"{self.mean_:g} {self.unit}",
+                             "sd": f"{self.sd:g} {self.unit}"}, self)
 
 
 @dataclass(frozen=True)

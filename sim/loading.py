@@ -205,11 +205,11 @@ def apply_override(raw: Raw, text: str) -> None:
     node: Any = raw.data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, dict):
-            if part not in node:
-                hint = difflib.get_close_matches(str(part), [str(k) for k in node], n=1)
-                raise ScenarioError([Problem(where, path[: i + 1], None, f"no key {part!r} here" +
+            if part not in node and i == 0 and part not in _fields_at(()):
+                hint = difflib.get_close_matches(str(part), _fields_at(()), n=1)
+                raise ScenarioError([Problem(where, path[:1], None, f"no key {part!r} here" +
                                              (f"; did you mean {hint[0]!r}?" if hint else ""))])
-            node = node[part]
+            node = node.setdefault(part, {})  # a section the file leaves to its defaults
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:

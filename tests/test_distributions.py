@@ -49,3 +49,9 @@ def test_resolved_spec_round_trips():
 def test_bad_distributions_say_what_is_wrong(spec, message):
     with pytest.raises(ValueError, match=message):
         parse_distribution(spec)
+
+
+def test_resolved_spec_keeps_source_and_note():
+    for spec in SPECS:
+        d = parse_distribution(spec | {"source": "s5_101", "note": "why"})
+        assert d.to_spec()["source"] == "s5_101" and d.to_spec()["note"] == "why"

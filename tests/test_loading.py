@@ -192,3 +192,8 @@ def test_random_edits_raise_only_scenario_errors(data, minimal):
             load_scenario(path)
         except ScenarioError as exc:
             assert exc.problems and all(p.message for p in exc.problems)
+
+
+def test_override_fills_a_section_the_file_leaves_to_defaults(minimal):
+    s = load_scenario(minimal, ["simulation.replications=3", "optimiser.solver=cbc"])
+    assert s.simulation.replications == 3 and s.optimiser.solver == "cbc"
