@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench browser clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## set up, then run the 2023 baseline scenario into results/baseline-2023
 	$(BIN)/corridor run scenarios/baseline-2023.yaml
 
-test: $(STAMP)  ## set up, then run the whole test suite (slow statistical tests included)
+test: $(STAMP) browser  ## set up, then run the whole test suite (slow statistical tests included)
 	$(BIN)/python -m pytest
+
+browser:  ## Debian's Chromium for the report rendering test, where apt-get can install it
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+	  echo "no Chromium: the report rendering test will be skipped"; }
 
 bench: $(STAMP)  ## speed figures quoted in the README
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -20,7 +20,7 @@ from sim.errors import CorridorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Simulate and optimise the Trans-Caspian (Middle Corridor) network.")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 150)  # piped tables stay unwrapped
 err = Console(stderr=True)
 _state = {"debug": False}
 
@@ -204,31 +204,40 @@ def compare(reports: Annotated[list[Path], typer.Argument(help="report.json file
     if len(reports) < 2:
         raise CorridorError("compare needs two or more reports")
     result = compare_reports(reports)
-    text = render(result, fmt)
     if out_file is not None:
         from sim.io import write_text
 
-        write_text(out_file, text if isinstance(text, str) else str(text))
+        write_text(out_file, render(result, "md" if fmt == "table" else fmt))
         out.print(f"comparison written to {out_file}")
     else:
-        out.print(text)
+        out.print(render(result, fmt))
 
 
 @app.command()
 @handles_errors
-def sweep(scenario: str,
-          vary: Annotated[Optional[list[str]], typer.Option("--vary", help="PATH=SPEC (list 2,4,6; range 1..4 step 0.5).")] = None,
+def sweep(scenario: Annotated[Optional[str], typer.Argument(help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
+          vary: Annotated[Optional[list[str]], typer.Option("--vary", help="PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW..4GW step 0.5GW); or a distribution uniform(1 GW, 4 GW), triangular(a, mode, b), normal(mean, sd), lognormal(mean, sd) for sampled designs.")] = None,
           set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None,
+          design: Annotated[Optional[str], typer.Option(help="grid | lhs | sobol | morris (default grid).")] = None,
+          samples: Annotated[Optional[int], typer.Option(help="Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris.")] = None,
           workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: all cores).")] = None,
           scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
-          resume: Annotated[bool, typer.Option(help="Skip points already finished.")] = False,
+          resume: Annotated[bool, typer.Option(help="Skip points already finished in --out (else the sweep starts over).")] = False,
+          level: Annotated[Optional[str], typer.Option("--level", "--p", help="Probability a target must be met with: thresholds and heat maps (default 90%); with --find, the level searched for.")] = None,
+          find: Annotated[Optional[str], typer.Option(help="Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p.")] = None,
+          target: Annotated[Optional[str], typer.Option(help="Target id for --find.")] = None,
+          file: Annotated[Optional[Path], typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
           quiet: QuietOpt = False) -> None:
-    """Run a grid or sampled design over scenario parameters, in parallel and resumably."""
+    """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
     from sim.sweep import sweep as run_sweep
 
-    run_sweep(_resolve(scenario), vary=vary or [], overrides=set_ or [], seed=seed,
-              replications=replications, out=out_dir, workers=workers, scheduler=scheduler,
-              resume=resume, progress=not quiet and sys.stderr.isatty())
+    result = run_sweep(_resolve(scenario) if scenario is not None else None, vary=vary or [],
+                       overrides=set_ or [], seed=seed, replications=replications, out=out_dir, workers=workers,
+                       scheduler=scheduler, resume=resume, progress=not quiet and sys.stderr.isatty(),
+                       design=design, samples=samples, level=level, find=find, target=target, file=file)
+    if not quiet:
+        for line in result.lines():
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def main() -> None:

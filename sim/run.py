@@ -1,0 +1,117 @@
+"""`corridor run`: optimise, apply the plan, simulate, and write the report folder."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim import units
+from sim.errors import CorridorError
+from sim.io import staged_folder
+from sim.loading import read_raw, resolved_yaml, validate
+from sim.simulate import simulate
+
+
+@dataclass
+class RunReport:
+    folder: Path
+    data: dict[str, Any]
+
+
+def parse_precision(text: str | float | None) -> float | None:
+    """`5%` or `0.05` -> 0.05; anything else is bad input."""
+    if text is None:
+        return None
+    try:
+        share = units.to_canonical(text, "fraction") if isinstance(text, str) else float(text)
+    except ValueError as exc:
+        raise CorridorError(f"--precision: {exc}") from None
+    if not 0 < share < 1:
+        raise CorridorError(f"--precision: expected a share between 0 and 100 %, got {text!r}")
+    return share
+
+
+@dataclass
+class Evaluation:
+    """One scenario run in memory: the plan, the simulation and the report document."""
+
+    scenario: Any
+    planned: Any
+    plan: Any
+    result: Any
+    data: dict[str, Any]
+    resolved: str
+
+
+def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
+             replications: int | None = None, precision: str | float | None = None,
+             solver: str | None = None, workers: int = 1, progress: bool = False) -> Evaluation:
+    """Optimise, apply the plan, simulate: everything `corridor run` does except writing files.
+
+    Sweeps call this for each point; `run` calls it and writes the report folder.
+    """
+    from sim.optimise import apply_plan, optimise
+    from sim.report import build_report
+
+    start = time.perf_counter()
+    path = Path(path)
+    raw = read_raw(path, overrides)
+    scenario = validate(raw)
+    share = parse_precision(precision)
+    if solver is not None and solver not in ("highs", "cbc"):
+        raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
+    plan = optimise(scenario, solver=solver)
+    planned = apply_plan(scenario, plan)
+    with _progress(progress, replications or scenario.simulation.replications) as tick:
+        result = simulate(planned, replications=replications, seed=seed, precision=share,
+                          workers=workers, progress=tick)
+    resolved = resolved_yaml(scenario)
+    meta = {
+        "file": str(path),
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "resolved_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
+        "overrides": list(overrides),
+        "files": raw.files,
+        "wall_s": time.perf_counter() - start,
+    }
+    data = build_report(scenario, planned, plan, result, meta)
+    return Evaluation(scenario, planned, plan, result, data, resolved)
+
+
+def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
+        replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
+        solver: str | None = None, workers: int = 1, progress: bool = False) -> RunReport:
+    """Run a scenario file end to end and write its report folder atomically."""
+    from sim.report import write_report
+
+    ev = evaluate(path, overrides=overrides, seed=seed, replications=replications, precision=precision,
+                  solver=solver, workers=workers, progress=progress)
+    folder = Path(out) if out is not None else Path("results") / ev.scenario.name
+    with staged_folder(folder) as tmp:
+        write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.planned, plan=ev.plan, result=ev.result,
+                     resolved=ev.resolved)
+    return RunReport(folder, ev.data)
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing when piped."""
+
+    def __init__(self, show: bool, total: int):
+        self.show, self.total, self.bar = show, total, None
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=True)
+        self.bar.start()
+        task = self.bar.add_task("replications", total=self.total)
+        return lambda done, total: self.bar.update(task, completed=done, total=max(total, done))
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

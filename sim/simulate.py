@@ -1,0 +1,156 @@
+"""Run replications of a scenario through the cargo and continuous-carrier models.
+
+Replication `i` draws every random number from streams keyed by (seed, i, component), so a
+replication's figures are the same whether it runs first or last, alone or in a pool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from sim import targets as judge
+from sim.network import Network, build_network
+from sim.replications import Estimate, Replication, Streams, estimate
+from sim.scenario import MASS_CARRIERS, Scenario
+
+CONTINUOUS = {"oil", "power", "data", "hydrogen", "ammonia"}
+
+
+def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None) -> Replication:
+    """One replication of every flow in the scenario."""
+    network = network or build_network(scenario)
+    streams = Streams(seed, index)
+    rep = Replication(index)
+    carriers = {f.carrier for f in scenario.flows.values()}
+    if "cargo" in carriers:
+        from sim.cargo import simulate_cargo
+
+        rep.merge(simulate_cargo(scenario, network, streams, index))
+    if carriers & CONTINUOUS:
+        from sim.continuous import simulate_continuous
+
+        rep.merge(simulate_continuous(scenario, network, streams, index))
+    return rep
+
+
+def _run_batch(args: tuple[Scenario, list[int], int]) -> list[Replication]:
+    scenario, indices, seed = args
+    network = build_network(scenario)
+    return [run_replication(scenario, i, seed, network) for i in indices]
+
+
+@dataclass
+class SimulationResult:
+    scenario: Scenario
+    seed: int
+    replications: list[Replication]
+    precision: float | None = None
+    precision_reached: bool | None = None
+    wall_s: float = 0.0
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.values = {tid: [judge.measure(t, r) for r in self.replications]
+                       for tid, t in self.scenario.targets.items()}
+
+    def target(self, tid: str) -> dict[str, Any]:
+        """Mean, 95% CI and probability met of one target across replications."""
+        t = self.scenario.targets[tid]
+        vals = self.values[tid]
+        est = estimate(vals)
+        return {"mean": est.mean, "ci95": [est.lo, est.hi], "p_met": float(np.mean([judge.met(t, v) for v in vals])),
+                "n": est.n, "values": vals}
+
+    def flow(self, fid: str) -> dict[str, Any]:
+        recs = [r.flows[fid] for r in self.replications if fid in r.flows]
+        if not recs:
+            return {}
+        delivered = estimate([r.delivered for r in recs])
+        out: dict[str, Any] = {"carrier": recs[0].carrier, "unit": recs[0].unit,
+                               "delivered": {"mean": delivered.mean, "ci95": [delivered.lo, delivered.hi]},
+                               "in_system_t": float(np.mean([r.in_system for r in recs]))}
+        if recs[0].carrier in MASS_CARRIERS:
+            out["arrived_t"] = float(np.mean([r.arrived for r in recs]))
+        keys = set().union(*(r.transit_days for r in recs))
+        if keys:
+            out["transit_days"] = {k: float(np.nanmean([r.transit_days.get(k, np.nan) for r in recs]))
+                                   for k in sorted(keys)}
+        extra = set().union(*(r.extra for r in recs))
+        for k in sorted(extra):
+            out[k] = float(np.mean([r.extra.get(k, 0.0) for r in recs]))
+        return out
+
+    def mean_of(self, table: str, key: str) -> dict[str, float]:
+        """Mean across replications of a per-link/node/fleet statistic."""
+        acc: dict[str, list[float]] = {}
+        for r in self.replications:
+            for ident, stats in getattr(r, table).items():
+                if key in stats:
+                    acc.setdefault(ident, []).append(stats[key])
+        return {ident: float(np.mean(v)) for ident, v in acc.items()}
+
+    def table_means(self, table: str) -> dict[str, dict[str, float]]:
+        """Every statistic of a per-link/node/fleet table, averaged across replications."""
+        acc: dict[str, dict[str, list[float]]] = {}
+        for r in self.replications:
+            for ident, stats in getattr(r, table).items():
+                for k, v in stats.items():
+                    if isinstance(v, (int, float, np.floating, np.integer)):
+                        acc.setdefault(ident, {}).setdefault(k, []).append(float(v))
+        return {i: {k: float(np.mean(v)) for k, v in d.items()} for i, d in acc.items()}
+
+
+def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
+             precision: float | None = None, workers: int = 1,
+             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+    """Simulate `replications` independent replications (more, up to the cap, with `precision`).
+
+    `precision` is a share (0.05 for 5%): replications are added in batches until every
+    target's 95% CI half-width is within that share of its mean, or `max_replications`.
+    """
+    sim_cfg = scenario.simulation
+    n = replications or sim_cfg.replications
+    seed = sim_cfg.seed if seed is None else seed
+    precision = precision if precision is not None else (sim_cfg.precision.value if sim_cfg.precision else None)
+    cap = max(sim_cfg.max_replications, n)
+    start = time.perf_counter()
+    reps: list[Replication] = []
+    network = build_network(scenario)
+
+    def extend(indices: list[int]) -> None:
+        if workers > 1 and len(indices) > 1:
+            chunks = [indices[k::workers] for k in range(workers) if indices[k::workers]]
+            with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1)) as pool:
+                for batch in pool.map(_run_batch, [(scenario, c, seed) for c in chunks]):
+                    reps.extend(batch)
+            reps.sort(key=lambda r: r.index)
+        else:
+            for i in indices:
+                reps.append(run_replication(scenario, i, seed, network))
+                if progress:
+                    progress(len(reps), n)
+
+    extend(list(range(n)))
+    reached = None
+    if precision is not None:
+        while True:
+            result = SimulationResult(scenario, seed, reps)
+            reached = all(_precise(estimate(v), precision) for v in result.values.values())
+            if reached or len(reps) >= cap:
+                break
+            more = min(max(2, len(reps) // 2), cap - len(reps))
+            n = len(reps) + more
+            extend(list(range(len(reps), n)))
+    return SimulationResult(scenario, seed, reps, precision, reached, time.perf_counter() - start)
+
+
+def _precise(est: Estimate, share: float) -> bool:
+    if est.n < 2:
+        return False
+    return est.half_width <= share * abs(est.mean) or est.half_width == 0.0
