@@ -195,6 +195,22 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
 
 @app.command()
 @handles_errors
+def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written by `corridor run`.")],
+          out_dir: OutOpt = None) -> None:
+    """Repeat a run from its resolved scenario and manifest; say whether the numbers are identical."""
+    from sim.run import rerun as rerun_folder
+
+    again, differences = rerun_folder(folder, out=out_dir)
+    if differences:
+        out.print(f"[red]{len(differences)} figures differ[/] (new report in {again.folder}):")
+        for d in differences[:40]:
+            out.print(f"  {d}", markup=False)
+        raise typer.Exit(1)
+    out.print(f"[green]identical[/]: every figure of {folder} reproduced (new report in {again.folder})")
+
+
+@app.command()
+@handles_errors
 def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
             fmt: FormatOpt = "table", out_file: Annotated[Optional[Path], typer.Option("--out", "-o")] = None) -> None:
     """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""

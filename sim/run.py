@@ -115,3 +115,36 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+RESULT_SECTIONS = ("targets", "flows", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")
+
+
+def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str]]:
+    """Repeat a run from its folder's resolved scenario and manifest; list every figure that differs."""
+    import json
+
+    folder = Path(folder)
+    resolved, manifest_file, report_file = (folder / n for n in
+                                            ("scenario.resolved.yaml", "manifest.json", "report.json"))
+    for f in (resolved, manifest_file, report_file):
+        if not f.is_file():
+            raise CorridorError(f"{f}: missing; a report folder holds it (was the run interrupted?)")
+    try:
+        manifest = json.loads(manifest_file.read_text())
+        before = json.loads(report_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise CorridorError(f"{folder}: unreadable manifest or report ({exc})") from None
+    again = run(resolved, seed=manifest["seed"], replications=manifest["replications"],
+                solver=manifest.get("solver"), out=out or folder.with_name(folder.name + "-rerun"))
+    after = json.loads(json.dumps(again.data, default=float))
+    return again, _differences({k: before.get(k) for k in RESULT_SECTIONS},
+                               {k: after.get(k) for k in RESULT_SECTIONS})
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
+    return [] if a == b else [f"{path.lstrip('.')}: {a!r} -> {b!r}"]

@@ -99,7 +99,9 @@ def convert(q: pint.Quantity, unit: str) -> float:
         raise ValueError(
             f"expected a quantity in {unit} ({_dim(target)}), got '{q:~P}' ({_dim(q)})"
         )
-    return float(q.to(target).magnitude)
+    # 15 significant digits: drop pint's float noise (95 % -> 0.9500000000000001) so a figure
+    # and its resolved text load to the same number.
+    return float(f"{q.to(target).magnitude:.15g}")
 
 
 def _dim(q: pint.Quantity | pint.Unit) -> str:

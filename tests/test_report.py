@@ -133,3 +133,19 @@ def test_report_html_renders_in_a_browser_without_errors(runs, tmp_path):
     assert errors == []
     assert len(images) >= 3 and all(done and width > 0 for done, width in images)
     assert (runs[0].folder / "report-screenshot.png").stat().st_size > 20_000
+
+
+def test_rerun_reproduces_every_figure(runs, tmp_path, cli):
+    result = cli("rerun", runs[0].folder, "--out", tmp_path / "again")
+    assert result.exit_code == 0, result.output
+    assert "identical" in result.output
+
+
+def test_rerun_notices_a_changed_figure(runs, tmp_path, cli):
+    tampered = tmp_path / "tampered"
+    shutil.copytree(runs[0].folder, tampered)
+    data = json.loads((tampered / "report.json").read_text())
+    data["targets"][0]["simulated"]["mean"] += 1.0
+    (tampered / "report.json").write_text(json.dumps(data))
+    result = cli("rerun", tampered, "--out", tmp_path / "again2")
+    assert result.exit_code == 1 and "targets[0].simulated.mean" in result.output
