@@ -1,0 +1,85 @@
+"""Speed of the hourly power dispatch against a plain NumPy `minimum`, in the same process.
+
+    python benchmarks/bench_power.py [SCENARIO] [--replications N] [--repeats K]
+
+One replication = one simulated year (8,760 hours) of the scenario's power flows: every power
+cable and converter failing and being repaired (event by event), the wind and solar profiles,
+and the hourly dispatch with and without outages (the second gives the energy lost to
+outages). The default scenario is the full 2030 corridor with its cable cut (`cable-cut`).
+Target: under 0.5 s per replication. The baseline is `np.minimum` of two 8,760-hour arrays
+(generation against one cable's capacity), the least any hourly model must do; their ratio is
+printed beside it. Each figure is the best of K repeats, so other work on the machine disturbs
+it less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+from sim.continuous import reliability, simulate_continuous
+from sim.loading import load_scenario
+from sim.network import Network
+from sim.power import simulate_power
+from sim.replications import Replication, Streams
+
+ROOT = Path(__file__).resolve().parent.parent
+HOURS = 8760
+
+
+def numpy_minimum() -> float:
+    """Seconds for one np.minimum over 8,760 hours (best of several timeit runs)."""
+    rng = np.random.default_rng(0)
+    gen, cap = rng.uniform(0, 4, HOURS), np.full(HOURS, 3.0)
+    runs = timeit.repeat(lambda: np.minimum(gen, cap), number=2000, repeat=5)
+    return min(runs) / 2000
+
+
+def replication_s(path: Path, reps: int, repeats: int) -> tuple[float, float, dict[str, float]]:
+    """Best seconds per replication: the whole power model, and the dispatch alone (after the
+    reliability simulation); plus the mean outages and delivered GW of the last run."""
+    scenario = load_scenario(path, ["simulation.horizon=8760 h"])
+    network = Network(scenario)
+    whole, dispatch = [], []
+    outages, delivered = 0, 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for i in range(reps):
+            rep = simulate_continuous(scenario, network, Streams(scenario.simulation.seed, i), i, ("power",))
+            outages += len(rep.outages)
+            delivered += sum(f.delivered for f in rep.flows.values())
+        whole.append((time.perf_counter() - t) / reps)
+        outcomes = [reliability(scenario, network, Streams(scenario.simulation.seed, i), ("power",))
+                    for i in range(reps)]
+        t = time.perf_counter()
+        for i, outcome in enumerate(outcomes):
+            simulate_power(scenario, network, Streams(scenario.simulation.seed, i), outcome, Replication(i),
+                           HOURS, int(scenario.simulation.warmup.value))
+        dispatch.append((time.perf_counter() - t) / reps)
+    n = reps * repeats
+    return min(whole), min(dispatch), {"outages": outages / n, "delivered_gw": delivered / n}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "cable-cut.yaml"))
+    parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    base = numpy_minimum()
+    whole, dispatch, stats = replication_s(Path(args.scenario), args.replications, args.repeats)
+    print(f"scenario: {Path(args.scenario).name}, {args.replications} replications x best of {args.repeats}")
+    print(f"  outages a replication (power components): {stats['outages']:.1f}; "
+          f"delivered: {stats['delivered_gw']:.3f} GW (all power flows)")
+    print(f"np.minimum over {HOURS} h:            {base * 1e6:10.1f} us")
+    print(f"power model per replication (1 yr):  {whole * 1e3:10.1f} ms   ratio {whole / base:8.0f}x   "
+          f"target < 500 ms: {'met' if whole < 0.5 else 'NOT met'}")
+    print(f"  of which profiles and dispatch x2: {dispatch * 1e3:10.1f} ms   ratio {dispatch / base:8.0f}x")
+
+
+if __name__ == "__main__":
+    main()

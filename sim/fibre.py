@@ -1,0 +1,168 @@
+"""Data: fibre cables, their cuts and repairs, and rerouting onto the paths that survive.
+
+A fibre link carries up to its lit `capacity` (Tbps) times the share of its fibre pairs in
+service (`sim.reliability`). Data flows are routed in scenario order (the first flow first),
+each up to its `rate`, over any surviving path of its routes (or of the whole data network
+when it has none): the max-flow. On chains and parallel cables (`sim.power.greedy_is_exact`)
+that is the path-filling rule of `sim.power` (no losses), vectorised over all hours; on a meshed
+network it is networkx's max-flow, solved once per distinct network state (the capacities of
+every cable and landing station), however many hours the state lasts.
+
+Rerouting saved = delivered with rerouting minus delivered if each flow could use only its
+primary path (its first route, else the path with fewest hops).
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from sim.network import Network
+from sim.power import (BELOW, Element, Path, daily_means, fill_paths, flow_paths, greedy_is_exact,
+                       node_element)
+from sim.reliability import Outcome
+from sim.replications import FlowRecord, Replication
+from sim.scenario import Scenario
+
+SOURCE = "_source"
+
+
+def _allowed_links(scenario: Scenario, network: Network, fid: str) -> list[str]:
+    """The links a data flow may use: those of its routes, or every data link."""
+    flow = scenario.flows[fid]
+    links = network.carrier_links(flow.carrier)
+    if not flow.routes:
+        return [v.id for v in links]
+    hops = {(a, b) for r in flow.routes.values() for a, b in zip(r.path, r.path[1:])}
+    return [v.id for v in links if (v.source, v.target) in hops]
+
+
+def primary_path(scenario: Scenario, network: Network, fid: str) -> Path:
+    """The flow's primary path: its first route (first link of each hop), else fewest hops."""
+    flow = scenario.flows[fid]
+    links = network.carrier_links(flow.carrier)
+    if flow.routes:
+        nodes = next(iter(flow.routes.values())).path
+    else:
+        g = nx.DiGraph()
+        g.add_edges_from((v.source, v.target) for v in links)
+        nodes = nx.shortest_path(g, flow.origin, flow.destination)
+    elements: list[Element] = []
+    for i, (a, b) in enumerate(zip(nodes, nodes[1:])):
+        node = node_element(scenario, network, a, flow.carrier)
+        elements += [node] if node else []
+        lid = next(v.id for v in links if v.source == a and v.target == b)
+        elements.append(Element(f"link:{lid}", network.links[lid].capacity))
+    last = node_element(scenario, network, nodes[-1], flow.carrier)
+    elements += [last] if last else []
+    return Path(fid, flow.origin, tuple(elements))
+
+
+def _route_state(scenario: Scenario, network: Network, flows: list[str], allowed: dict[str, list[str]],
+                 cap: dict[str, float]) -> tuple[list[float], dict[str, float]]:
+    """Max-flow of each flow in priority order on the residual capacities `cap` (by element
+    key); returns each flow's rate and the data entering each element."""
+    resid = dict(cap)
+    values = []
+    for fid in flows:
+        flow = scenario.flows[fid]
+        g = nx.DiGraph()
+
+        def side(nid: str, end: str) -> str | tuple[str, str]:
+            return (nid, end) if f"node:{nid}" in resid else nid
+
+        for lid in allowed[fid]:
+            v = network.links[lid]
+            g.add_edge(side(v.source, "out"), ("link", lid), capacity=max(resid[f"link:{lid}"], 0.0))
+            g.add_edge(("link", lid), side(v.target, "in"))
+            for nid in (v.source, v.target):
+                if f"node:{nid}" in resid:
+                    g.add_edge((nid, "in"), (nid, "out"), capacity=max(resid[f"node:{nid}"], 0.0))
+        src, dst = side(flow.origin, "in"), side(flow.destination, "out")
+        if src not in g or dst not in g:
+            values.append(0.0)
+            continue
+        g.add_edge(SOURCE, src, capacity=flow.rate.value)
+        value, flows_on = nx.maximum_flow(g, SOURCE, dst)
+        values.append(float(value))
+        for lid in allowed[fid]:
+            v = network.links[lid]
+            resid[f"link:{lid}"] -= flows_on[side(v.source, "out")].get(("link", lid), 0.0)
+        for key in resid:
+            if key.startswith("node:"):
+                nid = key[5:]
+                if (nid, "in") in flows_on:
+                    resid[key] -= flows_on[(nid, "in")].get((nid, "out"), 0.0)
+    used = {k: cap[k] - resid[k] for k in cap}
+    return values, used
+
+
+def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: Replication,
+                  n_hours: int, warmup_h: int) -> None:
+    """Route every data flow in each network state; fill `rep` with delivered capacity, hours
+    below the rate, rerouting saved, and link availability and utilisation."""
+    flows = [fid for fid, f in scenario.flows.items() if f.carrier == "data"]
+    if not flows:
+        return
+    rates = {f: scenario.flows[f].rate.value for f in flows}
+    paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
+    elements = {e.key: e for ps in paths.values() for p in ps for e in p.elements}
+    caps = {k: e.capacity * outcome.timeline(e.id).hourly(n_hours) for k, e in elements.items()}
+    full = {k: np.full(n_hours, e.capacity) for k, e in elements.items()}
+    unlimited = {scenario.flows[f].origin: np.full(n_hours, np.inf) for f in flows}
+    if greedy_is_exact(paths):  # chains and parallel cables: the path rule is the max-flow
+        got = fill_paths(paths, rates, caps, unlimited, n_hours)
+        delivered, usage = got.delivered, got.usage
+        ideal = {f: float(v.mean()) for f, v in fill_paths(paths, rates, full, unlimited, n_hours).delivered.items()}
+    else:
+        delivered, usage, ideal = _max_flow_by_state(scenario, network, flows, caps, n_hours)
+    primary = {fid: [primary_path(scenario, network, fid)] for fid in flows}
+    for p in primary.values():
+        for e in p[0].elements:
+            caps.setdefault(e.key, e.capacity * outcome.timeline(e.id).hourly(n_hours))
+    only_primary = fill_paths(primary, rates, caps, unlimited, n_hours)
+    m = slice(warmup_h, n_hours)
+    for fid in flows:
+        rate = rates[fid]
+        d, p = delivered[fid][m], only_primary.delivered[fid][m]
+        below, below_p = d < rate * (1 - BELOW), p < rate * (1 - BELOW)
+        rep.flows[fid] = FlowRecord(
+            carrier="data", unit="Tbps", delivered=float(d.mean()), hourly=d.astype(np.float32),
+            extra={"hours_below_target": float(below.sum()),
+                   "share_hours_at_rate": float(1 - below.mean()),
+                   "firm_95_tbps": float(np.quantile(d, 0.05, method="lower")),
+                   "lost_to_outages_tbps": float(ideal[fid] - d.mean()),
+                   "primary_only_tbps": float(p.mean()),
+                   "rerouting_saved_tbps": float((d - p).mean()),
+                   "rerouting_saved_hours": float(below_p.sum() - below.sum())})
+        rep.series[f"delivered:{fid}"] = daily_means(delivered[fid])
+    for v in network.carrier_links("data"):
+        use = usage.get(f"link:{v.id}")
+        mean_use = float(use[m].mean()) if use is not None and n_hours > warmup_h else 0.0
+        rep.links[v.id] = {"availability": outcome.timeline(v.id).mean(warmup_h, n_hours),
+                           "utilisation": mean_use / v.capacity if v.capacity > 0 else 0.0}
+
+
+def _max_flow_by_state(scenario: Scenario, network: Network, flows: list[str], caps: dict[str, np.ndarray],
+                       n_hours: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+    """Meshed networks: networkx max-flow once per distinct state (capacities of every element),
+    spread over the hours of that state."""
+    keys = sorted(caps)
+    allowed = {fid: _allowed_links(scenario, network, fid) for fid in flows}
+    table = np.column_stack([caps[k] for k in keys])
+    change = np.ones(n_hours, dtype=bool)
+    change[1:] = np.any(table[1:] != table[:-1], axis=1)
+    starts = np.flatnonzero(change)
+    index: dict[tuple[float, ...], int] = {}
+    state_of_run = np.array([index.setdefault(tuple(table[i]), len(index)) for i in starts])
+    state = state_of_run[np.cumsum(change) - 1]
+    values = np.zeros((len(index), len(flows)))
+    used = np.zeros((len(index), len(keys)))
+    for row, s in index.items():
+        vals, use = _route_state(scenario, network, flows, allowed, dict(zip(keys, row)))
+        values[s], used[s] = vals, [use[k] for k in keys]
+    nominal = {k: float(caps[k].max()) for k in keys}
+    ideal_vals, _ = _route_state(scenario, network, flows, allowed, nominal)
+    delivered = {f: values[state, i] for i, f in enumerate(flows)}
+    usage = {k: used[state, j] for j, k in enumerate(keys)}
+    return delivered, usage, dict(zip(flows, ideal_vals))
