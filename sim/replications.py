@@ -67,9 +67,10 @@ class Replication:
         """Combine the records of two engines (cargo and continuous) for the same replication."""
         assert other.index == self.index  # internal invariant, not user input
         self.flows.update(other.flows)
-        self.links.update(other.links)
-        self.nodes.update(other.nodes)
-        self.fleets.update(other.fleets)
+        for table in ("links", "nodes", "fleets"):  # two engines may report on the same port
+            mine = getattr(self, table)
+            for ident, stats in getattr(other, table).items():
+                mine.setdefault(ident, {}).update(stats)
         self.series.update(other.series)
         self.outages += other.outages
         self.events += other.events

@@ -36,3 +36,4 @@ def test_bundled_scenarios_are_listed(cli):
     result = cli("scenarios")
     assert result.exit_code == 0
     assert all(name in result.output for name in names)
+

@@ -1,0 +1,263 @@
+"""Ports: berths by kind, a yard that fills and turns trains away when full, and the cargo
+waiting on the quay for each ferry link.
+
+Cargo is counted in whole kilograms inside the model so that splitting a train between two
+ferries never creates or loses a gram (conservation is then exact).
+
+A port's queue is the cargo that has arrived and whose outbound move has not yet begun: loading
+onto a ferry, a berth for a ship, or its turn on the outbound railway. Its waiting time is
+measured per consignment (a train split between two ferries waits until its last wagon leaves).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+import simpy
+
+from sim.draws import Draws
+from sim.measures import Queue, Tally, TimeWeighted
+
+if TYPE_CHECKING:
+    from sim.weather import Closures
+
+# Berth kinds a consignment uses to move between land and a ship that is not a fleet ferry
+# (Poti onto Black Sea shipping), in order of preference.
+HANDLING_KINDS = ("container", "dry", "grain", "roro", "ferry")
+
+
+class Lot(Protocol):
+    """What the port needs to know about a consignment (or part of one) on the quay."""
+
+    kg: int
+    since: float
+
+    def split(self, kg: int) -> Lot: ...
+
+
+class Berths:
+    """`count` berths of one kind at a port; a vessel or consignment holds one while served,
+    the others wait first come, first served."""
+
+    __slots__ = ("env", "kind", "count", "service", "free", "waiting", "busy", "waits")
+
+    def __init__(self, env: simpy.Environment, kind: str, count: int, service: Draws,
+                 warmup: float, horizon: float):
+        self.env = env
+        self.kind = kind
+        self.count = count
+        self.service = service
+        self.free = count
+        self.waiting: deque[tuple[float, simpy.Event]] = deque()
+        self.busy = TimeWeighted(warmup, horizon)
+        self.waits = Tally(warmup)
+
+    def seize(self) -> simpy.Event | None:
+        """Take a berth: None if one was free, else an event that fires when one is yours."""
+        now = self.env.now
+        if self.free > 0 and not self.waiting:
+            self.free -= 1
+            self.busy.add(now, 1.0)
+            self.waits.add(now, 0.0)
+            return None
+        ev = self.env.event()
+        self.waiting.append((now, ev))
+        return ev
+
+    def release(self) -> None:
+        """Give the berth back; it passes straight to the first in line."""
+        now = self.env.now
+        if self.waiting:
+            joined, ev = self.waiting.popleft()
+            self.waits.add(joined, now - joined)
+            ev.succeed()
+        else:
+            self.free += 1
+            self.busy.add(now, -1.0)
+
+    def expected_wait_h(self) -> float:
+        """Rough wait for a berth now: the line ahead shared by all berths."""
+        ahead = len(self.waiting) + (self.count - self.free) + 1 - self.count
+        return max(ahead, 0) * self.service.mean / max(self.count, 1)
+
+    def summary(self) -> dict[str, float]:
+        return {"utilisation": self.busy.mean() / self.count if self.count else 0.0,
+                "wait_h_mean": self.waits.mean()}
+
+
+class Yard:
+    """Storage at a port, in kilograms. Arrivals wait outside, in order, while it is full; a
+    consignment larger than the whole yard is let into an empty yard so nothing waits forever."""
+
+    __slots__ = ("env", "capacity_kg", "level", "waiting", "blocked", "stock")
+
+    def __init__(self, env: simpy.Environment, capacity_kg: int, warmup: float, horizon: float):
+        self.env = env
+        self.capacity_kg = capacity_kg
+        self.level = 0
+        self.waiting: deque[tuple[int, float, simpy.Event]] = deque()
+        self.blocked = Tally(warmup)  # hours waiting outside for room
+        self.stock = TimeWeighted(warmup, horizon, daily=True)
+
+    def _fits(self, kg: int) -> bool:
+        return self.level + kg <= self.capacity_kg or self.level == 0
+
+    def enter(self, kg: int) -> simpy.Event | None:
+        """Ask to put `kg` in: None if admitted now, else an event that fires on admission."""
+        now = self.env.now
+        if not self.waiting and self._fits(kg):
+            self._admit(kg, now, now)
+            return None
+        ev = self.env.event()
+        self.waiting.append((kg, now, ev))
+        return ev
+
+    def _admit(self, kg: int, joined: float, now: float) -> None:
+        self.level += kg
+        self.stock.add(now, kg / 1000)
+        self.blocked.add(joined, now - joined)
+
+    def leave(self, kg: int) -> None:
+        now = self.env.now
+        self.level -= kg
+        self.stock.add(now, -kg / 1000)
+        while self.waiting and self._fits(self.waiting[0][0]):
+            want, joined, ev = self.waiting.popleft()
+            self._admit(want, joined, now)
+            ev.succeed()
+
+
+class CargoQueue:
+    """Consignments waiting on the quay at a port for a vessel of one ferry link, oldest first.
+
+    Vessels loading there wait with `wait_for` until enough has gathered; `on_put` tells the
+    fleet's dispatcher that cargo arrived (to wake an idle vessel).
+    """
+
+    __slots__ = ("env", "port", "lots", "kg", "_waiters", "on_put")
+
+    def __init__(self, env: simpy.Environment, port: Port):
+        self.env = env
+        self.port = port
+        self.lots: deque[Lot] = deque()
+        self.kg = 0
+        self._waiters: list[tuple[int, simpy.Event]] = []
+        self.on_put: Callable[[], None] | None = None
+
+    def put(self, lot: Lot) -> None:
+        self.lots.append(lot)
+        self.kg += lot.kg
+        if self._waiters:
+            keep = []
+            for want, ev in self._waiters:
+                if ev.triggered:
+                    continue
+                if self.kg >= want:
+                    ev.succeed()
+                else:
+                    keep.append((want, ev))
+            self._waiters = keep
+        if self.on_put is not None:
+            self.on_put()
+
+    def wait_for(self, kg: int, timeout: float | None = None) -> simpy.Event:
+        """An event that fires once at least `kg` waits here, or after `timeout` hours."""
+        ev = self.env.event()
+        if self.kg >= kg:
+            ev.succeed()
+            return ev
+        self._waiters.append((kg, ev))
+        if timeout is not None:
+            def expire(_: simpy.Event) -> None:
+                if not ev.triggered:
+                    ev.succeed()
+            self.env.timeout(timeout).callbacks.append(expire)
+        return ev
+
+    def take(self, cap_kg: int) -> list[Lot]:
+        """Up to `cap_kg` from the front, splitting the last consignment if it does not fit.
+
+        The taken cargo leaves the port's yard, and a consignment's wait at the port ends when
+        its last part is taken.
+        """
+        now = self.env.now
+        room = cap_kg
+        taken: list[Lot] = []
+        while self.lots and room > 0:
+            lot = self.lots[0]
+            if lot.kg <= room:
+                self.lots.popleft()
+                self.port.queue.leave(now, lot.since)
+                taken.append(lot)
+                room -= lot.kg
+            else:
+                taken.append(lot.split(room))
+                room = 0
+        kg = cap_kg - room
+        self.kg -= kg
+        if kg and self.port.yard is not None:
+            self.port.yard.leave(kg)
+        return taken
+
+    @property
+    def oldest(self) -> float | None:
+        """When the consignment at the front arrived at the port."""
+        return self.lots[0].since if self.lots else None
+
+
+class Port:
+    """A port (or any node where cargo meets a ship): berths by kind, yard, cargo queue."""
+
+    def __init__(self, env: simpy.Environment, port_id: str, berths: dict[str, Berths],
+                 yard: Yard | None, warmup: float, horizon: float):
+        self.env = env
+        self.id = port_id
+        self.berths = berths
+        self.yard = yard
+        self.queue = Queue(warmup, horizon, daily=True)
+        self.handling = self.berths_for(HANDLING_KINDS)
+
+    def berths_for(self, kinds: tuple[str, ...]) -> Berths | None:
+        """The port's berths of the first of `kinds` it has (None: no limit of that sort)."""
+        for k in kinds:
+            if k in self.berths:
+                return self.berths[k]
+        return None
+
+    def handle(self, lot: Lot, closures: Closures):
+        """Process step: move a consignment between land and a ship at a handling berth, once
+        the port is open; its wait at the port ends when its service begins."""
+        berths = self.handling
+        env = self.env
+        if berths is None:
+            self.queue.leave(env.now, lot.since)
+            return
+        ev = berths.seize()
+        if ev is not None:
+            yield ev
+        if closures.is_closed(self.id):
+            yield from closures.wait_open(self.id)
+        self.queue.leave(env.now, lot.since)
+        yield env.timeout(berths.service.next())
+        berths.release()
+
+    def summary(self, measured_h: float, closures: Closures) -> dict[str, float]:
+        out = self.queue.summary(measured_h)
+        busy = sum(b.busy.mean() for b in self.berths.values())
+        count = sum(b.count for b in self.berths.values())
+        out["berth_utilisation"] = busy / count if count else 0.0
+        for kind, b in self.berths.items():
+            s = b.summary()
+            out[f"berth_utilisation:{kind}"] = s["utilisation"]
+            out[f"berth_wait_h_mean:{kind}"] = s["wait_h_mean"]
+        if self.yard is not None:
+            y = self.yard
+            out["yard_t_mean"] = y.stock.mean()
+            out["yard_t_max"] = y.stock.peak
+            out["yard_utilisation"] = y.stock.mean() / (y.capacity_kg / 1000) if y.capacity_kg else 0.0
+            out["blocked_h_mean"] = y.blocked.mean()
+        out["closed_days"] = closures.closed_hours(self.id) / 24
+        out["closures"] = float(closures.closures(self.id))
+        return out
