@@ -16,6 +16,12 @@ from sim import units
 from sim.scenario import Figure, Fleet, Link, Node, Reliability, Scenario
 
 HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
+# Berth kind -> the fleet kinds whose vessels it serves (roll-on ferries and ro-ro share berths).
+BERTH_FLEETS: dict[str, frozenset[str]] = {
+    "ferry": frozenset({"ferry", "roro"}), "roro": frozenset({"roro", "ferry"}),
+    "container": frozenset({"container_ship"}), "dry": frozenset({"bulk"}),
+    "grain": frozenset({"bulk"}), "oil": frozenset({"tanker"}),
+}
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,24 @@ class Network:
         """Vessel-hours a fleet has in a year, after its own availability."""
         fleet = self.scenario.fleets[fid]
         return fleet.vessels.value * HOURS_PER_YEAR * availability(fleet.reliability, None)
+
+    def port_capacity(self, nid: str) -> dict[str, float]:
+        """Mt/yr each kind of berth at a port can handle: berths x hours a year / mean service
+        time x tonnes a call (the mean voyage of the fleets that call there with vessels that
+        berth kind serves). Berth kinds no calling fleet uses are left out."""
+        port = self.scenario.nodes[nid].port
+        if port is None:
+            return {}
+        calling = {l.fleet for l in self.scenario.links.values()
+                   if l.fleet is not None and nid in (l.from_, l.to)}
+        out: dict[str, float] = {}
+        for kind, berth in port.berths.items():
+            voyages = [self.voyage_t(self.scenario.fleets[f]) for f in sorted(calling)
+                       if self.scenario.fleets[f].kind in BERTH_FLEETS[kind]]
+            if voyages and berth.service.mean > 0:
+                calls = berth.count.value * HOURS_PER_YEAR / berth.service.mean
+                out[kind] = calls * sum(voyages) / len(voyages) / 1e6
+        return out
 
     def _view(self, lid: str, link: Link) -> LinkView:
         length = link.length.value if link.length else None

@@ -82,9 +82,13 @@ def build_report(scenario: Scenario, planned: Scenario, plan: Any, result: Any, 
             "tolerance": t.tolerance.value,
             "simulated": {"mean": sim_t["mean"], "ci95": sim_t["ci95"], "p_met": sim_t["p_met"],
                           "replications": sim_t["values"]},
-            "optimised": {"max_deliverable": opt_t.get("max_deliverable"),
+            # The simulation runs with the plan built, so the bound beside it is the planned one.
+            "optimised": {"max_deliverable": opt_t.get("max_with_plan", opt_t.get("max_deliverable")),
+                          "max_existing": opt_t.get("max_alone"),
                           "max_together": opt_t.get("max_together"),
-                          "binding": opt_t.get("binding", [])},
+                          "binding": opt_t.get("binding_with_plan", opt_t.get("binding", [])),
+                          "binding_nodes": opt_t.get("binding_nodes_with_plan", opt_t.get("binding_nodes", [])),
+                          "binding_fleets": opt_t.get("binding_fleets", [])},
             "met": judge.met(t, sim_t["mean"]),
             "sources": target_sources(scenario, tid),
         })
@@ -151,9 +155,9 @@ def write_report(folder: Path, data: dict[str, Any], *, scenario: Scenario, plan
     write_text(folder / "links.csv", _csv([_flat(l) for l in data["links"]]))
     write_text(folder / "flows.csv", _csv([_flat(f) for f in data["flows"]]))
     write_plan(plan, folder)
-    binding = {l for t in data["targets"] for l in t["optimised"]["binding"]}
+    binding_links = {l for t in data["targets"] for l in t["optimised"]["binding"]}
     utilisation = {l["id"]: l["utilisation"] for l in data["links"] if l["utilisation"] is not None}
-    pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=binding,
+    pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=binding_links,
                                     title=f"{scenario.name}: simulated utilisation (binding links outlined)")}
     pictures.update(all_plots(data, result))
     for name, png in pictures.items():
@@ -204,6 +208,14 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if abs(x) < 1e6 else f"{x:.4g}"
 
 
+def binding(t: dict[str, Any]) -> str:
+    """What binds a target in the optimiser: links, then nodes and fleets (marked as such)."""
+    opt = t["optimised"]
+    names = list(opt["binding"]) + [f"node {n}" for n in opt.get("binding_nodes", [])] + \
+        [f"fleet {f}" for f in opt.get("binding_fleets", [])]
+    return ", ".join(names) or "—"
+
+
 def _verdict(t: dict[str, Any]) -> str:
     return "met" if t["met"] else "NOT met"
 
@@ -221,7 +233,7 @@ def markdown(data: dict[str, Any]) -> str:
         sim_t, opt = t["simulated"], t["optimised"]
         lines.append(f"| {t['id']} | {t['unit']} | {fmt(t['target'])} | {fmt(sim_t['mean'])} | "
                      f"{fmt(sim_t['ci95'][0])} – {fmt(sim_t['ci95'][1])} | {fmt(sim_t['p_met'])} | "
-                     f"{fmt(opt['max_deliverable'])} | {', '.join(opt['binding']) or '—'} | {_verdict(t)} |")
+                     f"{fmt(opt['max_deliverable'])} | {binding(t)} | {_verdict(t)} |")
     lines += ["", "## Flows", "", "| flow | unit | demand | delivered | 95% CI | transit days (mean / p95) |",
               "|---|---|---|---|---|---|"]
     for f in data["flows"]:
@@ -254,24 +266,37 @@ def summary_table(data: dict[str, Any]) -> Table:
         sim_t, opt = t["simulated"], t["optimised"]
         table.add_row(t["id"], f"{fmt(t['target'])} {t['unit']}", fmt(sim_t["mean"]),
                       f"{fmt(sim_t['ci95'][0])} – {fmt(sim_t['ci95'][1])}", f"{sim_t['p_met']:.0%}",
-                      fmt(opt["max_deliverable"]), ", ".join(opt["binding"]) or "—",
+                      fmt(opt["max_deliverable"]), binding(t),
                       "[green]met[/]" if t["met"] else "[red]NOT met[/]")
     return table
 
 
-def optimise_table(scenario: Scenario, result: Any) -> Table:
-    """The terminal summary printed by `corridor optimise`."""
+def optimise_table(scenario: Scenario, result: Any) -> Any:
+    """The terminal summary printed by `corridor optimise`: bounds, what binds, the plan, N-1."""
+    from rich.console import Group
+
     doc = result.to_dict()
-    table = Table("target", "figure", "max alone", "max together", "binding", "N-1 worst", title=(
-        f"{scenario.name}: optimiser ({doc.get('solver')}, {doc.get('status')})"))
-    n1 = doc.get("n_minus_1", {}).get("targets", doc.get("n_minus_1", {}))
+    plan = doc.get("plan", {})
+    n1 = plan.get("n_minus_1", {})
+    table = Table("target", "figure", "max now", "max together", "max with plan", "binding", "N-1 worst loss",
+                  title=f"{scenario.name}: optimiser ({doc.get('solver')}, {doc.get('status')})")
     for tid, t in scenario.targets.items():
         o = doc.get("targets", {}).get(tid, {})
-        worst = n1.get(tid, {}) if isinstance(n1, dict) else {}
-        table.add_row(tid, f"{fmt(t.value.value)} {t.value.unit}", fmt(o.get("max_deliverable")),
-                      fmt(o.get("max_together")), ", ".join(o.get("binding", [])) or "—",
-                      f"{worst.get('link', '—')} ({fmt(worst.get('share_kept'))})" if worst else "—")
-    return table
+        worst = n1.get("targets", {}).get(tid)
+        names = list(o.get("binding_with_plan", [])) + [f"node {n}" for n in o.get("binding_nodes_with_plan", [])]
+        table.add_row(tid, f"{fmt(t.value.value)} {t.value.unit}", fmt(o.get("max_alone")),
+                      fmt(o.get("max_together")), fmt(o.get("max_with_plan")), ", ".join(names) or "—",
+                      f"{worst['link']}: keeps {worst['share_kept']:.0%}" if worst and worst.get("link") else "—")
+    lines = [table, f"Plan: {'feasible' if plan.get('feasible') else 'NOT feasible'}, "
+                    f"{fmt(plan.get('cost'))} MUSD/yr"]
+    for e in plan.get("expansions", []):
+        lines.append(f"  + {e['id']}: {fmt(e['amount'])} {e.get('unit', '')} ({fmt(e.get('cost'))} MUSD/yr)")
+    for tid, short in (plan.get("shortfalls") or {}).items():
+        lines.append(f"  short: {tid} by {fmt(short)}")
+    if n1:
+        lines.append(f"N-1 at {n1.get('required_share', 0):.0%} of each target: "
+                     f"{'secure' if n1.get('secure') else 'NOT secure'}")
+    return Group(*lines)
 
 
 _CSS = """
@@ -323,7 +348,7 @@ def html_report(data: dict[str, Any], pictures: dict[str, bytes]) -> str:
     target_rows = [[e(t["id"]), f"{fmt(t['target'])} {e(t['unit'])}", fmt(t["simulated"]["mean"]),
                     f"{fmt(t['simulated']['ci95'][0])} – {fmt(t['simulated']['ci95'][1])}",
                     f"{t['simulated']['p_met']:.0%}", fmt(t["optimised"]["max_deliverable"]),
-                    e(", ".join(t["optimised"]["binding"]) or "—"),
+                    e(binding(t)),
                     '<span class="met">met</span>' if t["met"] else '<span class="unmet">NOT met</span>']
                    for t in data["targets"]]
     flow_rows = [[e(f["id"]), e(f["unit"]), fmt(f["demand"]), fmt(f.get("delivered", {}).get("mean")),

@@ -1,0 +1,375 @@
+"""The optimiser: a multi-carrier network-flow LP over the scenario, annual and steady state.
+
+A pipeline in the manner of PyPSA's: build -> solve -> extract -> post-process, returning an
+`OptimiseResult` with a status instead of raising on an infeasible or failed solve.
+
+1. max deliverable per target, alone (and on nameplate capacities), binding links from the
+   minimum cut (networkx) and the duals;
+2. all targets together: max-min fair shares, then each target's most with the others held;
+3. the minimum-cost expansion plan (continuous and project expansions, annualised), with a
+   penalised unmet slack per target and, when `optimiser.n_minus_1` > 0, a copy of the flows
+   per single link loss (security-constrained); shadow prices from its duals (for a MILP,
+   with the projects fixed and the LP solved again);
+4. on the network with the plan built: each target's bound and its worst single link loss.
+
+Modelling choices:
+- Capacities are firm (nameplate less background, times availability) by default, for every
+  target, `measure: firm` ones included: each is an annual figure, and a year's mean
+  throughput cannot exceed a link's mean capacity in service. Nameplate figures are reported
+  beside them (`max_nameplate`, and both capacities per link).
+- A flow with `routes` keeps to its routes' links; the route shares are not imposed, so the
+  bound is what the best split would carry.
+- A flow no target names is a demand too: the together bounds and the plan carry it at its
+  rate (its shortfall penalised and reported as `flow:<id>`); the N-1 copies carry only the
+  targets' flows.
+- Money is MUSD/yr (annualised capex by the capital recovery factor, plus opex); an unmet unit
+  costs `optimiser.unmet_penalty`, so an unreachable target yields a plan with a shortfall.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from sim.errors import CorridorError
+from sim.io import write_text
+from sim.network import Network
+from sim.optimiser import formulation as F
+from sim.optimiser.cut import min_cut
+from sim.optimiser.lp import SOLVERS, LinearProgram, Solution
+from sim.optimiser.model import Corridor, Demand
+from sim.optimiser.plan import apply_amounts
+from sim.optimiser.result import (Contingency, LinkRow, OptimiseResult, Plan, PlannedExpansion,
+                                  TargetResult, plan_markdown)
+from sim.scenario import Scenario
+
+__all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
+
+TOL = 1e-7
+SHADOW_TOL = 1e-4  # MUSD/yr per unit; below this a dual is the flow-cost tie-breaker's echo
+ModelT = TypeVar("ModelT")
+
+
+@dataclass
+class Runner:
+    """Builds and solves LPs with one solver, adding up build and solve seconds."""
+
+    solver: str
+    build_s: float = 0.0
+    solve_s: float = 0.0
+    solved: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def run(self, make: Callable[[], ModelT],
+            lp_of: Callable[[ModelT], LinearProgram]) -> tuple[ModelT, Solution]:
+        t0 = time.perf_counter()
+        model = make()
+        self.build_s += time.perf_counter() - t0
+        sol = lp_of(model).solve(self.solver)
+        self.build_s += sol.build_s
+        self.solve_s += sol.solve_s
+        self.solved += 1
+        if not sol.ok:
+            self.notes.append(f"{lp_of(model).name}: solver status {sol.status}")
+        return model, sol
+
+    def flow(self, make: Callable[[], F.FlowModel]) -> tuple[F.FlowModel, Solution]:
+        return self.run(make, lambda fm: fm.lp)
+
+
+def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool = True,
+             save_lp: Path | None = None, firm: bool = True,
+             availability: Mapping[str, float] | None = None) -> OptimiseResult:
+    """Bounds per target, the min-cost plan, N-1 and shadow prices for a scenario.
+
+    `solver` overrides `optimiser.solver` (highs | cbc). `n_minus_1=False` skips the N-1
+    copies and the contingency analysis. With `save_lp` the plan model is written in LP
+    format and nothing is solved (status "not solved"). `availability` (link id -> share in
+    service, e.g. measured by a simulation) overrides the links' reliability-derived values.
+    """
+    name = solver or scenario.optimiser.solver
+    if name not in SOLVERS:
+        raise CorridorError(f"solver: expected one of {', '.join(SOLVERS)}, got {name!r}")
+    runner = Runner(name)
+    t0 = time.perf_counter()
+    m = Corridor(Network(scenario), firm=firm, link_availability=availability)
+    share = scenario.optimiser.n_minus_1.value if n_minus_1 else 0.0
+    result = OptimiseResult(scenario.name, "not solved", name, firm=firm, n_minus_1_share=share)
+    result.targets = {d.id: TargetResult(d.id, d.carrier, d.unit, d.value, d.required)
+                      for d in m.targets()}
+    runner.build_s += time.perf_counter() - t0
+    result.notes += [f"expansion {eid}: {m.options[eid].asset} {m.options[eid].element} has no "
+                     "capacity of its kind to add to, so building it changes nothing"
+                     for eid in m.idle_options]
+    if save_lp is not None:
+        t0 = time.perf_counter()
+        pm = F.plan_model(m, share=share, contingencies=F.contingency_links(m) if share else ())
+        pm.lp.write_lp(Path(save_lp))
+        result.build_s = runner.build_s + time.perf_counter() - t0
+        result.lp_size = _size(pm.lp)
+        return result
+    _alone(m, runner, result)
+    nameplate = Corridor(m.network, firm=False, link_availability=availability)
+    for d in nameplate.targets():
+        fm, sol = runner.flow(lambda d=d: F.max_delivery(nameplate, d))
+        result.targets[d.id].max_nameplate = fm.copy.delivered(sol.x, d.flows) if sol.ok else None
+    together, shares = fair_shares(m, runner)
+    for tid, t in result.targets.items():
+        t.max_together, t.together_share = together.get(tid), shares.get(tid)
+    _plan(m, share, runner, result)
+    _with_plan(m, scenario, runner, result, availability, together, n_minus_1)
+    result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
+    result.notes += runner.notes
+    return result
+
+
+def apply_plan(scenario: Scenario, result: OptimiseResult) -> Scenario:
+    """A copy of the scenario with the plan's expansions built, for the simulator.
+
+    Link and node capacities grow by the planned amounts (a port limited by its berths gets
+    whole berths, rounded up); fleets get the planned vessels, rounded up to whole vessels.
+    """
+    return apply_amounts(scenario, result.plan.amounts())
+
+
+def write_plan(result: OptimiseResult, folder: Path) -> None:
+    """Write `plan.json` and `plan.md` into `folder`, each atomically."""
+    import json
+
+    folder = Path(folder)
+    write_text(folder / "plan.json", json.dumps(result.to_dict(), indent=2) + "\n")
+    write_text(folder / "plan.md", plan_markdown(result))
+
+
+# --- 1. max deliverable, alone -----------------------------------------------------------------
+
+
+def _alone(m: Corridor, runner: Runner, result: OptimiseResult) -> None:
+    for d in m.targets():
+        t = result.targets[d.id]
+        fm, sol = runner.flow(lambda d=d: F.max_delivery(m, d))
+        if not sol.ok:
+            continue
+        t.max_alone = fm.copy.delivered(sol.x, d.flows)
+        links, nodes, fleets = _binding(m, fm.copy, sol, d)
+        t.binding_by_dual, t.binding_nodes, t.binding_fleets = links, nodes, fleets
+        t.binding = links
+        cut = min_cut(m, d)
+        if cut is not None:
+            value, cut_links, cut_nodes = cut
+            t.min_cut = cut_links + [f"node:{n}" for n in cut_nodes]
+            t.binding, t.binding_nodes = cut_links, sorted(set(cut_nodes) | set(nodes))
+            if abs(value - t.max_alone) > 1e-6 * max(1.0, value):
+                runner.notes.append(f"{d.id}: networkx max-flow {value:.6g} differs from the LP's "
+                                    f"{t.max_alone:.6g}")
+
+
+def _binding(m: Corridor, copy: F.Copy, sol: Solution, d: Demand) -> tuple[list[str], list[str], list[str]]:
+    """Links, nodes and fleets whose capacity rows have a positive shadow price."""
+    links: set[str] = set()
+    nodes: set[str] = set()
+    fleets: set[str] = set()
+    by_id = {r.id: r for r in m.resources}
+    for rid, row in copy.rows.items():
+        if -sol.duals[row] <= TOL:
+            continue
+        r = by_id[rid]
+        if r.kind == "link":
+            links.add(r.element)
+        elif r.kind == "fleet":
+            fleets.add(r.element)
+            used = [a for (f, a), col in copy.x.items() if a in r.arcs() and sol.x[col] > TOL]
+            links.update(used or r.arcs())
+        else:
+            nodes.add(r.element)
+    return sorted(links), sorted(nodes), sorted(fleets)
+
+
+# --- 2. together: max-min fair shares ----------------------------------------------------------
+
+
+def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str, float]]:
+    """Each target's most when all demands compete, and its max-min fair share of its figure.
+
+    Progressive filling: raise one common share of every unfixed demand's figure until some
+    cannot grow further (those keep that share), repeat for the rest, up to 1. Then each target
+    is maximised with every other demand held at its fair level.
+    """
+    levels: dict[str, float] = {}
+    active = [d for d in m.demands if d.required > 0]
+    while active:
+        fm, sol = runner.flow(lambda: F.max_share(m, active, levels))
+        if not sol.ok:
+            break
+        lam = min(max(sol.x[fm.share_col], 0.0), 1.0)
+        if lam >= 1.0 - TOL:
+            levels.update({d.id: d.required for d in active})
+            break
+        floors = levels | {d.id: lam * d.required for d in active}
+        blocked = []
+        for d in active:
+            gm, best = runner.flow(lambda d=d: F.max_delivery(m, d, floors=floors))
+            if not best.ok or gm.copy.delivered(best.x, d.flows) <= lam * d.required * (1 + 1e-6) + TOL:
+                blocked.append(d)
+        for d in blocked or active:
+            levels[d.id] = lam * d.required
+        active = [d for d in active if d.id not in levels]
+    most: dict[str, float] = {}
+    for d in m.targets():
+        floors = {k: v for k, v in levels.items() if k != d.id}
+        fm, sol = runner.flow(lambda d=d: F.max_delivery(m, d, floors=floors))
+        if sol.ok:
+            most[d.id] = fm.copy.delivered(sol.x, d.flows)
+    shares = {d.id: levels[d.id] / d.required for d in m.targets() if d.id in levels}
+    return most, shares
+
+
+# --- 3. the plan -------------------------------------------------------------------------------
+
+
+def _plan(m: Corridor, share: float, runner: Runner, result: OptimiseResult) -> None:
+    conts = F.contingency_links(m) if share > 0 else []
+    pm, sol = runner.run(lambda: F.plan_model(m, share=share, contingencies=conts), lambda p: p.lp)
+    result.lp_size = _size(pm.lp)
+    result.status = sol.status
+    result.plan = Plan(sol.status)
+    if not sol.ok:
+        return
+    x, duals = sol.x, sol.duals
+    if pm.lp.is_mip:  # a MILP has no duals: fix the projects as chosen and solve the LP again
+        pm.lp.fix({col: round(x[col]) for eid, (col, _) in pm.options.items()
+                   if m.options[eid].kind == "project"})
+        _, fixed = runner.run(lambda: pm, lambda p: p.lp)
+        x, duals = (fixed.x, fixed.duals) if fixed.ok else (x, None)
+    result.plan = _extract_plan(m, pm, x)
+    if duals is not None:
+        _shadow_prices(m, pm, duals, result)
+        if not result.plan.feasible and result.shadow_prices:
+            penalty = m.scenario.optimiser.unmet_penalty.value
+            result.notes.append(f"the plan falls short, so shadow prices on rows that limit an unmet "
+                                f"target are in units of the unmet penalty ({penalty:g} MUSD/yr per "
+                                f"unit short), not of investment cost")
+    result.links = _link_rows(m, pm, x, result.plan.amounts())
+
+
+def _extract_plan(m: Corridor, pm: F.PlanModel, x: np.ndarray) -> Plan:
+    """The expansions built (amount > 0), their annual cost, and what is still short."""
+    plan = Plan("optimal")
+    for eid, (col, scale) in pm.options.items():
+        o = m.options[eid]
+        amount = float(round(x[col]) if o.kind == "project" else x[col]) * scale
+        if amount > 1e-6 * max(1.0, o.size):
+            plan.expansions.append(PlannedExpansion(eid, o.asset, o.element, o.kind, amount, o.unit,
+                                                    o.size, o.annual_cost * amount / o.size,
+                                                    o.description))
+    plan.cost = sum(e.cost for e in plan.expansions)
+    demands = {d.id: d for d in m.demands}
+    for did, col in pm.unmet.items():
+        if x[col] > 1e-6 * max(1.0, demands[did].required):
+            plan.shortfalls[did] = float(x[col])
+    for (link, did), col in pm.n1_unmet.items():
+        worst = plan.n_minus_1_shortfalls.get(did, {}).get("amount", 0.0)
+        if x[col] > 1e-6 * max(1.0, demands[did].required) and x[col] > worst:
+            plan.n_minus_1_shortfalls[did] = {"link": link, "amount": float(x[col])}
+    plan.feasible = not plan.shortfalls and not plan.n_minus_1_shortfalls
+    return plan
+
+
+def _shadow_prices(m: Corridor, pm: F.PlanModel, duals: np.ndarray, result: OptimiseResult) -> None:
+    """MUSD/yr one more unit of each binding capacity saves, over the base case and every
+    contingency (the capacity is there in all of them)."""
+    total: dict[str, float] = {}
+    for copy in [pm.base, *pm.contingencies.values()]:
+        for rid, row in copy.rows.items():
+            total[rid] = total.get(rid, 0.0) - float(duals[row])
+    for r in m.resources:
+        value = total.get(r.id, 0.0)
+        if value <= SHADOW_TOL:
+            continue
+        if r.kind == "fleet":
+            result.shadow_prices[r.id] = value * m.hours_per_vessel(r.element)
+            result.shadow_units[r.id] = "MUSD/yr per vessel"
+        else:
+            result.shadow_prices[r.id] = value
+            result.shadow_units[r.id] = f"MUSD/yr per {r.unit}"
+
+
+def _link_rows(m: Corridor, pm: F.PlanModel, x: np.ndarray, amounts: dict[str, float]) -> list[LinkRow]:
+    """Each link's capacities, its flow in the plan, and the use of the tightest row it is in.
+
+    A link sailed by its fleet alone has as its capacity what the whole fleet could carry on it.
+    """
+    use: dict[str, float] = {}
+    for r in m.resources:
+        activity = sum(x[c] * e.coef for e in r.entries if (c := pm.base.x.get((e.flow, e.arc))) is not None)
+        cap = m.capacity_of(r, amounts)
+        use[r.id] = activity / cap if cap > 0 else (math.inf if activity > TOL else 0.0)
+    rows_by_arc = m.rows_by_arc()
+    out = []
+    for lid, v in m.network.links.items():
+        flow = sum(x[col] for (f, a), col in pm.base.x.items() if a == lid)
+        rows = [r for r in rows_by_arc.get(lid, []) if r.kind in ("link", "fleet")]
+        own = [r for r in rows if r.kind == "link"] or rows
+        firm, planned = v.capacity * m.availability[lid], v.capacity * m.availability[lid]
+        if own:
+            coef = next(e.coef for e in own[0].entries if e.arc == lid)
+            firm, planned = own[0].rhs / coef, m.capacity_of(own[0], amounts) / coef
+        out.append(LinkRow(lid, v.carrier, v.mode, v.unit, v.nameplate, v.capacity,
+                           m.availability[lid], firm, planned, float(flow),
+                           max(use[r.id] for r in rows) if rows else None))
+    return out
+
+
+# --- 4. with the plan built: bounds and the worst single link loss -----------------------------
+
+
+def _with_plan(m: Corridor, scenario: Scenario, runner: Runner, result: OptimiseResult,
+               availability: Mapping[str, float] | None, together: dict[str, float],
+               n_minus_1: bool) -> None:
+    if result.plan.status != "optimal":
+        return
+    if result.plan.expansions:
+        planned = apply_amounts(scenario, result.plan.amounts())
+        m2 = Corridor(Network(planned), firm=m.firm, link_availability=availability)
+        together, _ = fair_shares(m2, runner)
+    else:
+        m2 = m
+    for d in m2.targets():
+        t = result.targets[d.id]
+        t.max_with_plan = together.get(d.id)
+        fm, sol = runner.flow(lambda d=d: F.max_delivery(m2, d))
+        if not sol.ok:
+            continue
+        alone = fm.copy.delivered(sol.x, d.flows)
+        t.binding_with_plan, t.binding_nodes_with_plan, _ = _binding(m2, fm.copy, sol, d)
+        if n_minus_1:
+            used = sorted({a for (f, a), col in fm.copy.x.items() if sol.x[col] > TOL})
+            result.n_minus_1[d.id] = _worst_loss(m2, d, alone, used, runner, result)
+
+
+def _worst_loss(m: Corridor, d: Demand, alone: float, used: list[str], runner: Runner,
+                result: OptimiseResult) -> Contingency:
+    """The single link whose loss leaves the target least (only links its flow uses can hurt:
+    any link an optimal flow leaves unused can go without lowering the optimum)."""
+    worst_link, worst = None, alone
+    for a in used:
+        fm, sol = runner.flow(lambda a=a: F.max_delivery(m, d, without=a))
+        left = fm.copy.delivered(sol.x, d.flows) if sol.ok else 0.0
+        if left < worst - TOL:
+            worst_link, worst = a, left
+    share = worst / d.value if d.value > 0 else None
+    shortfall = result.plan.n_minus_1_shortfalls.get(d.id, {}).get("amount", 0.0)
+    required = result.n_minus_1_share
+    secure = shortfall == 0.0 if required > 0 else True  # the security-constrained plan decides
+    return Contingency(d.id, worst_link, worst, share, required, secure, shortfall)
+
+
+def _size(lp: LinearProgram) -> dict[str, int]:
+    return {"columns": lp.n_cols, "rows": lp.n_rows,
+            "nonzeros": sum(len(c) for c in lp.row_cols), "integers": sum(lp.integer)}

@@ -1,0 +1,73 @@
+"""Building a plan into a scenario: the expanded network the simulator then runs."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from sim.network import Network
+from sim.scenario import Figure, Scenario
+from sim.units import CARRIER_UNIT
+
+_KIND = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
+
+
+def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
+    """A copy of `scenario` with each expansion built at the given amount (its own unit)."""
+    out = scenario.model_copy(deep=True)
+    net = Network(scenario)
+    total: dict[tuple[str, str], float] = {}
+    names: dict[tuple[str, str], list[str]] = {}
+    for eid, amount in amounts.items():
+        e = scenario.expansions[eid]
+        key = ("fleet", e.fleet) if e.fleet else ("link", e.link) if e.link else ("node", e.node)
+        if amount > 0:
+            total[key] = total.get(key, 0.0) + amount
+            names.setdefault(key, []).append(eid)
+    for (asset, element), amount in total.items():
+        why = ", ".join(names[asset, element])
+        if asset == "fleet":
+            fleet = out.fleets[element]
+            vessels = int(fleet.vessels.value) + math.ceil(amount - 1e-6)
+            out.fleets[element] = fleet.model_copy(update={"vessels": _count(vessels, why)})
+        elif asset == "link":
+            link = out.links[element]
+            value = net._rate(link.capacity) + amount  # noqa: SLF001 - trains/d -> Mt/yr
+            fig = _rate(value, CARRIER_UNIT[link.carrier], why)
+            out.links[element] = link.model_copy(update={"capacity": fig})
+        else:
+            _expand_node(out, net, element, amount, why)
+    return out
+
+
+def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str) -> None:
+    """More throughput at a node: its capacity, or (a port limited by berths) more berths."""
+    node = out.nodes[nid]
+    if node.capacity is None and node.generation is not None:
+        gen = node.generation
+        fig = _rate(gen.capacity.value + amount, "GW", eid)
+        out.nodes[nid] = node.model_copy(update={"generation": gen.model_copy(update={"capacity": fig})})
+        return
+    if node.capacity is not None:
+        unit = "Mt/yr" if node.capacity.kind == "train_rate" else node.capacity.unit
+        fig = _rate(net._rate(node.capacity) + amount, unit, eid)  # noqa: SLF001
+        out.nodes[nid] = node.model_copy(update={"capacity": fig})
+        return
+    caps = net.port_capacity(nid)
+    if node.port is None or not caps:
+        return
+    berths = dict(node.port.berths)
+    for kind, cap in caps.items():
+        b = berths[kind]
+        count = math.ceil(b.count.value * (cap + amount) / cap - 1e-9)
+        berths[kind] = b.model_copy(update={"count": _count(count, eid)})
+    port = node.port.model_copy(update={"berths": berths})
+    out.nodes[nid] = node.model_copy(update={"port": port})
+
+
+def _rate(value: float, unit: str, eid: str) -> Figure:
+    return Figure(value, unit, _KIND[unit], f"{value:.6g} {unit}", None, f"with plan expansion {eid}")
+
+
+def _count(n: int, eid: str) -> Figure:
+    return Figure(float(n), "1", "count", str(n), None, f"with plan expansion {eid}")
