@@ -173,6 +173,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
         out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
         precision: Annotated[Optional[str], typer.Option(help="Add replications until every target's 95% CI half-width is within this share of its mean, e.g. 5%.")] = None,
         solver: Annotated[Optional[str], typer.Option(help="highs | cbc")] = None,
+        workers: Annotated[int, typer.Option(help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option("--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
     from sim.report import summary_table
@@ -180,7 +181,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
 
     path = _resolve(scenario)
     report = run_scenario(path, overrides=set_ or [], seed=seed, replications=replications,
-                          precision=precision, out=out_dir, solver=solver,
+                          precision=precision, out=out_dir, solver=solver, workers=workers,
                           progress=not quiet and sys.stderr.isatty())
     if fmt == "json":
         import json

@@ -48,10 +48,12 @@ class Evaluation:
 
 def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
              replications: int | None = None, precision: str | float | None = None,
-             solver: str | None = None, workers: int = 1, progress: bool = False) -> Evaluation:
+             solver: str | None = None, workers: int = 1, progress: bool = False,
+             trace_to: Path | None = None) -> Evaluation:
     """Optimise, apply the plan, simulate: everything `corridor run` does except writing files.
 
-    Sweeps call this for each point; `run` calls it and writes the report folder.
+    Sweeps call this for each point; `run` calls it and writes the report folder. With
+    `simulation.trace` set, replication 0's cargo events stream to `trace_to`.
     """
     from sim.optimise import apply_plan, optimise
     from sim.report import build_report
@@ -67,7 +69,8 @@ def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), s
     planned = apply_plan(scenario, plan)
     with _progress(progress, replications or scenario.simulation.replications) as tick:
         result = simulate(planned, replications=replications, seed=seed, precision=share,
-                          workers=workers, progress=tick)
+                          workers=workers, progress=tick,
+                          trace_to=trace_to if scenario.simulation.trace else None)
     resolved = resolved_yaml(scenario)
     meta = {
         "file": str(path),
@@ -87,10 +90,12 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
     """Run a scenario file end to end and write its report folder atomically."""
     from sim.report import write_report
 
-    ev = evaluate(path, overrides=overrides, seed=seed, replications=replications, precision=precision,
-                  solver=solver, workers=workers, progress=progress)
-    folder = Path(out) if out is not None else Path("results") / ev.scenario.name
+    scenario = validate(read_raw(Path(path), overrides))  # bad input fails here, before any folder exists
+    parse_precision(precision)
+    folder = Path(out) if out is not None else Path("results") / scenario.name
     with staged_folder(folder) as tmp:
+        ev = evaluate(path, overrides=overrides, seed=seed, replications=replications, precision=precision,
+                      solver=solver, workers=workers, progress=progress, trace_to=tmp / "trace.jsonl")
         write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.planned, plan=ev.plan, result=ev.result,
                      resolved=ev.resolved)
     return RunReport(folder, ev.data)

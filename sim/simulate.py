@@ -6,10 +6,12 @@ replication's figures are the same whether it runs first or last, alone or in a 
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -22,8 +24,9 @@ from sim.scenario import MASS_CARRIERS, Scenario
 CONTINUOUS = {"oil", "power", "data", "hydrogen", "ammonia"}
 
 
-def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None) -> Replication:
-    """One replication of every flow in the scenario."""
+def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
+                    trace: Callable[[dict[str, Any]], None] | None = None) -> Replication:
+    """One replication of every flow in the scenario; `trace` receives each cargo event."""
     network = network or build_network(scenario)
     streams = Streams(seed, index)
     rep = Replication(index)
@@ -31,7 +34,7 @@ def run_replication(scenario: Scenario, index: int, seed: int, network: Network 
     if "cargo" in carriers:
         from sim.cargo import simulate_cargo
 
-        rep.merge(simulate_cargo(scenario, network, streams, index))
+        rep.merge(simulate_cargo(scenario, network, streams, index, trace=trace))
     if carriers & CONTINUOUS:
         from sim.continuous import simulate_continuous
 
@@ -108,11 +111,13 @@ class SimulationResult:
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              precision: float | None = None, workers: int = 1,
-             progress: Callable[[int, int], None] | None = None) -> SimulationResult:
+             progress: Callable[[int, int], None] | None = None,
+             trace_to: Path | None = None) -> SimulationResult:
     """Simulate `replications` independent replications (more, up to the cap, with `precision`).
 
     `precision` is a share (0.05 for 5%): replications are added in batches until every
     target's 95% CI half-width is within that share of its mean, or `max_replications`.
+    `trace_to` streams replication 0's cargo events to a JSON-lines file as they happen.
     """
     sim_cfg = scenario.simulation
     n = replications or sim_cfg.replications
@@ -136,7 +141,13 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 if progress:
                     progress(len(reps), n)
 
-    extend(list(range(n)))
+    start_at = 0
+    if trace_to is not None:
+        with open(trace_to, "w", encoding="utf-8") as fh:
+            reps.append(run_replication(scenario, 0, seed, network,
+                                        trace=lambda event: fh.write(json.dumps(event, default=str) + "\n")))
+        start_at = 1
+    extend(list(range(start_at, n)))
     reached = None
     if precision is not None:
         while True:

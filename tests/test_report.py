@@ -149,3 +149,24 @@ def test_rerun_notices_a_changed_figure(runs, tmp_path, cli):
     (tampered / "report.json").write_text(json.dumps(data))
     result = cli("rerun", tampered, "--out", tmp_path / "again2")
     assert result.exit_code == 1 and "targets[0].simulated.mean" in result.output
+
+
+def test_bad_input_to_run_writes_nothing(minimal, tmp_path, cli):
+    out = tmp_path / "nested" / "report"
+    result = cli("run", minimal, "--set", "links.ab.capacity=-3 Mt/yr", "--out", out)
+    assert result.exit_code == 2 and "links.ab.capacity" in result.output
+    result = cli("run", minimal, "--precision", "150%", "--out", out)
+    assert result.exit_code == 2 and "--precision" in result.output
+    assert not (tmp_path / "nested").exists()
+
+
+def test_a_trace_is_streamed_only_when_asked(minimal, tmp_path):
+    quiet = run(minimal, overrides=SHORT, replications=1, out=tmp_path / "quiet")
+    assert not (quiet.folder / "trace.jsonl").exists()
+    traced = run(minimal, overrides=SHORT + ["simulation.trace=true"], replications=1, out=tmp_path / "traced")
+    events = [json.loads(line) for line in (traced.folder / "trace.jsonl").read_text().splitlines()]
+    arrived = sum(e["t_cargo"] for e in events if e["event"] == "arrived")
+    delivered = sum(e["t_cargo"] for e in events if e["event"] == "delivered")
+    assert events and 0 < delivered <= arrived
+    assert json.loads((traced.folder / "report.json").read_text())["targets"] == \
+        json.loads((quiet.folder / "report.json").read_text())["targets"]
