@@ -1,0 +1,411 @@
+"""What a sweep found: thresholds, frontiers, sensitivity indices, plots, `sweep.md` and `sweep.html`.
+
+Read from the rebuilt `sweep.parquet` (one row per point), never from results held in memory.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.designs import SAMPLERS, Parameter  # noqa: E402
+from sim.io import write_bytes, write_text  # noqa: E402
+from sim.plots import png  # noqa: E402
+
+if TYPE_CHECKING:
+    from sim.sweep import SweepPlan, Threshold
+
+MAX_MD_ROWS = 200
+BINS = 8  # sampled designs: P(met) is averaged in this many bins of each parameter
+
+
+@dataclass
+class Crossing:
+    """Where one target's P(met), against one parameter, crosses the level."""
+
+    target: str
+    path: str
+    value: float | None  # interpolated crossing (the first value that meets, for whole numbers)
+    below: tuple[float, float] | None  # (value, P(met)) on the missing side
+    above: tuple[float, float] | None  # (value, P(met)) on the meeting side
+    text: str
+
+
+def _fmt(x: Any, digits: int = 4) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "—"
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _unit(p: Parameter) -> str:
+    return f" {p.unit}" if p.unit else ""
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+
+def curve(df: pd.DataFrame, p: Parameter, column: str, grid: bool) -> pd.DataFrame:
+    """Mean of `column` against parameter `p` (averaged over the other parameters): by value on a
+    grid, in quantile bins for a sampled design."""
+    ok = df[df["status"] == "ok"][[p.path, column]].dropna()
+    if ok.empty:
+        return pd.DataFrame({"x": [], "y": []})
+    if grid or ok[p.path].nunique() <= BINS:
+        g = ok.groupby(p.path)[column].mean()
+        return pd.DataFrame({"x": g.index.astype(float), "y": g.values})
+    bins = pd.qcut(ok[p.path], BINS, duplicates="drop")
+    g = ok.groupby(bins, observed=True).agg(x=(p.path, "mean"), y=(column, "mean"))
+    return g.reset_index(drop=True)
+
+
+def crossing(xs: np.ndarray, ps: np.ndarray, level: float, integer: bool) -> tuple[float | None, int | None]:
+    """The first place along `xs` where `ps` passes `level` (linear between neighbours; for whole
+    numbers, the first value on the meeting side), and the index of the meeting neighbour."""
+    meets = ps >= level
+    for i in range(len(xs) - 1):
+        if meets[i] != meets[i + 1]:
+            j = i + 1 if meets[i + 1] else i
+            if integer:
+                return float(xs[j]), j
+            x0, x1, p0, p1 = xs[i], xs[i + 1], ps[i], ps[i + 1]
+            return float(x0 + (level - p0) * (x1 - x0) / (p1 - p0)), j
+    return None, None
+
+
+def crossings(df: pd.DataFrame, plan: SweepPlan, level: float) -> list[Crossing]:
+    """For each target and numeric parameter: where P(met) crosses the level."""
+    grid = plan.design.name == "grid"
+    out = []
+    for tid in plan.targets:
+        for p in plan.design.params:
+            col = f"{tid}.p_met"
+            if not p.numeric or col not in df:
+                continue
+            c = curve(df, p, col, grid)
+            if len(c) < 2:
+                continue
+            xs, ps = c["x"].to_numpy(float), c["y"].to_numpy(float)
+            x, j = crossing(xs, ps, level, p.integer)
+            if x is None:
+                state = "above" if ps.min() >= level else "below" if ps.max() < level else "around"
+                means = df.loc[df["status"] == "ok", f"{tid}.mean"].dropna()
+                against = (f"; simulated mean {_fmt(means.min(), 3)}–{_fmt(means.max(), 3)} against "
+                           f"{plan.targets[tid]}") if not means.empty else ""
+                text = (f"{tid}: P(met) stays {state} {level:.0%} over {p.path} "
+                        f"{_fmt(xs.min())}–{_fmt(xs.max())}{_unit(p)} ({ps.min():.0%}–{ps.max():.0%}{against})")
+                out.append(Crossing(tid, p.path, None, None, None, text))
+                continue
+            i = j - 1 if j > 0 and ps[j - 1] < level else j + 1
+            below, above = (float(xs[i]), float(ps[i])), (float(xs[j]), float(ps[j]))
+            side = "at least" if above[0] > below[0] else "at most"
+            if grid:  # say what was run: the first value that meets, and the interpolation beside it
+                between = "" if p.integer else f"; the level is crossed near {_fmt(x)}"
+                text = (f"{tid}: P(met) >= {level:.0%} for {p.path} {side} {_fmt(above[0])}{_unit(p)} "
+                        f"({_fmt(below[0])}: {below[1]:.0%}, {_fmt(above[0])}: {above[1]:.0%}{between})")
+            else:
+                text = (f"{tid}: P(met) >= {level:.0%} for {p.path} {side} about {_fmt(x)}{_unit(p)} "
+                        f"(binned means: {_fmt(below[0])}: {below[1]:.0%}, {_fmt(above[0])}: {above[1]:.0%})")
+            out.append(Crossing(tid, p.path, x, below, above, text))
+    return out
+
+
+def frontier(df: pd.DataFrame, plan: SweepPlan, level: float) -> dict[str, pd.DataFrame]:
+    """Grid designs with two or more numeric parameters: for each value of the second, the
+    least (or most) of the first that meets the level, per target."""
+    params = [p for p in plan.design.params if p.numeric]
+    if plan.design.name != "grid" or len(params) < 2:
+        return {}
+    a, b = params[0], params[1]
+    ok = df[df["status"] == "ok"]
+    out = {}
+    for tid in plan.targets:
+        col = f"{tid}.p_met"
+        if col not in ok:
+            continue
+        table = ok.groupby([b.path, a.path])[col].mean().unstack(a.path).sort_index()
+        rising = np.nanmean(np.diff(table.to_numpy(float), axis=1)) >= 0 if table.shape[1] > 1 else True
+        rows = []
+        for bv, row in table.iterrows():
+            meeting = row[row >= level].index.to_numpy(float)
+            best = (meeting.min() if rising else meeting.max()) if meeting.size else None
+            rows.append({b.path: bv, f"{'least' if rising else 'most'} {a.path}": best,
+                         "P(met) there": row.get(best) if best is not None else row.max()})
+        out[tid] = pd.DataFrame(rows)
+    return out
+
+
+def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> dict[str, dict[str, dict]]:
+    """Sobol or Morris indices per target, of the simulated mean and of P(met) (SALib)."""
+    sampler = SAMPLERS[plan.design.name]
+    if not sampler.sensitivity or manifest.get("unit") is None:
+        return {}
+    unit = np.asarray(manifest["unit"], float)
+    by_id = df.set_index("id")
+    out: dict[str, dict[str, dict]] = {}
+    for tid in plan.targets:
+        for key in ("mean", "p_met"):
+            col = f"{tid}.{key}"
+            if col not in by_id:
+                continue
+            y = by_id[col].reindex(manifest["rows"]).to_numpy(float)
+            if np.isnan(y).any() or np.nanstd(y) == 0:
+                out[f"{tid}.{key}"] = {"note": "failed points or no variation: indices not computed"}
+                continue
+            out[f"{tid}.{key}"] = sampler.analyse(plan.design.params, unit, y)
+    return out
+
+
+# --- pictures --------------------------------------------------------------------------------
+
+
+def pmet_plot(df: pd.DataFrame, plan: SweepPlan, p: Parameter, level: float, found: list[Crossing]) -> bytes:
+    """P(met) of every target against one parameter, the level, and where each crosses it."""
+    grid = plan.design.name == "grid"
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ok = df[df["status"] == "ok"]
+    for k, tid in enumerate(plan.targets):
+        col = f"{tid}.p_met"
+        if col not in ok:
+            continue
+        colour = f"C{k % 10}"
+        if not grid or len(plan.design.params) > 1:
+            ax.scatter(ok[p.path], ok[col], s=10, alpha=0.35, color=colour)
+        c = curve(df, p, col, grid)
+        ax.plot(c["x"], c["y"], "-o", ms=3, color=colour, label=f"{tid} ({plan.targets[tid]})")
+        for cr in found:
+            if cr.target == tid and cr.path == p.path and cr.value is not None:
+                ax.axvline(cr.value, color=colour, ls=":", lw=1)
+    ax.axhline(level, color="#888", ls="--", lw=1, label=f"level {level:.0%}")
+    ax.set_xlabel(f"{p.path}{' (' + p.unit + ')' if p.unit else ''}")
+    ax.set_ylabel("probability target met")
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(fontsize=7, loc="best")
+    ax.set_title(f"P(met) against {p.path}" + ("" if grid else " (binned means)"), fontsize=10)
+    return png(fig)
+
+
+def heat_map(df: pd.DataFrame, plan: SweepPlan, a: Parameter, b: Parameter, level: float) -> bytes | None:
+    """P(met) over two parameters, one panel per target; cells at or above the level outlined."""
+    ok = df[df["status"] == "ok"]
+    tids = [t for t in plan.targets if f"{t}.p_met" in ok]
+    if not tids or ok.empty:
+        return None
+    fig, axes = plt.subplots(1, len(tids), figsize=(4.6 * len(tids) + 0.6, 4), squeeze=False)
+    for ax, tid in zip(axes[0], tids):
+        col = f"{tid}.p_met"
+        if plan.design.name == "grid":
+            table = ok.groupby([b.path, a.path])[col].mean().unstack(a.path).sort_index()
+            im = ax.imshow(table.to_numpy(float), origin="lower", aspect="auto", vmin=0, vmax=1, cmap="RdYlGn")
+            ax.set_xticks(range(table.shape[1]), [_fmt(x, 3) for x in table.columns], fontsize=7, rotation=45)
+            ax.set_yticks(range(table.shape[0]), [_fmt(y, 3) for y in table.index], fontsize=7)
+            for (i, j), v in np.ndenumerate(table.to_numpy(float)):
+                if not np.isnan(v):
+                    ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=6,
+                            fontweight="bold" if v >= level else "normal")
+        else:
+            im = ax.scatter(ok[a.path], ok[b.path], c=ok[col], vmin=0, vmax=1, cmap="RdYlGn", s=18)
+        ax.set_xlabel(f"{a.path}{' (' + a.unit + ')' if a.unit else ''}", fontsize=8)
+        ax.set_ylabel(f"{b.path}{' (' + b.unit + ')' if b.unit else ''}", fontsize=8)
+        ax.set_title(f"{tid}: P(met) (bold >= {level:.0%})", fontsize=9)
+    fig.colorbar(im, ax=axes[0].tolist(), shrink=0.8, label="P(met)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def sensitivity_plot(indices: dict[str, dict[str, dict]], design: str) -> bytes | None:
+    """Total (Sobol) or mu* (Morris) index of each parameter, per target output."""
+    key = "ST" if design == "sobol" else "mu_star"
+    rows = {k: v for k, v in indices.items() if "note" not in v}
+    if not rows:
+        return None
+    outputs = list(rows)
+    params = list(next(iter(rows.values())))
+    fig, ax = plt.subplots(figsize=(8, 0.4 * len(outputs) * len(params) + 1.5))
+    height = 0.8 / len(params)
+    for j, p in enumerate(params):
+        vals = [rows[o][p][key] for o in outputs]
+        ax.barh(np.arange(len(outputs)) + j * height, vals, height, label=p)
+    ax.set_yticks(np.arange(len(outputs)) + 0.4 - height / 2, outputs, fontsize=8)
+    ax.set_xlabel("total Sobol index ST" if design == "sobol" else "Morris mu* (unit-scaled inputs)")
+    ax.invert_yaxis()
+    ax.legend(fontsize=7)
+    ax.set_title("Which input decides the verdict", fontsize=10)
+    return png(fig)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | None = None) -> list[str]:
+    """Tables (every target), then pictures, sweep.md and sweep.html (of `target` alone when one
+    is named); returns the findings for the terminal."""
+    from sim.sweep import MANIFEST, write_tables
+
+    rows, failed = write_tables(folder, plan)
+    if target is not None:
+        plan = replace(plan, targets={target: plan.targets[target]})
+    df = pd.read_parquet(folder / "sweep.parquet")
+    manifest = json.loads((folder / MANIFEST).read_text())
+    found = crossings(df, plan, level)
+    fronts = frontier(df, plan, level)
+    indices = sensitivity(df, plan, manifest)
+    pictures: dict[str, bytes] = {}
+    numeric = [p for p in plan.design.params if p.numeric]
+    if not df[df["status"] == "ok"].empty:
+        for k, p in enumerate(numeric):
+            pictures[f"pmet_{k + 1}.png"] = pmet_plot(df, plan, p, level, found)
+        for k, (a, b) in enumerate(itertools.islice(itertools.combinations(numeric, 2), 3)):
+            png = heat_map(df, plan, a, b, level)
+            if png:
+                pictures[f"heatmap_{k + 1}.png"] = png
+        png = sensitivity_plot(indices, plan.design.name) if indices else None
+        if png:
+            pictures["sensitivity.png"] = png
+    for stale in [*folder.glob("pmet_*.png"), *folder.glob("heatmap_*.png"), folder / "sensitivity.png",
+                  folder / "sensitivity.json"]:
+        if stale.name not in pictures:
+            stale.unlink(missing_ok=True)  # a picture of an earlier sweep in this folder
+    for name, png in pictures.items():
+        write_bytes(folder / name, png)
+    if indices:
+        write_text(folder / "sensitivity.json", json.dumps(indices, indent=1))
+    findings = [c.text for c in found]
+    for tid, table in fronts.items():
+        findings.append(f"{tid}: {table.columns[1]} for P(met) >= {level:.0%}, by {table.columns[0]}: " +
+                        "; ".join(f"{_fmt(r.iloc[0])}: {_fmt(r.iloc[1])}" for _, r in table.iterrows()))
+    if failed:
+        findings.append(f"{failed} of {rows} points failed (their errors are in sweep.csv)")
+    md = markdown(df, plan, level, found, fronts, indices, pictures, rows, failed)
+    write_text(folder / "sweep.md", md)
+    write_text(folder / "sweep.html", to_html(md, pictures, f"{plan.name}: sweep"))
+    return findings
+
+
+def _md_table(df: pd.DataFrame) -> list[str]:
+    head = "| " + " | ".join(map(str, df.columns)) + " |"
+    lines = [head, "|" + "---|" * len(df.columns)]
+    for _, r in df.iterrows():
+        lines.append("| " + " | ".join(_fmt(v).replace("|", "/") for v in r.tolist()) + " |")
+    return lines
+
+
+def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossing],
+             fronts: dict[str, pd.DataFrame], indices: dict[str, dict[str, dict]], pictures: dict[str, bytes],
+             rows: int, failed: int) -> str:
+    """sweep.md: the findings first, then the pictures, then the table."""
+    d = plan.design
+    lines = [f"# Sweep of {plan.name}", "",
+             f"Design **{d.name}**, {rows} points ({failed} failed), seed {plan.seed} (common random numbers: "
+             f"every point uses it), replications {plan.replications or 'as the scenario'}; "
+             f"level {level:.0%}.", "", "Varied:", ""]
+    lines += [f"- `{p.path}` = `{p.spec}`" for p in d.params]
+    lines += [f"- base override `{o}`" for o in plan.base]
+    lines += ["", "Targets: " + ", ".join(f"`{t}` ({v})" for t, v in plan.targets.items()), "", "## Findings", ""]
+    lines += [f"- {c.text}" for c in found] or ["- no numeric parameter to read a threshold from"]
+    for tid, table in fronts.items():
+        lines += ["", f"### {tid}: what meets {level:.0%}", "", *_md_table(table)]
+    if indices:
+        lines += ["", "## Sensitivity", ""]
+        for out, res in indices.items():
+            if "note" in res:
+                lines.append(f"- `{out}`: {res['note']}")
+                continue
+            table = pd.DataFrame([{"parameter": p, **{k: v for k, v in r.items()}} for p, r in res.items()])
+            lines += [f"`{out}`", "", *_md_table(table), ""]
+    for name in pictures:
+        lines += ["", f"![{name}]({name})"]
+    ok = [c for c in df.columns if c in ("point", *[p.path for p in d.params], "status")
+          or c.endswith((".mean", ".p_met"))]
+    lines += ["", "## Points", ""]
+    if len(df) > MAX_MD_ROWS:
+        lines += [f"The first {MAX_MD_ROWS} of {len(df)} points; all of them are in sweep.csv and sweep.parquet.", ""]
+    lines += _md_table(df[ok].head(MAX_MD_ROWS))
+    errors = df[df["status"] != "ok"][["point", "error"]].head(50)
+    if not errors.empty:
+        lines += ["", "## Failed points", "", *_md_table(errors)]
+    return "\n".join(lines) + "\n"
+
+
+_CSS = ("body{font:15px/1.45 system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
+        "table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border-bottom:1px solid #e5e5e5;"
+        "padding:.25em .5em;text-align:left}th{background:#f6f6f6}img{max-width:100%;height:auto}"
+        "h2{border-bottom:1px solid #ddd}code{background:#f4f4f4;padding:0 .2em}")
+
+
+def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
+    """A self-contained page from sweep.md (tables, lists, headings; pictures inline)."""
+    e = html.escape
+    body: list[str] = []
+    rows: list[str] = []
+
+    def inline(text: str) -> str:
+        text = e(text)
+        parts = text.split("`")
+        text = "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+        parts = text.split("**")
+        return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(parts))
+
+    def close_table() -> None:
+        if rows:
+            body.append("<table>" + "".join(rows) + "</table>")
+            rows.clear()
+
+    for line in md.splitlines():
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= {"-"}:
+                continue
+            tag = "th" if not rows else "td"
+            rows.append("<tr>" + "".join(f"<{tag}>{inline(c)}</{tag}>" for c in cells) + "</tr>")
+            continue
+        close_table()
+        if line.startswith("!["):
+            name = line[line.index("(") + 1:-1]
+            if name in pictures:
+                b64 = base64.b64encode(pictures[name]).decode()
+                body.append(f'<img alt="{e(name)}" src="data:image/png;base64,{b64}">')
+        elif line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{inline(line.lstrip('#').strip())}</h{level}>")
+        elif line.startswith("- "):
+            body.append(f"<li>{inline(line[2:])}</li>")
+        elif line.strip():
+            body.append(f"<p>{inline(line)}</p>")
+    close_table()
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(title)}</title>"
+            f"<style>{_CSS}</style></head><body>" + "\n".join(body) + "</body></html>\n")
+
+
+def write_threshold(folder: Path, result: Threshold) -> None:
+    """find.json and find.md for a threshold search."""
+    probes = sorted(result.probes, key=lambda p: p.value)
+    doc = {"path": result.path, "target": result.target, "level": result.level, "unit": result.unit,
+           "answer": result.answer, "note": result.note,
+           "bracket": [p.__dict__ for p in result.bracket] if result.bracket else None,
+           "probes": [p.__dict__ for p in probes]}
+    write_text(folder / "find.json", json.dumps(doc, indent=1))
+    table = pd.DataFrame([{result.path: p.text, "P(met)": p.p_met, "replications": p.replications,
+                           "95% lo": p.lo, "95% hi": p.hi, "meets": p.meets, "clear": p.clear} for p in probes])
+    md = [f"# Threshold of {result.target} against {result.path}", "", result.note, "", *_md_table(table)]
+    write_text(folder / "find.md", "\n".join(md) + "\n")
