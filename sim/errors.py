@@ -21,7 +21,7 @@ class Problem:
         return f"{loc}: {dotted(self.path)}" if self.path else loc
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 def dotted(path: tuple[Any, ...]) -> str:

@@ -215,7 +215,9 @@ def apply_override(raw: Raw, text: str) -> None:
         else:
             raise ScenarioError([Problem(where, path[: i + 1], None, "cannot descend into a value here")])
     last = path[-1]
-    if isinstance(node, dict):
+    if isinstance(node, dict) and value is None:
+        node.pop(last, None)  # null deletes, as in extends
+    elif isinstance(node, dict):
         node[last] = value
     elif isinstance(node, list) and isinstance(last, int) and last < len(node):
         node[last] = value

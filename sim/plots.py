@@ -14,7 +14,8 @@ import numpy as np  # noqa: E402
 from sim.maps import CARRIER_COLOURS  # noqa: E402
 
 
-def _png(fig: Any) -> bytes:
+def png(fig: Any) -> bytes:
+    """A finished figure as PNG bytes (the figure is closed)."""
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=100)
@@ -45,7 +46,7 @@ def targets_chart(data: dict[str, Any]) -> bytes | None:
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Targets: simulated against the figure, and the optimiser's bound", fontsize=10)
-    return _png(fig)
+    return png(fig)
 
 
 def daily_series(result: Any, prefix: str, ylabel: str, title: str) -> bytes | None:
@@ -64,7 +65,7 @@ def daily_series(result: Any, prefix: str, ylabel: str, title: str) -> bytes | N
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, ncol=2)
-    return _png(fig)
+    return png(fig)
 
 
 def delivered_against_target(data: dict[str, Any], result: Any, carrier: str) -> bytes | None:
@@ -99,7 +100,7 @@ def delivered_against_target(data: dict[str, Any], result: Any, carrier: str) ->
     if not drew:
         plt.close(fig)
         return None
-    return _png(fig)
+    return png(fig)
 
 
 def transit_days(data: dict[str, Any], result: Any) -> bytes | None:
@@ -117,7 +118,7 @@ def transit_days(data: dict[str, Any], result: Any) -> bytes | None:
     ax.set_xlabel("transit days, origin to destination")
     ax.set_title("Transit time per flow across replications", fontsize=10)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 def gap_chart(data: dict[str, Any]) -> bytes | None:
@@ -137,7 +138,7 @@ def gap_chart(data: dict[str, Any]) -> bytes | None:
     ax.set_xlabel("% of the target figure")
     ax.set_title("The gap between the optimiser's bound and the simulation", fontsize=10)
     ax.legend(fontsize=8)
-    return _png(fig)
+    return png(fig)
 
 
 def all_plots(data: dict[str, Any], result: Any) -> dict[str, bytes]:

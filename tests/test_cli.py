@@ -37,3 +37,9 @@ def test_bundled_scenarios_are_listed(cli):
     assert result.exit_code == 0
     assert all(name in result.output for name in names)
 
+
+
+def test_a_message_without_a_place_has_no_stray_separator(cli, minimal):
+    result = cli("optimise", minimal, "--solver", "gurobi")
+    assert result.exit_code == 2
+    assert "error: --solver: expected highs or cbc" in result.output

@@ -197,3 +197,8 @@ def test_random_edits_raise_only_scenario_errors(data, minimal):
 def test_override_fills_a_section_the_file_leaves_to_defaults(minimal):
     s = load_scenario(minimal, ["simulation.replications=3", "optimiser.solver=cbc"])
     assert s.simulation.replications == 3 and s.optimiser.solver == "cbc"
+
+
+def test_override_with_null_deletes_like_extends(minimal):
+    s = load_scenario(minimal, ["targets.pt=null"])
+    assert "pt" not in s.targets and "t" in s.targets
