@@ -242,7 +242,7 @@ def sweep(scenario: Annotated[Optional[str], typer.Argument(help="Scenario file 
           resume: Annotated[bool, typer.Option(help="Skip points already finished in --out (else the sweep starts over).")] = False,
           level: Annotated[Optional[str], typer.Option("--level", "--p", help="Probability a target must be met with: thresholds and heat maps (default 90%); with --find, the level searched for.")] = None,
           find: Annotated[Optional[str], typer.Option(help="Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p.")] = None,
-          target: Annotated[Optional[str], typer.Option(help="Target id for --find.")] = None,
+          target: Annotated[Optional[str], typer.Option(help="Target id: the one --find searches; in a sweep, the one the findings and plots are about (the tables keep every target).")] = None,
           file: Annotated[Optional[Path], typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
