@@ -88,27 +88,41 @@ def load_report(path: Path) -> Loaded:
     return Loaded(file, data, resolved)
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for k, v in data.items():
-            out.update(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    return {prefix: data}
+_PROSE = {"note", "description", "source", "name", "sha256"}
+
+
+def _value(x: Any) -> Any:
+    """A figure's value ({value, source, note} -> value); anything else as it is."""
+    return x["value"] if isinstance(x, dict) and "value" in x else x
+
+
+def _diff(a: Any, b: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
+    """Differences of two resolved scenarios, figure by figure; a whole item added or removed is
+    one difference, and notes, sources and descriptions are not inputs to compare."""
+    a, b = _value(a), _value(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            if key in _PROSE:
+                continue
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in a:
+                out.append((sub, None, "added"))
+            elif key not in b:
+                out.append((sub, "removed", None))
+            else:
+                _diff(a[key], b[key], sub, out)
+    elif a != b:
+        out.append((path, a, b))
 
 
 def input_changes(reports: list[Loaded]) -> list[dict[str, Any]]:
-    """Values of the resolved scenarios that differ from the first report's."""
-    base = _flatten(reports[0].resolved or {})
+    """Inputs of each report that differ from the first report's (its resolved scenario)."""
     changes = []
     for other in reports[1:]:
-        flat = _flatten(other.resolved or {})
-        for key in sorted(set(base) | set(flat)):
-            if key in ("name", "description") or key.startswith("description"):
-                continue
-            if base.get(key) != flat.get(key):
-                changes.append({"report": other.data["scenario"]["name"], "path": key,
-                                "from": base.get(key), "to": flat.get(key)})
+        found: list[tuple[str, Any, Any]] = []
+        _diff(reports[0].resolved or {}, other.resolved or {}, "", found)
+        changes += [{"report": other.data["scenario"]["name"], "path": p, "from": a, "to": b}
+                    for p, a, b in found if p not in ("year",)]
     for other in reports[1:]:
         for k in ("seed", "replications"):
             if other.data["run"][k] != reports[0].data["run"][k]:
@@ -138,29 +152,12 @@ def compare(paths: list[Path]) -> Comparison:
     ids = []
     for r in reports:
         ids += [t["id"] for t in r.data["targets"] if t["id"] not in ids]
-    base = reports[0]
     for tid in ids:
         entries = [next((t for t in r.data["targets"] if t["id"] == tid), None) for r in reports]
         unit = next(e["unit"] for e in entries if e)
-        row = Row("target", tid, unit, [e["simulated"]["mean"] if e else None for e in entries])
-        ref = entries[0]
-        for r, e in zip(reports, entries):
-            if ref is None or e is None:
-                row.deltas.append(None), row.relative.append(None), row.p_values.append(None)
-                row.significant.append(None)
-                continue
-            delta = e["simulated"]["mean"] - ref["simulated"]["mean"]
-            row.deltas.append(delta)
-            row.relative.append(delta / ref["simulated"]["mean"] if ref["simulated"]["mean"] else None)
-            paired = (r.data["run"]["seed"] == base.data["run"]["seed"]
-                      and r.data["run"]["replications"] == base.data["run"]["replications"])
-            p = _test(ref["simulated"].get("replications", []), e["simulated"].get("replications", []), paired)
-            row.p_values.append(p)
-            row.significant.append(None if p is None else bool(p < ALPHA))
-        rows.append(row)
-        for key, label in (("p_met", "P(met)"), ):
-            rows.append(_plain_row("target", f"{tid} {label}", "share",
-                                   [e["simulated"][key] if e else None for e in entries]))
+        rows.append(_tested_row("target", tid, unit, reports, [e["simulated"] if e else None for e in entries]))
+        rows.append(_plain_row("target", f"{tid} P(met)", "share",
+                               [e["simulated"]["p_met"] if e else None for e in entries]))
         rows.append(_plain_row("optimiser", f"{tid} max", unit,
                                [e["optimised"].get("max_deliverable") if e else None for e in entries]))
     flow_ids: list[str] = []
@@ -169,8 +166,8 @@ def compare(paths: list[Path]) -> Comparison:
     for fid in flow_ids:
         entries = [next((f for f in r.data.get("flows", []) if f["id"] == fid), None) for r in reports]
         unit = next(e["unit"] for e in entries if e)
-        rows.append(_plain_row("flow", f"{fid} delivered", unit,
-                               [e["delivered"]["mean"] if e and "delivered" in e else None for e in entries]))
+        rows.append(_tested_row("flow", f"{fid} delivered", unit, reports,
+                                [e.get("delivered") if e else None for e in entries]))
         if any(e and "transit_days" in e for e in entries):
             rows.append(_plain_row("flow", f"{fid} transit days", "d",
                                    [e["transit_days"].get("mean") if e and "transit_days" in e else None
@@ -179,6 +176,26 @@ def compare(paths: list[Path]) -> Comparison:
                            [(r.data.get("plan") or {}).get("cost") for r in reports]))
     return Comparison([r.data["scenario"]["name"] for r in reports], [str(r.path) for r in reports],
                       input_changes(reports), rows)
+
+
+def _tested_row(kind: str, ident: str, unit: str, reports: list[Loaded],
+                estimates: list[dict[str, Any] | None]) -> Row:
+    """A figure with per-replication values in each report: deltas and a noise test each."""
+    row = Row(kind, ident, unit, [e["mean"] if e else None for e in estimates])
+    ref, base = estimates[0], reports[0].data["run"]
+    for r, e in zip(reports, estimates):
+        if ref is None or e is None:
+            row.deltas.append(None), row.relative.append(None), row.p_values.append(None)
+            row.significant.append(None)
+            continue
+        delta = e["mean"] - ref["mean"]
+        row.deltas.append(delta)
+        row.relative.append(delta / ref["mean"] if ref["mean"] else None)
+        paired = r.data["run"]["seed"] == base["seed"] and r.data["run"]["replications"] == base["replications"]
+        p = _test(ref.get("replications", []), e.get("replications", []), paired)
+        row.p_values.append(p)
+        row.significant.append(None if p is None else bool(p < ALPHA))
+    return row
 
 
 def _plain_row(kind: str, ident: str, unit: str, values: list[float | None]) -> Row:
@@ -199,13 +216,21 @@ def _cell(row: Row, i: int) -> str:
     return f"{fmt(v)} ({row.deltas[i]:+.3g}{rel_text}){mark}"
 
 
+def _change_text(ch: dict[str, Any]) -> str:
+    if ch["to"] == "added":
+        return f"{ch['report']}: {ch['path']} added"
+    if ch["from"] == "removed":
+        return f"{ch['report']}: {ch['path']} removed"
+    return f"{ch['report']}: {ch['path']}: {ch['from']} → {ch['to']}"
+
+
 def render(c: Comparison, fmt_: str = "table") -> Any:
     """The comparison as a rich table (terminal), Markdown, JSON or HTML text."""
     if fmt_ == "json":
         return json.dumps(c.to_dict(), indent=2, default=float)
     head = ["figure", "unit"] + c.names
     body = [[r.id, r.unit] + [_cell(r, i) for i in range(len(c.names))] for r in c.rows]
-    changes = [f"{ch['report']}: {ch['path']}: {ch['from']!r} → {ch['to']!r}" for ch in c.input_changes]
+    changes = [_change_text(ch) for ch in c.input_changes]
     note = "* = larger than the runs' noise (p < 0.05; paired when seeds match)"
     if fmt_ == "md":
         lines = ["# Comparison: " + " vs ".join(c.names), "", "## What changed in the inputs", ""]

@@ -76,7 +76,8 @@ class SimulationResult:
             return {}
         delivered = estimate([r.delivered for r in recs])
         out: dict[str, Any] = {"carrier": recs[0].carrier, "unit": recs[0].unit,
-                               "delivered": {"mean": delivered.mean, "ci95": [delivered.lo, delivered.hi]},
+                               "delivered": {"mean": delivered.mean, "ci95": [delivered.lo, delivered.hi],
+                                             "replications": [r.delivered for r in recs]},
                                "in_system_t": float(np.mean([r.in_system for r in recs]))}
         if recs[0].carrier in MASS_CARRIERS:
             out["arrived_t"] = float(np.mean([r.arrived for r in recs]))

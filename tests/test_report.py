@@ -170,3 +170,11 @@ def test_a_trace_is_streamed_only_when_asked(minimal, tmp_path):
     assert events and 0 < delivered <= arrived
     assert json.loads((traced.folder / "report.json").read_text())["targets"] == \
         json.loads((quiet.folder / "report.json").read_text())["targets"]
+
+
+def test_compare_tests_flow_deliveries_for_noise_too(runs):
+    c = compare([runs[0].folder, runs[2].folder])
+    flow = next(r for r in c.rows if r.id == "f delivered")
+    assert flow.deltas[1] < 0 and flow.significant[1] is True
+    same = compare([runs[0].folder, runs[1].folder])
+    assert next(r for r in same.rows if r.id == "f delivered").significant[1] is False
