@@ -19,20 +19,17 @@ ARTICLE = re.compile(r"^article:P[1-6]$")
 
 
 @functools.cache
+def _seed(name: str) -> dict[str, dict[str, Any]]:
+    """A YAML mapping from `seeds/`; empty when the seeds folder is not beside the package."""
+    path = SEEDS / name
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
 def reference_rows() -> dict[str, dict[str, Any]]:
-    """The reference inputs by short row id; empty when the seeds folder is not beside the package."""
-    path = SEEDS / "reference.yaml"
-    if not path.is_file():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-
-@functools.cache
-def article_targets() -> dict[str, dict[str, Any]]:
-    path = SEEDS / "targets.yaml"
-    if not path.is_file():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    """The reference inputs by short row id (`s1_025`)."""
+    return _seed("reference.yaml")
 
 
 def check(found: list[tuple[tuple[Any, ...], Any]]) -> list[tuple[tuple[Any, ...], str]]:
