@@ -37,6 +37,7 @@ begun to leave (`sim.port`, `sim.rail`), measured independently, so L = lambda W
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ import numpy as np
 import simpy
 
 from sim import calendar
+from sim.calendar import DAY_H
 from sim.distributions import Exponential, Uniform
 from sim.draws import Draws
 from sim.errors import CorridorError
@@ -60,12 +62,13 @@ from sim.weather import Closures
 
 Trace = Callable[[dict[str, Any]], None]
 KG_PER_MT = 1e9
+INF = math.inf
 
 
 # --- consignments ----------------------------------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Consignment:
     """One train (or wagon group, truck, TEU) of a flow, as it arrived at the origin."""
 
@@ -95,7 +98,7 @@ class Lot:
 # --- the corridor as the cargo model sees it -------------------------------------------------
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Step:
     """What a consignment does at route node `node`: the node's own steps, then the link out."""
 
@@ -130,7 +133,7 @@ class Step:
         return h
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Route:
     id: str
     nodes: list[str]
@@ -142,7 +145,7 @@ class Route:
         return sum(s.expected_h(now, kg) for s in self.steps)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FlowState:
     """A cargo flow's arrivals, routes and tallies in one replication."""
 
@@ -157,6 +160,7 @@ class FlowState:
     stock: TimeWeighted  # tonnes in the system
     daily: list[float]  # tonnes delivered each day
     live: set[Lot] = field(default_factory=set)
+    bounds: list[float] = field(default_factory=list)  # running sums of the routes' shares
     arrived_total_kg: int = 0
     delivered_total_kg: int = 0
     arrived_kg: int = 0
@@ -230,7 +234,10 @@ class CargoModel:
             return None
         if nid not in self.node_gates:
             rate = cap * KG_PER_MT / calendar.HOURS_PER_YEAR
-            self.node_gates[nid] = Gate(nid, rate, self.warmup, self.horizon, daily=True)
+            # a port reports its own queue (`Port.summary`), so its gate keeps no statistics
+            measured = nid not in self.ports
+            self.node_gates[nid] = Gate(nid, rate, self.warmup, self.horizon, daily=measured,
+                                        measured=measured)
         return self.node_gates[nid]
 
     def _build_fleets(self) -> None:
@@ -292,12 +299,17 @@ class CargoModel:
             paths = {"shortest": (self._shortest(fid, flow), 1.0)}
         routes = [Route(rid, path, self._steps(path), share) for rid, (path, share) in paths.items()]
         days = max(1, math.ceil(self.horizon / calendar.DAY_H))
+        bounds, acc = [], 0.0
+        for r in routes:
+            acc += r.share
+            bounds.append(acc)
         return FlowState(
             fid, flow, kg, [per_h * f for f in season], routes,
             gaps=Draws(Exponential(mean_=1.0), self.streams.get(f"cargo:arrivals:{fid}")),
             pick=Draws(Uniform(low=0.0, high=1.0), self.streams.get(f"cargo:route:{fid}")),
             transit=Reservoir(self.streams.get(f"cargo:transit-sample:{fid}")),
             stock=TimeWeighted(self.warmup, self.horizon), daily=[0.0] * days,
+            bounds=bounds,
         )
 
     def _shortest(self, fid: str, flow: Flow) -> list[str]:
@@ -360,19 +372,21 @@ class CargoModel:
 
     def new_lot(self, f: FlowState) -> Lot:
         """A consignment arrives at its flow's origin: count it and choose its route."""
-        now = self.env.now
-        route = self.choose_route(f, now)
-        lot = Lot(f.kg, Consignment(f, now, f.kg), route, 0, now)
+        now = self.env._now  # noqa: SLF001 - the `now` property costs a call at every event
+        routes = f.routes
+        route = routes[0] if len(routes) == 1 else self.choose_route(f, now)
+        kg = f.kg
+        lot = Lot(kg, Consignment(f, now, kg), route, 0, now)
         f.live.add(lot)
-        f.arrived_total_kg += f.kg
-        f.stock.add(now, f.kg / 1000)
+        f.arrived_total_kg += kg
+        f.stock.add(now, kg / 1000)
         if now >= self.warmup:
-            f.arrived_kg += f.kg
+            f.arrived_kg += kg
             f.arrived_n += 1
             route.chosen += 1
         if self.trace:
             self.trace({"t": now, "event": "arrived", "flow": f.id, "route": route.id,
-                        "t_cargo": f.kg / 1000})
+                        "t_cargo": kg / 1000})
         return lot
 
     def choose_route(self, f: FlowState, now: float) -> Route:
@@ -382,32 +396,30 @@ class CargoModel:
             return routes[0]
         if f.spec.route_choice == "fastest":
             return min(routes, key=lambda r: r.expected_h(now, f.kg))
-        u = f.pick.next()
-        acc = 0.0
-        for r in routes:
-            acc += r.share
-            if u < acc:
-                return r
-        return routes[-1]
+        # the first route whose running sum of shares exceeds the draw (the last if none does)
+        i = bisect_right(f.bounds, f.pick.next())
+        return routes[i] if i < len(routes) else routes[-1]
 
     def deliver(self, lot: Lot) -> None:
-        now = self.env.now
+        now = self.env._now  # noqa: SLF001
         c = lot.consignment
         f = c.flow
+        kg = lot.kg
         f.live.remove(lot)
-        f.delivered_total_kg += lot.kg
-        f.stock.add(now, -lot.kg / 1000)
-        c.kg_left -= lot.kg
-        d = int(now // calendar.DAY_H)
-        if d < len(f.daily):
-            f.daily[d] += lot.kg / 1000
+        f.delivered_total_kg += kg
+        f.stock.add(now, -kg / 1000)
+        c.kg_left -= kg
+        d = int(now // DAY_H)
+        daily = f.daily
+        if d < len(daily):
+            daily[d] += kg / 1000
         if now >= self.warmup:
-            f.delivered_kg += lot.kg
+            f.delivered_kg += kg
             if c.kg_left == 0:
                 f.delivered_n += 1
                 f.transit.add(now - c.created)
         if self.trace:
-            self.trace({"t": now, "event": "delivered", "flow": f.id, "t_cargo": lot.kg / 1000,
+            self.trace({"t": now, "event": "delivered", "flow": f.id, "t_cargo": kg / 1000,
                         "transit_h": now - c.created})
 
     def _landed(self, lot: Lot) -> None:
@@ -421,73 +433,88 @@ def arrivals(env: simpy.Environment, m: CargoModel, f: FlowState):
     (exponential or deterministic gaps) and monthly seasonality."""
     deterministic = f.spec.arrival == "deterministic"
     flat = f.rates[0] if len(set(f.rates)) == 1 else None  # no seasonality: skip the calendar
+    gap = f.gaps.next
+    horizon = m.horizon
+    timeout, process, new_lot = env.timeout, env.process, m.new_lot
     t = 0.0
     while True:
-        work = 1.0 if deterministic else f.gaps.next()
+        work = 1.0 if deterministic else gap()
         t = t + work / flat if flat else calendar.after(t, work, f.rates)
-        if t >= m.horizon:
+        if t >= horizon:
             return
-        yield env.timeout(t - env.now)
-        env.process(journey(env, m, m.new_lot(f), False))
+        yield timeout(t - env._now)  # noqa: SLF001
+        process(journey(env, m, new_lot(f), False))
 
 
 def journey(env: simpy.Environment, m: CargoModel, lot: Lot, in_yard: bool):
     """Process: a consignment walks its route from node `lot.i` until it boards a ferry (the
     vessel carries it on) or reaches its destination."""
+    # `env._now` rather than the `now` property, and the steps' parts in locals: this loop runs
+    # at two events in three.
     closures = m.closures
     steps = lot.route.steps
+    n = len(steps)
     kg = lot.kg
+    timeout = env.timeout
     i = lot.i
-    while i < len(steps):
+    while i < n:
         s = steps[i]
         if s.plain:  # a node with nothing of its own, then a land link
-            passed = s.link_gate.reserve(env.now, kg)
-            if passed == math.inf:
+            passed = s.link_gate.reserve(env._now, kg)  # noqa: SLF001
+            if passed == INF:
                 yield env.event()  # a link with no capacity: the cargo stays in the system
-            yield env.timeout(passed + s.transit.next() if s.transit is not None else passed)
+            transit = s.transit
+            yield timeout(passed + transit.next() if transit is not None else passed)
             i += 1
             continue
+        now = env._now  # noqa: SLF001
         port = s.port
         if port is not None:
-            lot.since = env.now
-            port.queue.join(env.now)
+            lot.since = now
+            port.queue.join(now)
             if port.yard is not None:
                 if not in_yard:
                     ev = port.yard.enter(kg)
                     if ev is not None:
                         yield ev
+                        now = env._now  # noqa: SLF001
                 in_yard = True
             else:
                 in_yard = False
-        delay = s.gate.reserve(env.now, kg) if s.gate is not None else 0.0
+        gate = s.gate
+        delay = gate.reserve(now, kg) if gate is not None else 0.0
         if s.processing is not None:
             delay += s.processing.next()
         if delay > 0:
-            yield (env.event() if delay == math.inf else env.timeout(delay))
-        if s.handling:
-            yield from port.handle(lot, closures)
+            yield (env.event() if delay == INF else timeout(delay))
+        handling = s.handling
+        if handling:
+            if port.handling is None:  # no berths to wait for: the wait at the port ends now
+                port.queue.leave(env._now, lot.since)  # noqa: SLF001
+            else:
+                yield from port.handle(lot, closures)
         if s.ferry is not None:
             lot.i = i
             s.ferry.queue.put(lot)
             return
         if s.sea_ends and closures.any_closed(s.sea_ends) is not None:
             yield from closures.wait_open(*s.sea_ends)
-        now = env.now
+        now = env._now  # noqa: SLF001
         gate = s.link_gate
-        if port is not None and not s.handling:
+        if port is not None and not handling:
             port.queue.leave_at(gate.start(now), lot.since, now)
         passed = gate.reserve(now, kg)
-        if passed == math.inf:
+        if passed == INF:
             yield env.event()
         transit = s.transit.next() if s.transit is not None else 0.0
         if in_yard:
-            yield env.timeout(passed)
+            yield timeout(passed)
             port.yard.leave(kg)
             in_yard = False
             if transit > 0:
-                yield env.timeout(transit)
+                yield timeout(transit)
         else:
-            yield env.timeout(passed + transit)
+            yield timeout(passed + transit)
         i += 1
     lot.i = i
     if in_yard:  # landed by a ferry at its destination port: give the yard room back

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -51,7 +52,7 @@ FLEET_BERTHS = {
 IDLE, WAITING, WORKING, EMPTY = "idle", "waiting", "working", "empty"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class FerryLink:
     """A link sailed by a fleet: cargo gathers on the quay at `origin` and crosses to
     `destination` in `transit` hours."""
@@ -66,7 +67,7 @@ class FerryLink:
     kg: int = 0  # kilograms loaded after the warm-up
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Vessel:
     index: int
     port: str
@@ -105,7 +106,7 @@ class Fleet:
             for port in (link.origin, link.destination):
                 self.berths[port.id] = port.berths_for(kinds)
             self.calling[link.origin.id] = 0
-            link.queue.on_put = lambda link=link: self.cargo_arrived(link)
+            link.queue.on_put = partial(self.cargo_arrived, link)
         dep = self.spec.departure
         self.rule = dep.rule
         self.max_wait = dep.max_wait.value if dep.max_wait is not None else math.inf
@@ -134,10 +135,12 @@ class Fleet:
     def choose(self, v: Vessel) -> FerryLink | None:
         """The link a free vessel lying at `v.port` should serve next (see the module text)."""
         best, best_key = None, None
+        cap = self.cap_kg
         for link in self.links:
-            if self._unclaimed(link) <= 0:
+            q = link.queue
+            if q.kg - link.assigned * cap <= 0:  # `_unclaimed`, inlined: a vessel's every call
                 continue
-            key = (link.origin.id == v.port, self._berth_free(link), -link.queue.lots[0].since)
+            key = (link.origin.id == v.port, self._berth_free(link), -q.lots[0].since)
             if best_key is None or key > best_key:
                 best, best_key = link, key
         if best is not None:
@@ -152,10 +155,15 @@ class Fleet:
 
     def cargo_arrived(self, link: FerryLink) -> None:
         """Wake an idle vessel (the one lying at the link's port first) for unclaimed cargo."""
-        if not self._idle or self._unclaimed(link) <= 0:
+        idle = self._idle
+        if not idle or self._unclaimed(link) <= 0:
             return
-        pick = next((i for i, (v, _) in enumerate(self._idle) if v.port == link.origin.id), 0)
-        _, ev = self._idle.pop(pick)
+        pick, port = 0, link.origin.id
+        for i, (v, _) in enumerate(idle):
+            if v.port == port:
+                pick = i
+                break
+        _, ev = idle.pop(pick)
         self._send(link)
         ev.succeed(link)
 
@@ -169,12 +177,39 @@ class Fleet:
     # --- bookkeeping --------------------------------------------------------------------------
 
     def set_state(self, v: Vessel, state: str) -> None:
-        now = self.env.now
-        if now > self.warmup:
-            since = v.since if v.since > self.warmup else self.warmup
-            self.hours[v.state] += now - since
+        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
+        w = self.warmup
+        if now > w:
+            since = v.since
+            self.hours[v.state] += now - (since if since > w else w)
         v.since = now
         v.state = state
+
+    def departure_wait(self, link: FerryLink, berthed: float) -> simpy.Event | None:
+        """What a vessel berthed at `berthed` on `link` must wait for before it may take its
+        cargo by the departure rule, or None if it may take it now."""
+        q = link.queue
+        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
+        rule = self.rule
+        if rule == "when_full":
+            cap = self.full_kg(link)
+            if q.kg < cap:
+                return q.wait_for(cap)
+        elif rule == "when_full_or_max_wait":
+            cap = self.full_kg(link)
+            if q.kg < cap:
+                due = berthed + self.max_wait
+                if now < due:
+                    return q.wait_for(cap, due - now)
+                if q.kg == 0:
+                    return q.wait_for(1)
+        else:  # schedule
+            slot = self.next_slot(now)
+            if slot > now:
+                return self.env.timeout(slot - now)
+            if q.kg == 0:
+                return self.env.timeout(self.interval)
+        return None
 
     def next_slot(self, now: float) -> float:
         iv = self.interval
@@ -201,132 +236,102 @@ class Fleet:
 
 
 def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
-    """Process: one vessel's working life: choose a link, load, cross, unload, move on."""
+    """Process: one vessel's working life: choose a link, sail there empty if it lies elsewhere,
+    berth and load by the departure rule, cross, unload, and choose again.
+
+    One generator for the whole cycle (no sub-generators): a vessel passes here at a fifth of
+    the model's events, and each nested step would cost a generator and a delegation per event.
+    """
+    closures = fleet.closures
+    closed = closures.closed
+    timeout = env.timeout
     while True:
         link = fleet.choose(v)
         if link is None:
-            if v.port != v.home:
-                yield from sail_empty(env, fleet, v, v.home)
+            if v.port == v.home:
+                fleet.set_state(v, IDLE)
+                link = yield fleet.idle(v)
+                to = link.origin.id
+            else:  # no cargo anywhere: back to the port it last loaded at
+                to = v.home
+        else:
+            to = link.origin.id
+        if to != v.port:  # sail empty, once both ends are open
+            if closed and closures.any_closed((v.port, to)) is not None:
+                fleet.set_state(v, WAITING)
+                yield from closures.wait_open(v.port, to)
+            fleet.set_state(v, EMPTY)
+            yield timeout(fleet.leg_h(v.port, to))
+            v.port = to
+            if link is None:
                 continue
-            fleet.set_state(v, IDLE)
-            link = yield fleet.idle(v)
-        if link.origin.id != v.port:
-            yield from sail_empty(env, fleet, v, link.origin.id)
-        lots = yield from load(env, fleet, v, link)
-        yield from cross(env, fleet, v, link, lots)
 
-
-def sail_empty(env: simpy.Environment, fleet: Fleet, v: Vessel, to: str):
-    """Process step: sail without cargo to port `to` once both ends are open."""
-    closures = fleet.closures
-    if closures.any_closed((v.port, to)) is not None:
+        # load: berth at the link's origin, wait for the departure rule, take the cargo
+        port = link.origin
         fleet.set_state(v, WAITING)
-        yield from closures.wait_open(v.port, to)
-    fleet.set_state(v, EMPTY)
-    yield env.timeout(fleet.leg_h(v.port, to))
-    v.port = to
-
-
-def load(env: simpy.Environment, fleet: Fleet, v: Vessel, link: FerryLink):
-    """Process step: berth at the link's origin, wait for the departure rule, take the cargo
-    and load it; returns the consignments on board."""
-    port = link.origin
-    closures = fleet.closures
-    fleet.set_state(v, WAITING)
-    if closures.is_closed(port.id):
-        yield from closures.wait_open(port.id)
-    berths = fleet.berths[port.id]
-    if berths is not None:
-        ev = berths.seize()
-        if ev is not None:
-            yield ev
-    yield from ready(env, fleet, link, env.now)
-    lots = link.queue.take(fleet.cap_kg)
-    link.assigned -= 1
-    fleet.cargo_arrived(link)  # what is left may call another vessel
-    kg = sum(lot.kg for lot in lots)
-    if env.now >= fleet.warmup:
-        link.voyages += 1
-        link.kg += kg
-    if fleet.trace:
-        fleet.trace({"t": env.now, "event": "loading", "fleet": fleet.id, "vessel": v.index,
-                     "link": link.id, "t_cargo": kg / 1000})
-    fleet.set_state(v, WORKING)
-    yield env.timeout(fleet.load.next())
-    ends = (port.id, link.destination.id)
-    if closures.any_closed(ends) is not None:
-        fleet.set_state(v, WAITING)
-        yield from closures.wait_open(*ends)
+        if port.id in closed:
+            yield from closures.wait_open(port.id)
+        berths = fleet.berths[port.id]
+        if berths is not None:
+            ev = berths.seize()
+            if ev is not None:
+                yield ev
+        berthed = env._now  # noqa: SLF001 - the `now` property costs a call
+        ends = (port.id, link.destination.id)
+        while True:
+            ev = fleet.departure_wait(link, berthed)
+            if ev is not None:
+                yield ev
+            elif closed and closures.any_closed(ends) is not None:
+                yield from closures.wait_open(*ends)
+            else:
+                break
+        q = link.queue
+        waiting = q.kg
+        lots = q.take(fleet.cap_kg)
+        kg = waiting - q.kg
+        link.assigned -= 1
+        fleet.cargo_arrived(link)  # what is left may call another vessel
+        if env._now >= fleet.warmup:  # noqa: SLF001
+            link.voyages += 1
+            link.kg += kg
+        if fleet.trace:
+            fleet.trace({"t": env.now, "event": "loading", "fleet": fleet.id, "vessel": v.index,
+                         "link": link.id, "t_cargo": kg / 1000})
         fleet.set_state(v, WORKING)
-    if berths is not None:
-        berths.release()
-    fleet.calling[port.id] -= 1
-    return lots
+        yield timeout(fleet.load.next())
+        if closed and closures.any_closed(ends) is not None:
+            fleet.set_state(v, WAITING)
+            yield from closures.wait_open(*ends)
+            fleet.set_state(v, WORKING)
+        if berths is not None:
+            berths.release()
+        fleet.calling[port.id] -= 1
 
-
-def ready(env: simpy.Environment, fleet: Fleet, link: FerryLink, berthed: float):
-    """Process step: wait until the departure rule lets the vessel take its cargo, with both
-    ends of the crossing open."""
-    q = link.queue
-    cap = fleet.full_kg(link)
-    ends = (link.origin.id, link.destination.id)
-    while True:
-        now = env.now
-        if fleet.rule == "when_full":
-            if q.kg < cap:
-                yield q.wait_for(cap)
-                continue
-        elif fleet.rule == "when_full_or_max_wait":
-            if q.kg < cap:
-                due = berthed + fleet.max_wait
-                if now < due:
-                    yield q.wait_for(cap, due - now)
-                    continue
-                if q.kg == 0:
-                    yield q.wait_for(1)
-                    continue
-        else:  # schedule
-            slot = fleet.next_slot(now)
-            if slot > now:
-                yield env.timeout(slot - now)
-                continue
-            if q.kg == 0:
-                yield env.timeout(fleet.interval)
-                continue
-        if fleet.closures.any_closed(ends) is not None:
-            yield from fleet.closures.wait_open(*ends)
-            continue
-        return
-
-
-def cross(env: simpy.Environment, fleet: Fleet, v: Vessel, link: FerryLink, lots: list[Lot]):
-    """Process step: sail loaded, wait for the destination to be open and its yard to have
-    room, berth, unload, and hand the consignments on."""
-    closures = fleet.closures
-    dest = link.destination
-    yield env.timeout(link.transit.next())
-    fleet.set_state(v, WAITING)
-    if closures.is_closed(dest.id):
-        yield from closures.wait_open(dest.id)
-    kg = sum(lot.kg for lot in lots)
-    if dest.yard is not None and kg:
-        ev = dest.yard.enter(kg)
-        if ev is not None:
-            yield ev
-    berths = fleet.berths[dest.id]
-    if berths is not None:
-        ev = berths.seize()
-        if ev is not None:
-            yield ev
-    if closures.is_closed(dest.id):
-        yield from closures.wait_open(dest.id)
-    fleet.set_state(v, WORKING)
-    yield env.timeout(fleet.unload.next())
-    if berths is not None:
-        berths.release()
-    v.port, v.home = dest.id, link.origin.id
-    if fleet.trace:
-        fleet.trace({"t": env.now, "event": "unloaded", "fleet": fleet.id, "vessel": v.index,
-                     "link": link.id, "t_cargo": kg / 1000})
-    for lot in lots:
-        fleet.on_landed(lot)
+        # cross, wait for the destination to be open and its yard to have room, berth, unload
+        dest = link.destination
+        yield timeout(link.transit.next())
+        fleet.set_state(v, WAITING)
+        if dest.id in closed:
+            yield from closures.wait_open(dest.id)
+        if dest.yard is not None and kg:
+            ev = dest.yard.enter(kg)
+            if ev is not None:
+                yield ev
+        berths = fleet.berths[dest.id]
+        if berths is not None:
+            ev = berths.seize()
+            if ev is not None:
+                yield ev
+        if dest.id in closed:
+            yield from closures.wait_open(dest.id)
+        fleet.set_state(v, WORKING)
+        yield timeout(fleet.unload.next())
+        if berths is not None:
+            berths.release()
+        v.port, v.home = dest.id, port.id
+        if fleet.trace:
+            fleet.trace({"t": env.now, "event": "unloaded", "fleet": fleet.id, "vessel": v.index,
+                         "link": link.id, "t_cargo": kg / 1000})
+        for lot in lots:
+            fleet.on_landed(lot)

@@ -28,7 +28,8 @@ class TimeWeighted:
     (a train's turn at a gate) is handed in with `later` and applied when time reaches it.
     """
 
-    __slots__ = ("level", "last", "area", "peak", "warmup", "horizon", "days", "_pending")
+    __slots__ = ("level", "last", "area", "peak", "warmup", "horizon", "days", "_pending", "_day",
+                 "_day_end")
 
     def __init__(self, warmup: float, horizon: float, daily: bool = False):
         self.level = 0.0
@@ -39,15 +40,28 @@ class TimeWeighted:
         self.horizon = horizon
         self.days: list[float] | None = [0.0] * max(1, math.ceil(horizon / DAY_H)) if daily else None
         self._pending: list[tuple[float, float]] = []
+        self._day = 0  # the day `last` falls in, while `last` < `_day_end` (a cache)
+        self._day_end = DAY_H
 
     def add(self, t: float, delta: float) -> None:
         if self._pending and self._pending[0][0] <= t:
             self._flush(t)
-        if t > self.last:
-            if self.level:
-                self._advance(t)
-            else:
-                self.last = t
+        last = self.last
+        if t > last:
+            level = self.level
+            if level:  # `_advance` inlined: this runs at nearly every event of the model
+                w = self.warmup
+                if t > w:
+                    self.area += level * (t - (last if last > w else w))
+                    if level > self.peak:  # the most held for a while, not for an instant
+                        self.peak = level
+                days = self.days
+                if days is not None:
+                    if t < self._day_end:
+                        days[self._day] += level * (t - last)
+                    else:
+                        self._add_days(days, level, last, t)
+            self.last = t
         self.level += delta
 
     def later(self, t: float, delta: float) -> None:
@@ -69,21 +83,30 @@ class TimeWeighted:
             w = self.warmup
             if t > w:
                 self.area += level * (t - (last if last > w else w))
-                if level > self.peak:  # the most held for a while, not for an instant
+                if level > self.peak:
                     self.peak = level
             days = self.days
             if days is not None:
-                d, e = int(last // DAY_H), int(t // DAY_H)
-                if d == e:
-                    days[d] += level * (t - last)
+                if t < self._day_end:
+                    days[self._day] += level * (t - last)
                 else:
-                    days[d] += level * ((d + 1) * DAY_H - last)
-                    n = len(days)
-                    for k in range(d + 1, min(e, n)):
-                        days[k] += level * DAY_H
-                    if e < n:
-                        days[e] += level * (t - e * DAY_H)
+                    self._add_days(days, level, last, t)
         self.last = t
+
+    def _add_days(self, days: list[float], level: float, last: float, t: float) -> None:
+        """Spread `level` held over [last, t] across the days it covers."""
+        d, e = int(last // DAY_H), int(t // DAY_H)
+        if d == e:
+            days[d] += level * (t - last)
+        else:
+            days[d] += level * ((d + 1) * DAY_H - last)
+            n = len(days)
+            for k in range(d + 1, min(e, n)):
+                days[k] += level * DAY_H
+            if e < n:
+                days[e] += level * (t - e * DAY_H)
+        self._day = e
+        self._day_end = (e + 1) * DAY_H
 
     def close(self, t: float) -> None:
         """Bring the integral up to `t` (the end of the run)."""
@@ -144,7 +167,9 @@ class Queue:
     def leave(self, t: float, joined: float) -> None:
         """One item leaves the queue now, having joined at `joined`."""
         self.length.add(t, -1.0)
-        self._wait(t, joined)
+        if joined >= self.warmup:
+            self.waits += 1
+            self.wait_sum += t - joined
 
     def leave_at(self, t: float, joined: float, now: float) -> None:
         """One item that joined at `joined` will leave at `t` (>= now), already decided."""
@@ -152,9 +177,6 @@ class Queue:
             self.length.add(now, -1.0)
         else:
             self.length.later(t, -1.0)
-        self._wait(t, joined)
-
-    def _wait(self, t: float, joined: float) -> None:
         if joined >= self.warmup:
             self.waits += 1
             self.wait_sum += t - joined

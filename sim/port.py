@@ -56,7 +56,7 @@ class Berths:
 
     def seize(self) -> simpy.Event | None:
         """Take a berth: None if one was free, else an event that fires when one is yours."""
-        now = self.env.now
+        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
         if self.free > 0 and not self.waiting:
             self.free -= 1
             self.busy.add(now, 1.0)
@@ -68,7 +68,7 @@ class Berths:
 
     def release(self) -> None:
         """Give the berth back; it passes straight to the first in line."""
-        now = self.env.now
+        now = self.env._now  # noqa: SLF001
         if self.waiting:
             joined, ev = self.waiting.popleft()
             self.waits.add(joined, now - joined)
@@ -182,14 +182,16 @@ class CargoQueue:
         The taken cargo leaves the port's yard, and a consignment's wait at the port ends when
         its last part is taken.
         """
-        now = self.env.now
+        now = self.env._now  # noqa: SLF001
+        lots = self.lots
+        queue = self.port.queue
         room = cap_kg
         taken: list[Lot] = []
-        while self.lots and room > 0:
-            lot = self.lots[0]
+        while lots and room > 0:
+            lot = lots[0]
             if lot.kg <= room:
-                self.lots.popleft()
-                self.port.queue.leave(now, lot.since)
+                lots.popleft()
+                queue.leave(now, lot.since)
                 taken.append(lot)
                 room -= lot.kg
             else:

@@ -21,17 +21,20 @@ from sim.calendar import DAY_H
 class Gate:
     """A first-come-first-served throughput limit of `rate_kg_h` kilograms per hour."""
 
-    __slots__ = ("id", "rate_kg_h", "h_per_kg", "free_at", "warmup", "horizon", "kg",
+    __slots__ = ("id", "rate_kg_h", "h_per_kg", "free_at", "warmup", "horizon", "measured", "kg",
                  "arrivals", "wait_sum", "area", "peak", "_turns", "days")
 
     def __init__(self, gate_id: str, rate_kg_h: float, warmup: float, horizon: float,
-                 daily: bool = False):
+                 daily: bool = False, measured: bool = True):
         self.id = gate_id
         self.rate_kg_h = rate_kg_h
         self.h_per_kg = 1.0 / rate_kg_h if rate_kg_h > 0 else math.inf
         self.free_at = 0.0
         self.warmup = warmup
         self.horizon = horizon
+        # False for a gate whose waiting another record reports (a port's own queue): it then
+        # only times turns and keeps no statistics of its own.
+        self.measured = measured
         self.kg = 0  # kilograms that arrived inside [warmup, horizon]
         self.arrivals = 0
         self.wait_sum = 0.0
@@ -52,15 +55,18 @@ class Gate:
         if free > now:
             self.free_at = free + service
             wait = free - now
-            self._queued(now, free)
-        else:
-            self.free_at = now + service
-            wait = 0.0
-        if now >= self.warmup:
+            if self.measured:
+                self._queued(now, free)
+                if now >= self.warmup:
+                    self.arrivals += 1
+                    self.kg += kg
+                    self.wait_sum += wait
+            return wait + service
+        self.free_at = now + service
+        if self.measured and now >= self.warmup:  # no wait: nothing to add to `wait_sum`
             self.arrivals += 1
             self.kg += kg
-            self.wait_sum += wait
-        return wait + service
+        return service
 
     def _queued(self, now: float, start: float) -> None:
         """Queue statistics for a consignment that waits over [now, start]."""
@@ -71,14 +77,17 @@ class Gate:
         w, h = self.warmup, self.horizon
         if now >= w and len(turns) > self.peak:
             self.peak = len(turns)
+        end = start if start <= h else h  # min(start, h)
         if start > w and now < h:
-            self.area += min(start, h) - max(now, w)
+            self.area += end - (now if now >= w else w)
         days = self.days
         if days is not None:
-            b = min(start, h)
             d = int(now // DAY_H)
-            while d < len(days) and d * DAY_H < b:
-                days[d] += min(b, (d + 1) * DAY_H) - max(now, d * DAY_H)
+            n = len(days)
+            while d < n and d * DAY_H < end:
+                hi = (d + 1) * DAY_H
+                lo = d * DAY_H
+                days[d] += (end if end <= hi else hi) - (now if now >= lo else lo)  # min - max
                 d += 1
 
     def expected_h(self, now: float, kg: int) -> float:

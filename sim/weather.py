@@ -62,6 +62,7 @@ class Closures:
         self.horizon = horizon
         self.trace = trace
         self._storms: dict[str, int] = {}  # node -> storms under way
+        self.closed: set[str] = set()  # nodes with a storm under way now
         self._since: dict[str, float] = {}  # node -> when the current closure began
         self._reopen: dict[str, simpy.Event] = {}
         self._hours: dict[str, float] = {}
@@ -78,13 +79,15 @@ class Closures:
             self._daily[n] = [0.0] * max(1, math.ceil(horizon / calendar.DAY_H))
 
     def is_closed(self, node: str) -> bool:
-        return self._storms.get(node, 0) > 0
+        return node in self.closed
 
     def any_closed(self, nodes: Iterable[str]) -> str | None:
         """The first of `nodes` that is closed now, or None."""
-        for n in nodes:
-            if self._storms.get(n, 0) > 0:
-                return n
+        closed = self.closed
+        if closed:
+            for n in nodes:
+                if n in closed:
+                    return n
         return None
 
     def reopening(self, node: str) -> simpy.Event:
@@ -106,6 +109,7 @@ class Closures:
             k = self._storms.get(n, 0)
             self._storms[n] = k + 1
             if k == 0:
+                self.closed.add(n)
                 self._since[n] = now
                 self._reopen[n] = self.env.event()
                 if now >= self.warmup:
@@ -118,6 +122,7 @@ class Closures:
         for n in nodes:
             self._storms[n] -= 1
             if self._storms[n] == 0:
+                self.closed.discard(n)
                 self._record(n, self._since.pop(n), now)
                 self._reopen.pop(n).succeed()
                 if self.trace:
