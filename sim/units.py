@@ -6,6 +6,7 @@ Everything inside the package works in a small set of canonical units, named her
 
 from __future__ import annotations
 
+import math
 import re
 
 import pint
@@ -89,6 +90,8 @@ def parse(text: str | float | int) -> pint.Quantity:
         raise ValueError(f"cannot read {text!r} as a quantity ({type(exc).__name__})") from None
     if not isinstance(q, pint.Quantity):  # a bare number parses to a plain float
         q = Q_(float(q), "dimensionless")
+    if not math.isfinite(float(q.magnitude)):
+        raise ValueError(f"expected a finite quantity, got {text!r}")
     return q
 
 

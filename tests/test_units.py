@@ -1,5 +1,3 @@
-import math
-
 import pytest
 
 from sim import units
@@ -41,9 +39,7 @@ def test_wrong_dimension_names_both(text, kind):
         units.to_canonical(text, kind)
 
 
-@pytest.mark.parametrize("text", ["", "four GW", "4 parsecs/fortnight/zorg", "GW GW", "1e999999 t"])
+@pytest.mark.parametrize("text", ["", "four GW", "4 parsecs/fortnight/zorg", "GW GW", "1e999999 t", "nan t"])
 def test_garbage_is_a_value_error(text):
     with pytest.raises(ValueError):
-        value = units.to_canonical(text, "mass")
-        if math.isinf(value):
-            raise ValueError("inf")
+        units.to_canonical(text, "mass")
