@@ -20,8 +20,8 @@ from pathlib import Path
 
 import simpy
 
-from sim.cargo import events_processed, simulate_cargo
-from sim.loading import load_scenario
+from sim.cargo.model import events_processed, simulate_cargo
+from sim.scenario.loading import load_scenario
 from sim.network import Network
 from sim.replications import Streams
 

@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 import pulp
 
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.network import Network
-from sim.optimise import optimise
+from sim.optimiser.optimise import optimise
 from sim.optimiser import formulation as F
 from sim.optimiser.lp import pulp_solver, quiet_highs
 from sim.optimiser.model import Corridor
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

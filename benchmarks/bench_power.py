@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.continuous import reliability, simulate_continuous
-from sim.loading import load_scenario
+from sim.energy.model import reliability, simulate_continuous
+from sim.scenario.loading import load_scenario
 from sim.network import Network
-from sim.power import simulate_power
+from sim.energy.power import simulate_power
 from sim.replications import Replication, Streams
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,13 +3,13 @@
     from sim import load_scenario, optimise, simulate, run, compare
 """
 
-from sim.compare import compare
+from sim.report.compare import compare
 from sim.errors import CorridorError, Problem, ScenarioError
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.network import Network, build_network
-from sim.optimise import apply_plan, optimise
+from sim.optimiser.optimise import apply_plan, optimise
 from sim.run import evaluate, rerun, run
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 from sim.simulate import simulate
 
 __version__ = "0.1.0"

@@ -24,8 +24,6 @@ out = Console(width=None if sys.stdout.isatty() else 150)  # piped tables stay u
 err = Console(stderr=True)
 _state = {"debug": False}
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
 
 SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
 SeedOpt = Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")]
@@ -66,11 +64,9 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks."
 
 def _resolve(scenario: str) -> Path:
     """A scenario path, or the name of a bundled scenario (`baseline-2023`)."""
-    path = Path(scenario)
-    if path.is_file() or path.suffix in (".yaml", ".yml"):
-        return path
-    bundled = SCENARIOS / f"{scenario}.yaml"
-    return bundled if bundled.is_file() else path
+    from sim import bundled
+
+    return bundled.resolve(scenario)
 
 
 @app.command()
@@ -78,7 +74,7 @@ def _resolve(scenario: str) -> Path:
 def validate(scenarios: Annotated[list[str], typer.Argument(help="Scenario files.")],
              set_: SetOpt = None) -> None:
     """Check scenario files without running: every problem with file, key path and line."""
-    from sim.loading import load_scenario
+    from sim.scenario.loading import load_scenario
 
     problems = []
     for name in scenarios:
@@ -95,10 +91,11 @@ def validate(scenarios: Annotated[list[str], typer.Argument(help="Scenario files
 @handles_errors
 def list_scenarios() -> None:
     """List the bundled scenarios with their one-line descriptions."""
-    from sim.loading import read_raw
+    from sim import bundled
+    from sim.scenario.loading import read_raw
 
     table = Table("scenario", "year", "description", box=None)
-    for path in sorted(SCENARIOS.glob("*.yaml")):
+    for path in bundled.scenarios():
         data = read_raw(path).data
         table.add_row(path.stem, str(data.get("year", "")), str(data.get("description", "")))
     out.print(table)
@@ -108,8 +105,8 @@ def list_scenarios() -> None:
 @handles_errors
 def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
     """Network summary (nodes, links, capacities by carrier) and a map picture."""
-    from sim.loading import load_scenario
-    from sim.maps import draw_map
+    from sim.scenario.loading import load_scenario
+    from sim.report.maps import draw_map
     from sim.network import build_network
 
     s = load_scenario(_resolve(scenario), set_ or [])
@@ -143,9 +140,9 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
              no_n_minus_1: Annotated[bool, typer.Option("--no-n-minus-1", help="Skip the N-1 check.")] = False,
              fmt: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """The optimiser alone: max deliverable per target, min-cost plan, N-1, shadow prices."""
-    from sim.loading import load_scenario
-    from sim.optimise import optimise as run_optimiser
-    from sim.optimise import write_plan
+    from sim.scenario.loading import load_scenario
+    from sim.optimiser.optimise import optimise as run_optimiser
+    from sim.optimiser.optimise import write_plan
 
     if solver is not None and solver not in ("highs", "cbc"):
         raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
@@ -161,7 +158,7 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
 
         out.print_json(json.dumps(result.to_dict()))
     elif not quiet:
-        from sim.report import optimise_table
+        from sim.report.document import optimise_table
 
         out.print(optimise_table(s, result))
         out.print(f"plan written to {folder}")
@@ -176,7 +173,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
         workers: Annotated[int, typer.Option(help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option("--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
-    from sim.report import summary_table
+    from sim.report.document import summary_table
     from sim.run import run as run_scenario
 
     path = _resolve(scenario)
@@ -215,8 +212,8 @@ def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written b
 def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
             fmt: FormatOpt = "table", out_file: Annotated[Optional[Path], typer.Option("--out", "-o")] = None) -> None:
     """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""
-    from sim.compare import compare as compare_reports
-    from sim.compare import render
+    from sim.report.compare import compare as compare_reports
+    from sim.report.compare import render
 
     if len(reports) < 2:
         raise CorridorError("compare needs two or more reports")
@@ -246,7 +243,7 @@ def sweep(scenario: Annotated[Optional[str], typer.Argument(help="Scenario file 
           file: Annotated[Optional[Path], typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
-    from sim.sweep import sweep as run_sweep
+    from sim.sweep.sweep import sweep as run_sweep
 
     result = run_sweep(_resolve(scenario) if scenario is not None else None, vary=vary or [],
                        overrides=set_ or [], seed=seed, replications=replications, out=out_dir, workers=workers,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.distributions import Deterministic, Distribution
+from sim.scenario.distributions import Deterministic, Distribution
 
 
 class Draws:

@@ -12,8 +12,8 @@ from typing import Any
 
 import networkx as nx
 
-from sim import units
-from sim.scenario import Figure, Fleet, Link, Node, Reliability, Scenario
+from sim.scenario import units
+from sim.scenario.schema import Figure, Fleet, Link, Node, Reliability, Scenario
 
 HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
 # Berth kind -> the fleet kinds whose vessels it serves (roll-on ferries and ro-ro share berths).

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim import units
+from sim.scenario import units
 from sim.errors import CorridorError
 from sim.io import staged_folder
-from sim.loading import read_raw, resolved_yaml, validate
+from sim.scenario.loading import read_raw, resolved_yaml, validate
 from sim.simulate import simulate
 
 
@@ -55,8 +55,8 @@ def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), s
     Sweeps call this for each point; `run` calls it and writes the report folder. With
     `simulation.trace` set, replication 0's cargo events stream to `trace_to`.
     """
-    from sim.optimise import apply_plan, optimise
-    from sim.report import build_report
+    from sim.optimiser.optimise import apply_plan, optimise
+    from sim.report.document import build_report
 
     start = time.perf_counter()
     path = Path(path)
@@ -88,7 +88,7 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
         replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
         solver: str | None = None, workers: int = 1, progress: bool = False) -> RunReport:
     """Run a scenario file end to end and write its report folder atomically."""
-    from sim.report import write_report
+    from sim.report.document import write_report
 
     scenario = validate(read_raw(Path(path), overrides))  # bad input fails here, before any folder exists
     parse_precision(precision)

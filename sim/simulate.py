@@ -19,7 +19,7 @@ import numpy as np
 from sim import targets as judge
 from sim.network import Network, build_network
 from sim.replications import Estimate, Replication, Streams, estimate
-from sim.scenario import MASS_CARRIERS, Scenario
+from sim.scenario.schema import MASS_CARRIERS, Scenario
 
 CONTINUOUS = {"oil", "power", "data", "hydrogen", "ammonia"}
 
@@ -32,11 +32,11 @@ def run_replication(scenario: Scenario, index: int, seed: int, network: Network 
     rep = Replication(index)
     carriers = {f.carrier for f in scenario.flows.values()}
     if "cargo" in carriers:
-        from sim.cargo import simulate_cargo
+        from sim.cargo.model import simulate_cargo
 
         rep.merge(simulate_cargo(scenario, network, streams, index, trace=trace))
     if carriers & CONTINUOUS:
-        from sim.continuous import simulate_continuous
+        from sim.energy.model import simulate_continuous
 
         rep.merge(simulate_continuous(scenario, network, streams, index))
     return rep

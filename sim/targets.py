@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.replications import Replication
-from sim.scenario import Target
+from sim.scenario.schema import Target
 
 
 def measure(target: Target, rep: Replication) -> float:

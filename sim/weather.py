@@ -27,7 +27,7 @@ from sim.measures import overlap
 from sim.replications import Streams
 
 if TYPE_CHECKING:
-    from sim.scenario import Weather
+    from sim.scenario.schema import Weather
 
 
 def storms(env: simpy.Environment, weather: Weather, rng: np.random.Generator,

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from sim import calendar
-from sim.cargo import simulate_cargo
-from sim.loading import load_scenario
+from sim.cargo.model import simulate_cargo
+from sim.scenario.loading import load_scenario
 from sim.network import Network
 from sim.replications import Replication, Streams, estimate
 

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from sim import cli as cli_module
+from sim import bundled
 
 
 def test_python_dash_m_sim_is_the_corridor_command():
@@ -32,7 +32,7 @@ def test_missing_file_is_bad_input(cli, tmp_path):
 
 
 def test_bundled_scenarios_are_listed(cli):
-    names = sorted(p.stem for p in cli_module.SCENARIOS.glob("*.yaml"))
+    names = sorted(p.stem for p in bundled.scenarios())
     result = cli("scenarios")
     assert result.exit_code == 0
     assert all(name in result.output for name in names)

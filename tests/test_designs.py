@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from sim.designs import (GridSampler, LatinHypercubeSampler, MorrisSampler, Point, SobolSampler, design_rng,
+from sim.sweep.designs import (GridSampler, LatinHypercubeSampler, MorrisSampler, Point, SobolSampler, design_rng,
                          make_design, parse_spec, parse_vary)
 from sim.errors import CorridorError
 
@@ -134,7 +134,7 @@ def test_point_id_is_by_content_not_order():
 def test_sweep_file_lists_become_override_texts():
     p = parse_spec("links.cable.reliability.repair", [{"dist": "exponential", "mean": "30 d"}, "60 d"])
     assert p.kind == "list" and p.grid()[0] == "{dist: exponential, mean: 30 d}"
-    from sim.loading import parse_override
+    from sim.scenario.loading import parse_override
 
     assert parse_override(f"x={p.grid()[0]}")[1] == {"dist": "exponential", "mean": "30 d"}
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.distributions import parse_distribution
+from sim.scenario.distributions import parse_distribution
 
 SPECS = [
     {"dist": "deterministic", "value": "20 h"},

@@ -7,11 +7,11 @@ import networkx as nx
 import pytest
 
 from sim import targets as judge
-from sim.continuous import share_of_hours_met, simulate_continuous
-from sim.loading import load_scenario
+from sim.energy.model import share_of_hours_met, simulate_continuous
+from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, Network
 from sim.replications import Streams, estimate
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 
 def test_a_cut_is_rerouted_onto_the_reserve(scenarios_dir):

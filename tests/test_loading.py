@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
-from sim.loading import load_scenario, read_raw, resolved_yaml
+from sim.scenario.loading import load_scenario, read_raw, resolved_yaml
 
 
 def test_minimal_loads_with_sources_kept(minimal):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.measures import Queue, Reservoir, Tally, TimeWeighted
-from sim.rail import Gate
+from sim.cargo.gate import Gate
 
 
 def test_time_weighted_mean_excludes_warmup_and_bins_days():

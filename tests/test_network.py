@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, build_network
 
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from sim.calendar import normalised
-from sim.continuous import simulate_continuous
-from sim.loading import load_scenario
+from sim.energy.model import simulate_continuous
+from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, Network
-from sim.oil import waterfill
+from sim.energy.liquids import waterfill
 from sim.replications import Streams
 
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from sim.errors import CorridorError
-from sim.loading import load_scenario
+from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, Network
-from sim.optimise import apply_plan, optimise, write_plan
+from sim.optimiser.optimise import apply_plan, optimise, write_plan
 from sim.optimiser.model import crf
-from sim.scenario import Scenario, references
+from sim.scenario.schema import Scenario, references
 
 HERE = Path(__file__).parent
 SCENARIOS = HERE / "scenarios"

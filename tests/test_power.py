@@ -7,13 +7,13 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sim.continuous import simulate_continuous
-from sim.loading import load_scenario
+from sim.energy.model import simulate_continuous
+from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, Network
-from sim.power import (Element, Path, dispatch_lp, fill_paths, generation_profile, greedy_is_exact,
+from sim.energy.power import (Element, Path, dispatch_lp, fill_paths, generation_profile, greedy_is_exact,
                        scale_to_mean)
 from sim.replications import Streams
-from sim.scenario import Node
+from sim.scenario.schema import Node
 
 TWH = HOURS_PER_YEAR / 1000  # mean GW -> TWh a year
 

@@ -11,10 +11,10 @@ import pytest
 import simpy
 
 from sim.network import HOURS_PER_YEAR, availability
-from sim.reliability import (Component, Timeline, combine, finish_work, open_at, sample_closures,
+from sim.energy.reliability import (Component, Timeline, combine, finish_work, open_at, sample_closures,
                              simulate_reliability)
 from sim.replications import Streams, estimate
-from sim.scenario import Reliability, Scenario, Weather
+from sim.scenario.schema import Reliability, Scenario, Weather
 from sim.weather import Closures
 
 YEARS = 50

@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from sim import report as report_module
-from sim.compare import compare, render
+from sim.report import document as report_module
+from sim.report.compare import compare, render
 from sim.run import run
 
 SHORT = ["simulation.horizon=90 d", "simulation.warmup=10 d"]
@@ -37,7 +37,7 @@ def test_report_folder_has_every_file(runs):
 
 
 def test_report_json_validates_against_its_schema(runs):
-    schema = json.loads((Path(report_module.__file__).parent / "report.schema.json").read_text())
+    schema = json.loads((Path(report_module.__file__).parent / "schema.json").read_text())
     for r in runs:
         jsonschema.validate(json.loads((r.folder / "report.json").read_text()), schema)
 

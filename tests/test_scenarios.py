@@ -14,10 +14,10 @@ import networkx as nx
 import pytest
 import yaml
 
-from sim import units
-from sim.loading import load_scenario
+from sim.scenario import units
+from sim.scenario.loading import load_scenario
 from sim.network import Network, build_network
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

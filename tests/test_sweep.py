@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.designs import parse_vary
+from sim.sweep.designs import parse_vary
 from sim.errors import CorridorError
-from sim.sweep import (LOG, PointLog, finished_ids, parse_level, plan_sweep, read_log, run_sweep, sweep,
+from sim.sweep.sweep import (LOG, PointLog, finished_ids, parse_level, plan_sweep, read_log, run_sweep, sweep,
                        wilson)
 
 HERE = Path(__file__).parent
@@ -196,7 +196,7 @@ def test_memory_stays_flat_as_points_grow(tmp_path, monkeypatch):
     """Results are written as they come, never gathered: ten times the points (each a 40-target
     summary) must grow memory by far less than holding those extra results would take.
     (The tables are then rebuilt from the log in batches; the report is left out here.)"""
-    import sim.sweep_report as sweep_report
+    import sim.sweep.render as sweep_report
 
     monkeypatch.setattr(sweep_report, "write_outputs", lambda *args: [])
     peaks = {}

@@ -1,6 +1,6 @@
 import pytest
 
-from sim import units
+from sim.scenario import units
 
 
 @pytest.mark.parametrize("text, kind, expected", [

@@ -8,8 +8,8 @@ from pathlib import Path
 import simpy
 
 from sim import calendar
-from sim.cargo import simulate_cargo
-from sim.loading import load_scenario
+from sim.cargo.model import simulate_cargo
+from sim.scenario.loading import load_scenario
 from sim.network import Network
 from sim.replications import Streams, estimate
 from sim.weather import Closures

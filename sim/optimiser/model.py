@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from sim.errors import CorridorError
 from sim.network import BERTH_FLEETS, HOURS_PER_YEAR, Network, availability
-from sim.scenario import Expansion, Reliability, Scenario
-from sim.units import CARRIER_UNIT
+from sim.scenario.schema import Expansion, Reliability, Scenario
+from sim.scenario.units import CARRIER_UNIT
 
 MASS_UNIT = "Mt/yr"
 

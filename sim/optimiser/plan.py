@@ -6,8 +6,8 @@ import math
 from collections.abc import Mapping
 
 from sim.network import Network
-from sim.scenario import Figure, Scenario
-from sim.units import CARRIER_UNIT
+from sim.scenario.schema import Figure, Scenario
+from sim.scenario.units import CARRIER_UNIT
 
 _KIND = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
 

@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
 
-from sim import units
-from sim.distributions import Distribution, parse_distribution
+from sim.scenario import units
+from sim.scenario.distributions import Distribution, parse_distribution
 
 Carrier = Literal["cargo", "oil", "power", "data", "hydrogen", "ammonia"]
 Mode = Literal[

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sim import units
+from sim.scenario import units
 
 
 @dataclass(frozen=True)

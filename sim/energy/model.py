@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 
 from sim import targets as judge
-from sim.fibre import simulate_data
+from sim.energy.fibre import simulate_data
 from sim.network import Network, build_network
-from sim.oil import LIQUIDS, simulate_liquids
-from sim.power import simulate_power
-from sim.reliability import Outcome, components, simulate_reliability
+from sim.energy.liquids import LIQUIDS, simulate_liquids
+from sim.energy.power import simulate_power
+from sim.energy.reliability import Outcome, components, simulate_reliability
 from sim.replications import Replication, Streams, estimate
-from sim.scenario import Scenario, Target
+from sim.scenario.schema import Scenario, Target
 
 CARRIERS = ("oil", "power", "data", "hydrogen", "ammonia")
 

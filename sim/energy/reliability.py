@@ -26,10 +26,10 @@ from typing import Any, Literal
 import numpy as np
 import simpy
 
-from sim.distributions import Distribution
+from sim.scenario.distributions import Distribution
 from sim.network import HOURS_PER_YEAR, Network, failure_rate_per_year
 from sim.replications import Streams
-from sim.scenario import Reliability, Scenario, Weather
+from sim.scenario.schema import Reliability, Scenario, Weather
 from sim.weather import storms
 
 ComponentKind = Literal["link", "node", "vessel"]

@@ -14,14 +14,15 @@ from typing import Any
 
 import yaml
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from sim import bundled
+
 ARTICLE = re.compile(r"^article:P[1-6]$")
 
 
 @functools.cache
 def _seed(name: str) -> dict[str, dict[str, Any]]:
     """A YAML mapping from `seeds/`; empty when the seeds folder is not beside the package."""
-    path = SEEDS / name
+    path = bundled.folder("seeds") / name
     if not path.is_file():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -41,13 +41,13 @@ import numpy as np
 import simpy
 
 from sim.calendar import DAY_H, MONTH_H, month, normalised
-from sim.distributions import Distribution
+from sim.scenario.distributions import Distribution
 from sim.errors import CorridorError
 from sim.measures import overlap
 from sim.network import HOURS_PER_YEAR, Network
-from sim.reliability import Outcome, Timeline, open_at, vessel_id
+from sim.energy.reliability import Outcome, Timeline, open_at, vessel_id
 from sim.replications import FlowRecord, Replication, Streams
-from sim.scenario import Fleet, Scenario
+from sim.scenario.schema import Fleet, Scenario
 
 LIQUIDS = ("oil", "hydrogen", "ammonia")
 EPS = 1e-6  # tonnes: levels this close to a bound are at it

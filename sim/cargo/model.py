@@ -48,16 +48,16 @@ import simpy
 
 from sim import calendar
 from sim.calendar import DAY_H
-from sim.distributions import Exponential, Uniform
+from sim.scenario.distributions import Exponential, Uniform
 from sim.draws import Draws
 from sim.errors import CorridorError
-from sim.ferry import Fleet, FerryLink, Vessel, vessel
+from sim.cargo.ferry import Fleet, FerryLink, Vessel, vessel
 from sim.measures import Reservoir, TimeWeighted
 from sim.network import Network
-from sim.port import Berths, CargoQueue, Port, Yard
-from sim.rail import Gate
+from sim.cargo.port import Berths, CargoQueue, Port, Yard
+from sim.cargo.gate import Gate
 from sim.replications import FlowRecord, Replication, Streams
-from sim.scenario import SEA_MODES, Flow, Scenario
+from sim.scenario.schema import SEA_MODES, Flow, Scenario
 from sim.weather import Closures
 
 Trace = Callable[[dict[str, Any]], None]

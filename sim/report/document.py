@@ -16,12 +16,12 @@ from typing import Any
 
 from rich.table import Table
 
-from sim import sources
+from sim.scenario import sources
 from sim import targets as judge
 from sim.io import write_bytes, write_text
-from sim.plots import all_plots
+from sim.report.plots import all_plots
 from sim.network import build_network
-from sim.scenario import Scenario, figures
+from sim.scenario.schema import Scenario, figures
 
 SCHEMA_VERSION = "1.0"
 PACKAGES = ("simpy", "networkx", "numpy", "scipy", "pulp", "highspy", "pydantic", "pint", "pandas",
@@ -143,8 +143,8 @@ def manifest(data: dict[str, Any]) -> dict[str, Any]:
 def write_report(folder: Path, data: dict[str, Any], *, scenario: Scenario, planned: Scenario, plan: Any,
                  result: Any, resolved: str) -> None:
     """Write every file of the report folder (the caller stages the folder atomically)."""
-    from sim.maps import draw_map
-    from sim.optimise import write_plan
+    from sim.report.maps import draw_map
+    from sim.optimiser.optimise import write_plan
 
     write_text(folder / "report.json", json.dumps(data, indent=2, default=_json_default))
     write_text(folder / "report.md", markdown(data))

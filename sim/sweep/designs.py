@@ -26,7 +26,7 @@ import yaml
 from scipy import stats
 from scipy.stats import qmc
 
-from sim import units
+from sim.scenario import units
 from sim.errors import CorridorError
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")

@@ -21,12 +21,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.designs import SAMPLERS, Parameter  # noqa: E402
+from sim.sweep.designs import SAMPLERS, Parameter  # noqa: E402
 from sim.io import write_bytes, write_text  # noqa: E402
-from sim.plots import png  # noqa: E402
+from sim.report.plots import png  # noqa: E402
 
 if TYPE_CHECKING:
-    from sim.sweep import SweepPlan, Threshold
+    from sim.sweep.sweep import SweepPlan, Threshold
 
 MAX_MD_ROWS = 200
 BINS = 8  # sampled designs: P(met) is averaged in this many bins of each parameter
@@ -260,7 +260,7 @@ def sensitivity_plot(indices: dict[str, dict[str, dict]], design: str) -> bytes 
 def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | None = None) -> list[str]:
     """Tables (every target), then pictures, sweep.md and sweep.html (of `target` alone when one
     is named); returns the findings for the terminal."""
-    from sim.sweep import MANIFEST, write_tables
+    from sim.sweep.sweep import MANIFEST, write_tables
 
     rows, failed = write_tables(folder, plan)
     if target is not None:

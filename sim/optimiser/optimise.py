@@ -47,7 +47,7 @@ from sim.optimiser.model import Corridor, Demand
 from sim.optimiser.plan import apply_amounts
 from sim.optimiser.result import (Contingency, LinkRow, OptimiseResult, Plan, PlannedExpansion,
                                   TargetResult, plan_markdown)
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 __all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
 

@@ -36,11 +36,12 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.signal import lfilter
 
+from sim import bundled
 from sim.errors import CorridorError
 from sim.network import HOURS_PER_YEAR, Network
-from sim.reliability import Outcome
+from sim.energy.reliability import Outcome
 from sim.replications import FlowRecord, Replication, Streams
-from sim.scenario import Flow, Node, Scenario
+from sim.scenario.schema import Flow, Node, Scenario
 
 MAX_PATHS = 32
 BELOW = 1e-6  # relative shortfall that counts as an hour below the rate
@@ -370,7 +371,7 @@ def scale_to_mean(raw: np.ndarray, cf: float, where: str = "generation") -> np.n
 def _profile_file(nid: str, name: str, n_hours: int) -> np.ndarray:
     """Hourly capacity factors from a text/CSV file (last column, one row an hour), repeated
     to cover the horizon. A relative path is looked up in the working and scenarios folders."""
-    candidates = [FilePath(name), FilePath(__file__).resolve().parent.parent / "scenarios" / name]
+    candidates = [FilePath(name), bundled.folder("scenarios") / name]
     path = next((p for p in candidates if p.is_file()), None)
     if path is None:
         raise CorridorError(f"nodes.{nid}.generation.file: no profile file {name!r}")

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import yaml
 
-from sim.designs import Design, Parameter, Point, make_design, parse_spec, parse_vary
+from sim.sweep.designs import Design, Parameter, Point, make_design, parse_spec, parse_vary
 from sim.errors import CorridorError, Problem
 from sim.io import write_text
 
@@ -60,7 +60,7 @@ def warm_up() -> None:
     (forked workers inherit it from the parent; Dask workers run it when they join)."""
     import importlib
 
-    for name in ("sim.run", "sim.optimise", "sim.simulate", "sim.cargo", "sim.continuous", "sim.report"):
+    for name in ("sim.run", "sim.optimiser.optimise", "sim.simulate", "sim.cargo.model", "sim.energy.model", "sim.report.document"):
         importlib.import_module(name)
 
 
@@ -361,7 +361,7 @@ _IDENTITY = ("scenario", "overrides", "seed", "replications", "design", "samples
 def plan_sweep(scenario: Path, params: list[Parameter], *, overrides: Iterable[str] = (), seed: int | None = None,
                replications: int | None = None, design: str = "grid", samples: int | None = None) -> SweepPlan:
     """Validate the base scenario and the varied paths, and build the design (bad input raises)."""
-    from sim.loading import read_raw, validate
+    from sim.scenario.loading import read_raw, validate
 
     scenario = Path(scenario)
     base = list(overrides)
@@ -380,7 +380,7 @@ def _check_paths(scenario: Path, base: list[str], point: Point) -> None:
     """A varied path that names a key the scenario does not have is a typo: bad input, raised now,
     not one failure per point. (A value that fails validation at some points is recorded there.)"""
     from sim.errors import ScenarioError
-    from sim.loading import parse_override, read_raw, validate
+    from sim.scenario.loading import parse_override, read_raw, validate
 
     data = read_raw(scenario, base).data
     for text in point.as_set():
@@ -481,7 +481,7 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
               evaluate_point: EvaluatePoint = evaluate_report) -> SweepResult:
     """Run the plan's unfinished points, appending each to the log as it finishes; then the tables
     (every target) and the findings and pictures (of `target` alone when one is named)."""
-    from sim.sweep_report import write_outputs
+    from sim.sweep.render import write_outputs
 
     start = time.perf_counter()
     folder = Path(folder)
@@ -705,8 +705,10 @@ def sweep_config(file: Path | None, *, scenario: Path | str | None, vary: list[s
     if scen is None:
         raise CorridorError("sweep: name a scenario (on the command line or as `scenario:` in the sweep file)")
     if scenario is None:
-        bundled = Path(__file__).resolve().parent.parent / "scenarios" / f"{scen}.yaml"
-        scen = base / str(scen) if (base / str(scen)).is_file() or not bundled.is_file() else bundled
+        from sim import bundled
+
+        found = bundled.scenario(str(scen))
+        scen = base / str(scen) if (base / str(scen)).is_file() or found is None else found
     cfg = {
         "scenario": Path(scen), "params": list(params.values()),
         "set": [*(_set_texts(doc.get("set"))), *overrides],
@@ -833,7 +835,7 @@ def find_threshold(scenario: Path | str, *, path: str, target: str, level: float
     replications (doubling, up to the scenario's `max_replications`) until the Wilson 95%
     interval of P(met) is clear of the level. The answer is the bracket's end that meets it.
     """
-    from sim.loading import read_raw, validate
+    from sim.scenario.loading import read_raw, validate
 
     param = next((p for p in params if p.path == path), None)
     if param is None:
@@ -879,7 +881,7 @@ class _Search:
         self.probes: list[Probe] = []
 
     def run(self, progress: bool) -> Threshold:
-        from sim.sweep_report import write_threshold
+        from sim.sweep.render import write_threshold
 
         lo_v, hi_v = self.param.bounds
         try:

@@ -20,7 +20,7 @@ from rich.table import Table
 from scipy import stats
 
 from sim.errors import CorridorError
-from sim.report import SCHEMA_VERSION, fmt
+from sim.report.document import SCHEMA_VERSION, fmt
 
 ALPHA = 0.05
 

@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 import simpy
 
 from sim.draws import Draws
-from sim.port import Berths, CargoQueue, Lot, Port
+from sim.cargo.port import Berths, CargoQueue, Lot, Port
 
 if TYPE_CHECKING:
-    from sim.scenario import Fleet as FleetSpec
+    from sim.scenario.schema import Fleet as FleetSpec
     from sim.weather import Closures
 
 # Berth kinds each sort of vessel uses, in order of preference.

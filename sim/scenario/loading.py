@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from sim import sources
+from sim.scenario import sources
 from sim.errors import Problem, ScenarioError
-from sim.scenario import Scenario, figures, references
+from sim.scenario.schema import Scenario, figures, references
 
 Path_ = tuple[Any, ...]
 

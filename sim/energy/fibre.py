@@ -18,11 +18,11 @@ import networkx as nx
 import numpy as np
 
 from sim.network import Network
-from sim.power import (BELOW, Element, Path, daily_means, fill_paths, flow_paths, greedy_is_exact,
+from sim.energy.power import (BELOW, Element, Path, daily_means, fill_paths, flow_paths, greedy_is_exact,
                        node_element)
-from sim.reliability import Outcome
+from sim.energy.reliability import Outcome
 from sim.replications import FlowRecord, Replication
-from sim.scenario import Scenario
+from sim.scenario.schema import Scenario
 
 SOURCE = "_source"
 

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.maps import CARRIER_COLOURS  # noqa: E402
+from sim.report.maps import CARRIER_COLOURS  # noqa: E402
 
 
 def png(fig: Any) -> bytes:

@@ -1,0 +1,1 @@
+"""The cargo model in SimPy: consignments and their journeys, ports, ferries, rail gates."""

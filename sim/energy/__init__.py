@@ -1,0 +1,1 @@
+"""Continuous carriers: reliability of links, hourly power dispatch, fibre, oil and other liquids."""

@@ -1,0 +1,1 @@
+"""The scenario: schema, units, distributions, sources, and loading YAML files into it."""

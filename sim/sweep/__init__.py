@@ -1,0 +1,1 @@
+"""`corridor sweep`: designs, executors, the durable points log, thresholds and tables."""
