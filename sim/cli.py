@@ -10,7 +10,8 @@ import functools
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
+from collections.abc import Callable
 
 import typer
 from rich.console import Console
@@ -25,10 +26,10 @@ err = Console(stderr=True)
 _state = {"debug": False}
 
 
-SetOpt = Annotated[Optional[list[str]], typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
-SeedOpt = Annotated[Optional[int], typer.Option(help="Random seed (default: the scenario's).")]
-RepsOpt = Annotated[Optional[int], typer.Option("--replications", "-r", help="Replications (default: the scenario's).")]
-OutOpt = Annotated[Optional[Path], typer.Option("--out", "-o", help="Output folder.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
+RepsOpt = Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | md")]
 
@@ -46,7 +47,7 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort):
             raise
-        except Exception as exc:  # noqa: BLE001 - the one place unexpected errors are reported
+        except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
             else:
@@ -135,8 +136,8 @@ def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
 @app.command()
 @handles_errors
 def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
-             solver: Annotated[Optional[str], typer.Option(help="highs | cbc")] = None,
-             save_lp: Annotated[Optional[Path], typer.Option("--save-lp", help="Write the LP and stop.")] = None,
+             solver: Annotated[str | None, typer.Option(help="highs | cbc")] = None,
+             save_lp: Annotated[Path | None, typer.Option("--save-lp", help="Write the LP and stop.")] = None,
              no_n_minus_1: Annotated[bool, typer.Option("--no-n-minus-1", help="Skip the N-1 check.")] = False,
              fmt: FormatOpt = "table", quiet: QuietOpt = False) -> None:
     """The optimiser alone: max deliverable per target, min-cost plan, N-1, shadow prices."""
@@ -168,8 +169,8 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
 @handles_errors
 def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
         out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
-        precision: Annotated[Optional[str], typer.Option(help="Add replications until every target's 95% CI half-width is within this share of its mean, e.g. 5%.")] = None,
-        solver: Annotated[Optional[str], typer.Option(help="highs | cbc")] = None,
+        precision: Annotated[str | None, typer.Option(help="Add replications until every target's 95% CI half-width is within this share of its mean, e.g. 5%.")] = None,
+        solver: Annotated[str | None, typer.Option(help="highs | cbc")] = None,
         workers: Annotated[int, typer.Option(help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option("--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
@@ -210,7 +211,7 @@ def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written b
 @app.command()
 @handles_errors
 def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
-            fmt: FormatOpt = "table", out_file: Annotated[Optional[Path], typer.Option("--out", "-o")] = None) -> None:
+            fmt: FormatOpt = "table", out_file: Annotated[Path | None, typer.Option("--out", "-o")] = None) -> None:
     """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""
     from sim.report.compare import compare as compare_reports
     from sim.report.compare import render
@@ -229,18 +230,18 @@ def compare(reports: Annotated[list[Path], typer.Argument(help="report.json file
 
 @app.command()
 @handles_errors
-def sweep(scenario: Annotated[Optional[str], typer.Argument(help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
-          vary: Annotated[Optional[list[str]], typer.Option("--vary", help="PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW..4GW step 0.5GW); or a distribution uniform(1 GW, 4 GW), triangular(a, mode, b), normal(mean, sd), lognormal(mean, sd) for sampled designs.")] = None,
+def sweep(scenario: Annotated[str | None, typer.Argument(help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
+          vary: Annotated[list[str] | None, typer.Option("--vary", help="PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW..4GW step 0.5GW); or a distribution uniform(1 GW, 4 GW), triangular(a, mode, b), normal(mean, sd), lognormal(mean, sd) for sampled designs.")] = None,
           set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None,
-          design: Annotated[Optional[str], typer.Option(help="grid | lhs | sobol | morris (default grid).")] = None,
-          samples: Annotated[Optional[int], typer.Option(help="Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris.")] = None,
-          workers: Annotated[Optional[int], typer.Option(help="Local worker processes (default: all cores).")] = None,
-          scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
+          design: Annotated[str | None, typer.Option(help="grid | lhs | sobol | morris (default grid).")] = None,
+          samples: Annotated[int | None, typer.Option(help="Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris.")] = None,
+          workers: Annotated[int | None, typer.Option(help="Local worker processes (default: all cores).")] = None,
+          scheduler: Annotated[str | None, typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
           resume: Annotated[bool, typer.Option(help="Skip points already finished in --out (else the sweep starts over).")] = False,
-          level: Annotated[Optional[str], typer.Option("--level", "--p", help="Probability a target must be met with: thresholds and heat maps (default 90%); with --find, the level searched for.")] = None,
-          find: Annotated[Optional[str], typer.Option(help="Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p.")] = None,
-          target: Annotated[Optional[str], typer.Option(help="Target id: the one --find searches; in a sweep, the one the findings and plots are about (the tables keep every target).")] = None,
-          file: Annotated[Optional[Path], typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
+          level: Annotated[str | None, typer.Option("--level", "--p", help="Probability a target must be met with: thresholds and heat maps (default 90%); with --find, the level searched for.")] = None,
+          find: Annotated[str | None, typer.Option(help="Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p.")] = None,
+          target: Annotated[str | None, typer.Option(help="Target id: the one --find searches; in a sweep, the one the findings and plots are about (the tables keep every target).")] = None,
+          file: Annotated[Path | None, typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
     from sim.sweep.sweep import sweep as run_sweep

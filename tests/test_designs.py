@@ -70,7 +70,7 @@ def test_lhs_has_one_sample_per_stratum_and_stays_in_bounds():
         assert sorted(np.floor(d.unit[:, j] * n).astype(int)) == list(range(n))
     a = [params[0].number(p.value("a")) for p in d.rows]
     b = [params[1].number(p.value("b")) for p in d.rows]
-    assert 2 <= min(a) and max(a) <= 6 and 30 <= min(b) and max(b) <= 90
+    assert min(a) >= 2 and max(a) <= 6 and min(b) >= 30 and max(b) <= 90
     assert all(p.value("a").endswith(" GW") and p.value("b").endswith(" d") for p in d.rows)
 
 
@@ -101,7 +101,7 @@ def test_sobol_size_is_n_times_k_plus_2_in_bounds_and_rounds_to_a_power_of_two()
     assert len(d.rows) == 16 * (3 + 2) and d.unit.shape == (80, 3)
     assert d.unit.min() >= 0 and d.unit.max() <= 1
     b = [params[1].number(p.value("b")) for p in d.rows]
-    assert 1 <= min(b) and max(b) <= 2
+    assert min(b) >= 1 and max(b) <= 2
     d = make_design("sobol", params, 20, seed=1)
     assert d.samples == 32 and len(d.rows) == 32 * 5 and "rounded up" in d.notes[0]
 

@@ -68,7 +68,7 @@ def test_storage_stays_within_its_bounds_and_crude_is_conserved(scenarios_dir):
     for nid in ("aktau", "sangachal"):
         cap = sc.nodes[nid].storage.capacity.value
         stats = rep.nodes[nid]
-        assert 0 <= stats["storage_min_t"] and stats["storage_max_t"] <= cap + 1e-6
+        assert stats["storage_min_t"] >= 0 and stats["storage_max_t"] <= cap + 1e-6
         assert rep.series[f"storage:{nid}"].min() >= 0 and rep.series[f"storage:{nid}"].max() <= cap + 1e-6
     assert rep.nodes["aktau"]["storage_full_share"] > 0  # the test reaches the bounds
     assert rep.nodes["sangachal"]["storage_empty_share"] > 0

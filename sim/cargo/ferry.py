@@ -177,7 +177,7 @@ class Fleet:
     # --- bookkeeping --------------------------------------------------------------------------
 
     def set_state(self, v: Vessel, state: str) -> None:
-        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
+        now = self.env._now
         w = self.warmup
         if now > w:
             since = v.since
@@ -189,7 +189,7 @@ class Fleet:
         """What a vessel berthed at `berthed` on `link` must wait for before it may take its
         cargo by the departure rule, or None if it may take it now."""
         q = link.queue
-        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
+        now = self.env._now
         rule = self.rule
         if rule == "when_full":
             cap = self.full_kg(link)
@@ -276,7 +276,7 @@ def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
             ev = berths.seize()
             if ev is not None:
                 yield ev
-        berthed = env._now  # noqa: SLF001 - the `now` property costs a call
+        berthed = env._now
         ends = (port.id, link.destination.id)
         while True:
             ev = fleet.departure_wait(link, berthed)
@@ -292,7 +292,7 @@ def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
         kg = waiting - q.kg
         link.assigned -= 1
         fleet.cargo_arrived(link)  # what is left may call another vessel
-        if env._now >= fleet.warmup:  # noqa: SLF001
+        if env._now >= fleet.warmup:
             link.voyages += 1
             link.kg += kg
         if fleet.trace:

@@ -372,7 +372,7 @@ class CargoModel:
 
     def new_lot(self, f: FlowState) -> Lot:
         """A consignment arrives at its flow's origin: count it and choose its route."""
-        now = self.env._now  # noqa: SLF001 - the `now` property costs a call at every event
+        now = self.env._now
         routes = f.routes
         route = routes[0] if len(routes) == 1 else self.choose_route(f, now)
         kg = f.kg
@@ -401,7 +401,7 @@ class CargoModel:
         return routes[i] if i < len(routes) else routes[-1]
 
     def deliver(self, lot: Lot) -> None:
-        now = self.env._now  # noqa: SLF001
+        now = self.env._now
         c = lot.consignment
         f = c.flow
         kg = lot.kg
@@ -442,7 +442,7 @@ def arrivals(env: simpy.Environment, m: CargoModel, f: FlowState):
         t = t + work / flat if flat else calendar.after(t, work, f.rates)
         if t >= horizon:
             return
-        yield timeout(t - env._now)  # noqa: SLF001
+        yield timeout(t - env._now)
         process(journey(env, m, new_lot(f), False))
 
 
@@ -460,14 +460,14 @@ def journey(env: simpy.Environment, m: CargoModel, lot: Lot, in_yard: bool):
     while i < n:
         s = steps[i]
         if s.plain:  # a node with nothing of its own, then a land link
-            passed = s.link_gate.reserve(env._now, kg)  # noqa: SLF001
+            passed = s.link_gate.reserve(env._now, kg)
             if passed == INF:
                 yield env.event()  # a link with no capacity: the cargo stays in the system
             transit = s.transit
             yield timeout(passed + transit.next() if transit is not None else passed)
             i += 1
             continue
-        now = env._now  # noqa: SLF001
+        now = env._now
         port = s.port
         if port is not None:
             lot.since = now
@@ -477,7 +477,7 @@ def journey(env: simpy.Environment, m: CargoModel, lot: Lot, in_yard: bool):
                     ev = port.yard.enter(kg)
                     if ev is not None:
                         yield ev
-                        now = env._now  # noqa: SLF001
+                        now = env._now
                 in_yard = True
             else:
                 in_yard = False
@@ -490,7 +490,7 @@ def journey(env: simpy.Environment, m: CargoModel, lot: Lot, in_yard: bool):
         handling = s.handling
         if handling:
             if port.handling is None:  # no berths to wait for: the wait at the port ends now
-                port.queue.leave(env._now, lot.since)  # noqa: SLF001
+                port.queue.leave(env._now, lot.since)
             else:
                 yield from port.handle(lot, closures)
         if s.ferry is not None:
@@ -499,7 +499,7 @@ def journey(env: simpy.Environment, m: CargoModel, lot: Lot, in_yard: bool):
             return
         if s.sea_ends and closures.any_closed(s.sea_ends) is not None:
             yield from closures.wait_open(*s.sea_ends)
-        now = env._now  # noqa: SLF001
+        now = env._now
         gate = s.link_gate
         if port is not None and not handling:
             port.queue.leave_at(gate.start(now), lot.since, now)
@@ -543,8 +543,8 @@ def simulate_cargo(scenario: Scenario, network: Network, streams: Streams, index
 
 def events_processed(env: simpy.Environment) -> int:
     """SimPy events processed so far: scheduled ones less those still waiting."""
-    scheduled = int(repr(env._eid)[6:-1])  # noqa: SLF001 - itertools.count('count(N)')
-    return scheduled - len(env._queue)  # noqa: SLF001
+    scheduled = int(repr(env._eid)[6:-1])
+    return scheduled - len(env._queue)
 
 
 def collect(m: CargoModel, rep: Replication) -> None:

@@ -56,7 +56,7 @@ class Berths:
 
     def seize(self) -> simpy.Event | None:
         """Take a berth: None if one was free, else an event that fires when one is yours."""
-        now = self.env._now  # noqa: SLF001 - the `now` property costs a call
+        now = self.env._now
         if self.free > 0 and not self.waiting:
             self.free -= 1
             self.busy.add(now, 1.0)
@@ -68,7 +68,7 @@ class Berths:
 
     def release(self) -> None:
         """Give the berth back; it passes straight to the first in line."""
-        now = self.env._now  # noqa: SLF001
+        now = self.env._now
         if self.waiting:
             joined, ev = self.waiting.popleft()
             self.waits.add(joined, now - joined)
@@ -182,7 +182,7 @@ class CargoQueue:
         The taken cargo leaves the port's yard, and a consignment's wait at the port ends when
         its last part is taken.
         """
-        now = self.env._now  # noqa: SLF001
+        now = self.env._now
         lots = self.lots
         queue = self.port.queue
         room = cap_kg

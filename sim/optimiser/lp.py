@@ -257,7 +257,7 @@ class BulkHiGHS(pulp.HiGHS):
     costs, row duals and slacks are written back onto PuLP's objects as PuLP does.
     """
 
-    def actualSolve(self, lp: pulp.LpProblem) -> int:  # noqa: N802 - PuLP's name
+    def actualSolve(self, lp: pulp.LpProblem) -> int:
         self.createAndConfigureSolver(lp)
         variables = lp.variables()
         self.buildSolverModel(lp, variables)
@@ -275,7 +275,7 @@ class BulkHiGHS(pulp.HiGHS):
         for v, value, dj in zip(variables, solution.col_value, solution.col_dual):
             v.varValue, v.dj = value, dj
             v.modified = False
-        for con, value, pi in zip(lp._constraints.values(), solution.row_value,  # noqa: SLF001
+        for con, value, pi in zip(lp._constraints.values(), solution.row_value,
                                   solution.row_dual):
             con.slack = -(con.constant + value) if con.sense == pulp.LpConstraintLE else con.constant + value
             con.pi = pi
@@ -289,7 +289,7 @@ class BulkHiGHS(pulp.HiGHS):
             return pulp.LpStatusUnbounded, pulp.LpSolutionUnbounded
         return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound  # limits, errors
 
-    def buildSolverModel(self, lp: pulp.LpProblem,  # noqa: N802 - PuLP's name
+    def buildSolverModel(self, lp: pulp.LpProblem,
                          variables: list[pulp.LpVariable] | None = None) -> None:
         import highspy
 
@@ -311,7 +311,7 @@ class BulkHiGHS(pulp.HiGHS):
                 kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
                 lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
         starts, index, value, row_lo, row_hi = [], [], [], [], []
-        for i, con in enumerate(lp._constraints.values()):  # noqa: SLF001 - PuLP's own store
+        for i, con in enumerate(lp._constraints.values()):
             con.index = i
             starts.append(len(index))
             coefs = list(con.expr.values())

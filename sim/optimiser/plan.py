@@ -32,7 +32,7 @@ def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
             out.fleets[element] = fleet.model_copy(update={"vessels": _count(vessels, why)})
         elif asset == "link":
             link = out.links[element]
-            value = net._rate(link.capacity) + amount  # noqa: SLF001 - trains/d -> Mt/yr
+            value = net._rate(link.capacity) + amount
             fig = _rate(value, CARRIER_UNIT[link.carrier], why)
             out.links[element] = link.model_copy(update={"capacity": fig})
         else:
@@ -50,7 +50,7 @@ def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str)
         return
     if node.capacity is not None:
         unit = "Mt/yr" if node.capacity.kind == "train_rate" else node.capacity.unit
-        fig = _rate(net._rate(node.capacity) + amount, unit, eid)  # noqa: SLF001
+        fig = _rate(net._rate(node.capacity) + amount, unit, eid)
         out.nodes[nid] = node.model_copy(update={"capacity": fig})
         return
     caps = net.port_capacity(nid)

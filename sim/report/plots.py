@@ -8,10 +8,10 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from sim.report.maps import CARRIER_COLOURS  # noqa: E402
+from sim.report.maps import CARRIER_COLOURS
 
 
 def png(fig: Any) -> bytes:

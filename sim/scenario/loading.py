@@ -217,9 +217,7 @@ def apply_override(raw: Raw, text: str) -> None:
     last = path[-1]
     if isinstance(node, dict) and value is None:
         node.pop(last, None)  # null deletes, as in extends
-    elif isinstance(node, dict):
-        node[last] = value
-    elif isinstance(node, list) and isinstance(last, int) and last < len(node):
+    elif isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and last < len(node):
         node[last] = value
     else:
         raise ScenarioError([Problem(where, path, None, "cannot set a value here")])

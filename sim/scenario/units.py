@@ -31,7 +31,7 @@ ureg.define("EUR = 1.08 * USD")
 ureg.define("MEUR = 1e6 * EUR")
 ureg.define("bnEUR = 1e9 * EUR")
 # pint reads `kt` as a knot; in freight and oil it means a kilotonne. Knots stay as `kn`/`knot`.
-ureg._units.pop("kt", None)  # noqa: SLF001 - drop the knot alias before redefining it
+ureg._units.pop("kt", None)
 ureg.define("kt = 1000 * metric_ton")
 ureg.define("yr = year")
 ureg.define("wk = week")

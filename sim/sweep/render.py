@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sim.sweep.designs import SAMPLERS, Parameter  # noqa: E402
-from sim.io import write_bytes, write_text  # noqa: E402
-from sim.report.plots import png  # noqa: E402
+from sim.sweep.designs import SAMPLERS, Parameter
+from sim.io import write_bytes, write_text
+from sim.report.plots import png
 
 if TYPE_CHECKING:
     from sim.sweep.sweep import SweepPlan, Threshold

@@ -29,7 +29,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 import yaml
 
@@ -109,7 +110,7 @@ def run_point(task: PointTask, evaluate_point: EvaluatePoint = evaluate_report) 
         data = evaluate_point(Path(task.scenario), [*task.base, *task.point.as_set()], task.seed,
                               task.replications)
         record.update(summarise(data), status="ok", error=None)
-    except Exception as exc:  # noqa: BLE001 - a failing point is recorded and the sweep goes on
+    except Exception as exc:
         message = str(exc) if isinstance(exc, CorridorError) else f"{type(exc).__name__}: {exc}"
         record.update(status="failed", error=message.strip() or type(exc).__name__,
                       replications=task.replications)
