@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## set up, then run the 2023 baseline scenario into results/baseline-2023
 	$(BIN)/corridor run scenarios/baseline-2023.yaml
 
-test: $(STAMP) browser  ## set up, then run the whole test suite (slow statistical tests included)
+test: $(STAMP) browser  ## set up, then run the whole test suite (slow statistical tests included), mypy and ruff
+	$(BIN)/ruff check sim tests benchmarks scripts
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 browser:  ## Debian's Chromium for the report rendering test, where apt-get can install it

@@ -23,7 +23,10 @@ def folder(kind: str) -> Path:
         resource = importlib.resources.files(f"sim.bundled_{kind}")
     except ModuleNotFoundError:
         return local
-    return Path(str(resource))
+    if isinstance(resource, Path):
+        return resource
+    # a data package without __init__.py is a namespace package: its files are real paths
+    return next(p for p in resource.iterdir() if isinstance(p, Path)).parent
 
 
 def scenarios() -> list[Path]:

@@ -20,6 +20,7 @@ from rich.table import Table
 from sim.errors import CorridorError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  context_settings={"help_option_names": ["-h", "--help"]},
                   help="Simulate and optimise the Trans-Caspian (Middle Corridor) network.")
 out = Console(width=None if sys.stdout.isatty() else 150)  # piped tables stay unwrapped
 err = Console(stderr=True)
@@ -58,8 +59,18 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from sim import __version__
+
+        out.print(f"corridor {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False) -> None:
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+          version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
     _state["debug"] = debug
 
 
@@ -165,14 +176,20 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
         out.print(f"plan written to {folder}")
 
 
+PRECISION_HELP = ("Add replications until every target's 95% CI half-width is within this share of its mean, "
+                  "e.g. 5%.")
+
+
 @app.command()
 @handles_errors
 def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
         out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
-        precision: Annotated[str | None, typer.Option(help="Add replications until every target's 95% CI half-width is within this share of its mean, e.g. 5%.")] = None,
+        precision: Annotated[str | None, typer.Option(help=PRECISION_HELP)] = None,
         solver: Annotated[str | None, typer.Option(help="highs | cbc")] = None,
-        workers: Annotated[int, typer.Option(help="Processes for the replications (results do not depend on it).")] = 1,
-        fail_on_unmet: Annotated[bool, typer.Option("--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
+        workers: Annotated[int, typer.Option(
+            help="Processes for the replications (results do not depend on it).")] = 1,
+        fail_on_unmet: Annotated[bool, typer.Option(
+            "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
     from sim.report.document import summary_table
     from sim.run import run as run_scenario
@@ -228,20 +245,35 @@ def compare(reports: Annotated[list[Path], typer.Argument(help="report.json file
         out.print(render(result, fmt))
 
 
+VARY_HELP = ("PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW..4GW step 0.5GW); or a "
+             "distribution uniform(1 GW, 4 GW), triangular(a, mode, b), normal(mean, sd), lognormal(mean, sd) "
+             "for sampled designs.")
+SAMPLES_HELP = "Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris."
+LEVEL_HELP = ("Probability a target must be met with: thresholds and heat maps (default 90%); with --find, "
+              "the level searched for.")
+FIND_HELP = "Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p."
+TARGET_HELP = ("Target id: the one --find searches; in a sweep, the one the findings and plots are about "
+               "(the tables keep every target).")
+FILE_HELP = ("A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, "
+             "target, out); flags win.")
+
+
 @app.command()
 @handles_errors
-def sweep(scenario: Annotated[str | None, typer.Argument(help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
-          vary: Annotated[list[str] | None, typer.Option("--vary", help="PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW..4GW step 0.5GW); or a distribution uniform(1 GW, 4 GW), triangular(a, mode, b), normal(mean, sd), lognormal(mean, sd) for sampled designs.")] = None,
+def sweep(scenario: Annotated[str | None, typer.Argument(
+              help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
+          vary: Annotated[list[str] | None, typer.Option("--vary", help=VARY_HELP)] = None,
           set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None,
           design: Annotated[str | None, typer.Option(help="grid | lhs | sobol | morris (default grid).")] = None,
-          samples: Annotated[int | None, typer.Option(help="Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris.")] = None,
+          samples: Annotated[int | None, typer.Option(help=SAMPLES_HELP)] = None,
           workers: Annotated[int | None, typer.Option(help="Local worker processes (default: all cores).")] = None,
           scheduler: Annotated[str | None, typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
-          resume: Annotated[bool, typer.Option(help="Skip points already finished in --out (else the sweep starts over).")] = False,
-          level: Annotated[str | None, typer.Option("--level", "--p", help="Probability a target must be met with: thresholds and heat maps (default 90%); with --find, the level searched for.")] = None,
-          find: Annotated[str | None, typer.Option(help="Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p.")] = None,
-          target: Annotated[str | None, typer.Option(help="Target id: the one --find searches; in a sweep, the one the findings and plots are about (the tables keep every target).")] = None,
-          file: Annotated[Path | None, typer.Option("--file", "-f", help="A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, target, out); flags win.")] = None,
+          resume: Annotated[bool, typer.Option(
+              help="Skip points already finished in --out (else the sweep starts over).")] = False,
+          level: Annotated[str | None, typer.Option("--level", "--p", help=LEVEL_HELP)] = None,
+          find: Annotated[str | None, typer.Option(help=FIND_HELP)] = None,
+          target: Annotated[str | None, typer.Option(help=TARGET_HELP)] = None,
+          file: Annotated[Path | None, typer.Option("--file", "-f", help=FILE_HELP)] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
     from sim.sweep.sweep import sweep as run_sweep

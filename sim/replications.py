@@ -69,8 +69,8 @@ class Replication:
         self.flows.update(other.flows)
         for table in ("links", "nodes", "fleets"):  # two engines may report on the same port
             mine = getattr(self, table)
-            for ident, stats in getattr(other, table).items():
-                mine.setdefault(ident, {}).update(stats)
+            for ident, figures in getattr(other, table).items():
+                mine.setdefault(ident, {}).update(figures)
         self.series.update(other.series)
         self.outages += other.outages
         self.events += other.events

@@ -6,13 +6,19 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario import units
 from sim.errors import CorridorError
 from sim.io import staged_folder
 from sim.scenario.loading import read_raw, resolved_yaml, validate
+from sim.progress import progress_bar
 from sim.simulate import simulate
+
+if TYPE_CHECKING:
+    from sim.optimiser.result import OptimiseResult
+    from sim.scenario.schema import Scenario
+    from sim.simulate import SimulationResult
 
 
 @dataclass
@@ -36,12 +42,13 @@ def parse_precision(text: str | float | None) -> float | None:
 
 @dataclass
 class Evaluation:
-    """One scenario run in memory: the plan, the simulation and the report document."""
+    """One scenario run in memory: the scenario as written and with the plan built, the
+    optimiser's result, the simulation, the report document (as JSON data) and the resolved YAML."""
 
-    scenario: Any
-    planned: Any
-    plan: Any
-    result: Any
+    scenario: Scenario
+    planned: Scenario
+    plan: OptimiseResult
+    result: SimulationResult
     data: dict[str, Any]
     resolved: str
 
@@ -67,7 +74,7 @@ def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), s
         raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
     plan = optimise(scenario, solver=solver)
     planned = apply_plan(scenario, plan)
-    with _progress(progress, replications or scenario.simulation.replications) as tick:
+    with progress_bar(progress, "replications", replications or scenario.simulation.replications) as tick:
         result = simulate(planned, replications=replications, seed=seed, precision=share,
                           workers=workers, progress=tick,
                           trace_to=trace_to if scenario.simulation.trace else None)
@@ -99,27 +106,6 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
         write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.planned, plan=ev.plan, result=ev.result,
                      resolved=ev.resolved)
     return RunReport(folder, ev.data)
-
-
-class _progress:
-    """A rich progress bar on a terminal; nothing when piped."""
-
-    def __init__(self, show: bool, total: int):
-        self.show, self.total, self.bar = show, total, None
-
-    def __enter__(self):
-        if not self.show:
-            return None
-        from rich.progress import Progress
-
-        self.bar = Progress(transient=True)
-        self.bar.start()
-        task = self.bar.add_task("replications", total=self.total)
-        return lambda done, total: self.bar.update(task, completed=done, total=max(total, done))
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 RESULT_SECTIONS = ("targets", "flows", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")

@@ -18,11 +18,10 @@ from collections.abc import Callable
 import numpy as np
 
 from sim import targets as judge
+from sim.energy import CARRIERS as CONTINUOUS
 from sim.network import Network, build_network
 from sim.replications import Estimate, Replication, Streams, estimate
 from sim.scenario.schema import MASS_CARRIERS, Scenario
-
-CONTINUOUS = {"oil", "power", "data", "hydrogen", "ammonia"}
 
 
 def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
@@ -146,8 +145,11 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     start_at = 0
     if trace_to is not None:
         with open(trace_to, "w", encoding="utf-8") as fh:
-            reps.append(run_replication(scenario, 0, seed, network,
-                                        trace=lambda event: fh.write(json.dumps(event, default=str) + "\n")))
+
+            def trace(event: dict[str, Any]) -> None:
+                fh.write(json.dumps(event, default=str) + "\n")
+
+            reps.append(run_replication(scenario, 0, seed, network, trace=trace))
         start_at = 1
     extend(list(range(start_at, n)))
     reached = None
