@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.errors import CorridorError
+from sim.io import results_folder
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -138,7 +139,7 @@ def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
         links.add_row(v.id, v.carrier, v.mode, f"{v.capacity:.4g} {v.unit}", f"{v.firm:.4g}",
                       f"{v.availability:.4f}")
     out.print(links)
-    folder = out_dir or Path("results") / s.name
+    folder = out_dir or results_folder(s.name)
     path = folder / "map.png"
     draw_map(net, path)
     out.print(f"map written to {path}")
@@ -163,7 +164,7 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
     if save_lp is not None:
         out.print(f"LP written to {save_lp} (not solved)")
         return
-    folder = out_dir or Path("results") / s.name / "optimise"
+    folder = out_dir or results_folder(s.name, "optimise")
     write_plan(result, folder)
     if fmt == "json":
         import json
@@ -276,7 +277,7 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
           file: Annotated[Path | None, typer.Option("--file", "-f", help=FILE_HELP)] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
-    from sim.sweep.sweep import sweep as run_sweep
+    from sim.sweep import sweep as run_sweep
 
     result = run_sweep(_resolve(scenario) if scenario is not None else None, vary=vary or [],
                        overrides=set_ or [], seed=seed, replications=replications, out=out_dir, workers=workers,

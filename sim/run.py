@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.scenario import units
 from sim.errors import CorridorError
-from sim.io import staged_folder
+from sim.io import results_folder, staged_folder
 from sim.scenario.loading import read_raw, resolved_yaml, validate
 from sim.progress import progress_bar
 from sim.simulate import simulate
@@ -99,7 +99,7 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
 
     scenario = validate(read_raw(Path(path), overrides))  # bad input fails here, before any folder exists
     parse_precision(precision)
-    folder = Path(out) if out is not None else Path("results") / scenario.name
+    folder = Path(out) if out is not None else results_folder(scenario.name)
     with staged_folder(folder) as tmp:
         ev = evaluate(path, overrides=overrides, seed=seed, replications=replications, precision=precision,
                       solver=solver, workers=workers, progress=progress, trace_to=tmp / "trace.jsonl")
