@@ -6,19 +6,23 @@ Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target 
 
 from __future__ import annotations
 
+import errno
 import functools
+import signal
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sim.errors import CorridorError
 from sim.io import results_folder
+from sim.processes import Interrupted, stop_on_signals
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   context_settings={"help_option_names": ["-h", "--help"]},
@@ -29,11 +33,19 @@ _state = {"debug": False}
 
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")]
-RepsOpt = Annotated[int | None, typer.Option("--replications", "-r", help="Replications (default: the scenario's).")]
+MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS, without importing the simulator for --help
+SeedOpt = Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Random seed (default: the scenario's).")]
+RepsOpt = Annotated[int | None, typer.Option("--replications", "-r", min=1, max=MAX_REPLICATIONS,
+                                             help="Replications (default: the scenario's).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")]
-FormatOpt = Annotated[str, typer.Option("--format", help="table | json | md")]
+FormatOpt = Annotated[Literal["table", "json"], typer.Option("--format", help="table | json")]
+CompareFormatOpt = Annotated[Literal["table", "md", "json", "html"], typer.Option("--format",
+                                                                                  help="table | md | json | html")]
+SolverOpt = Annotated[Literal["highs", "cbc"] | None, typer.Option(help="highs | cbc")]
+
+
+USER_IO_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT}
 
 
 def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,10 +57,22 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except CorridorError as exc:
             for problem in exc.problems:
-                err.print(f"[bold red]error[/]: {problem}", highlight=False, markup=True, soft_wrap=True)
+                err.print(f"[bold red]error[/]: {escape(str(problem))}", highlight=False, markup=True,
+                          soft_wrap=True)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort):
             raise
+        except (KeyboardInterrupt, Interrupted) as exc:
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            err.print(f"interrupted ({signal.Signals(signum).name}): stopped cleanly; no partial output was kept",
+                      markup=False)
+            raise typer.Exit(128 + signum) from None
+        except OSError as exc:
+            if _state["debug"] or (exc.filename is None and exc.errno not in USER_IO_ERRORS):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            err.print(f"error: {where}{exc.strerror or exc}", markup=False)
+            raise typer.Exit(2) from None
         except Exception as exc:
             if _state["debug"]:
                 traceback.print_exc()
@@ -148,7 +172,7 @@ def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
 @app.command()
 @handles_errors
 def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
-             solver: Annotated[str | None, typer.Option(help="highs | cbc")] = None,
+             solver: SolverOpt = None,
              save_lp: Annotated[Path | None, typer.Option("--save-lp", help="Write the LP and stop.")] = None,
              no_n_minus_1: Annotated[bool, typer.Option("--no-n-minus-1", help="Skip the N-1 check.")] = False,
              fmt: FormatOpt = "table", quiet: QuietOpt = False) -> None:
@@ -157,8 +181,6 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
     from sim.optimiser.optimise import optimise as run_optimiser
     from sim.optimiser.optimise import write_plan
 
-    if solver is not None and solver not in ("highs", "cbc"):
-        raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
     s = load_scenario(_resolve(scenario), set_ or [])
     result = run_optimiser(s, solver=solver, n_minus_1=not no_n_minus_1, save_lp=save_lp)
     if save_lp is not None:
@@ -186,9 +208,9 @@ PRECISION_HELP = ("Add replications until every target's 95% CI half-width is wi
 def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
         out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
         precision: Annotated[str | None, typer.Option(help=PRECISION_HELP)] = None,
-        solver: Annotated[str | None, typer.Option(help="highs | cbc")] = None,
+        solver: SolverOpt = None,
         workers: Annotated[int, typer.Option(
-            help="Processes for the replications (results do not depend on it).")] = 1,
+            min=1, max=256, help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option(
             "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
@@ -229,7 +251,8 @@ def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written b
 @app.command()
 @handles_errors
 def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
-            fmt: FormatOpt = "table", out_file: Annotated[Path | None, typer.Option("--out", "-o")] = None) -> None:
+            fmt: CompareFormatOpt = "table",
+            out_file: Annotated[Path | None, typer.Option("--out", "-o")] = None) -> None:
     """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""
     from sim.report.compare import compare as compare_reports
     from sim.report.compare import render
@@ -265,9 +288,11 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
               help="Scenario file or bundled name (or `scenario:` in --file).")] = None,
           vary: Annotated[list[str] | None, typer.Option("--vary", help=VARY_HELP)] = None,
           set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None, out_dir: OutOpt = None,
-          design: Annotated[str | None, typer.Option(help="grid | lhs | sobol | morris (default grid).")] = None,
-          samples: Annotated[int | None, typer.Option(help=SAMPLES_HELP)] = None,
-          workers: Annotated[int | None, typer.Option(help="Local worker processes (default: all cores).")] = None,
+          design: Annotated[Literal["grid", "lhs", "sobol", "morris"] | None, typer.Option(
+              help="grid | lhs | sobol | morris (default grid).")] = None,
+          samples: Annotated[int | None, typer.Option(min=1, max=100_000, help=SAMPLES_HELP)] = None,
+          workers: Annotated[int | None, typer.Option(min=1, max=256,
+                                                      help="Local worker processes (default: all cores).")] = None,
           scheduler: Annotated[str | None, typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
           resume: Annotated[bool, typer.Option(
               help="Skip points already finished in --out (else the sweep starts over).")] = False,
@@ -289,6 +314,7 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
 
 
 def main() -> None:
+    stop_on_signals()
     app()
 
 

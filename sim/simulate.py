@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,14 @@ from collections.abc import Callable
 import numpy as np
 
 from sim import targets as judge
+from sim.errors import CorridorError
 from sim.energy import CARRIERS as CONTINUOUS
 from sim.network import Network, build_network
+from sim.processes import process_pool
 from sim.replications import Estimate, Replication, Streams, estimate
 from sim.scenario.schema import MASS_CARRIERS, Scenario
+
+MAX_REPLICATIONS = 10_000  # per call: a bound on memory and time, checked before anything runs
 
 
 def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
@@ -42,10 +46,16 @@ def run_replication(scenario: Scenario, index: int, seed: int, network: Network 
     return rep
 
 
-def _run_batch(args: tuple[Scenario, list[int], int]) -> list[Replication]:
-    scenario, indices, seed = args
-    network = build_network(scenario)
-    return [run_replication(scenario, i, seed, network) for i in indices]
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_setup(scenario: Scenario, seed: int) -> None:
+    """Each worker process parses nothing and builds the network once, then runs replications."""
+    _WORKER.update(scenario=scenario, seed=seed, network=build_network(scenario))
+
+
+def _worker_replication(index: int) -> Replication:
+    return run_replication(_WORKER["scenario"], index, _WORKER["seed"], _WORKER["network"])
 
 
 @dataclass
@@ -121,47 +131,56 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     `trace_to` streams replication 0's cargo events to a JSON-lines file as they happen.
     """
     sim_cfg = scenario.simulation
-    n = replications or sim_cfg.replications
+    n = sim_cfg.replications if replications is None else replications
     seed = sim_cfg.seed if seed is None else seed
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise CorridorError(f"replications: expected 1 to {MAX_REPLICATIONS:,}, got {n}")
+    if seed < 0:
+        raise CorridorError(f"seed: expected a whole number >= 0, got {seed}")
+    if workers < 1:
+        raise CorridorError(f"workers: expected 1 or more, got {workers}")
     precision = precision if precision is not None else (sim_cfg.precision.value if sim_cfg.precision else None)
     cap = max(sim_cfg.max_replications, n)
     start = time.perf_counter()
     reps: list[Replication] = []
     network = build_network(scenario)
 
-    def extend(indices: list[int]) -> None:
-        if workers > 1 and len(indices) > 1:
-            chunks = [indices[k::workers] for k in range(workers) if indices[k::workers]]
-            with ProcessPoolExecutor(max_workers=min(workers, os.cpu_count() or 1)) as pool:
-                for batch in pool.map(_run_batch, [(scenario, c, seed) for c in chunks]):
-                    reps.extend(batch)
-            reps.sort(key=lambda r: r.index)
-        else:
-            for i in indices:
-                reps.append(run_replication(scenario, i, seed, network))
+    with ExitStack() as stack:
+        pool = None
+        if workers > 1:
+            pool = stack.enter_context(process_pool(min(workers, os.cpu_count() or 1), _worker_setup,
+                                                    (scenario, seed)))
+
+        def extend(indices: list[int]) -> None:
+            """Run these replications (in the one pool of this call, when there is one)."""
+            done = (pool.imap_unordered(_worker_replication, indices) if pool is not None and len(indices) > 1
+                    else (run_replication(scenario, i, seed, network) for i in indices))
+            for rep in done:
+                reps.append(rep)
                 if progress:
                     progress(len(reps), n)
+            reps.sort(key=lambda r: r.index)
 
-    start_at = 0
-    if trace_to is not None:
-        with open(trace_to, "w", encoding="utf-8") as fh:
+        start_at = 0
+        if trace_to is not None:
+            with open(trace_to, "w", encoding="utf-8") as fh:
 
-            def trace(event: dict[str, Any]) -> None:
-                fh.write(json.dumps(event, default=str) + "\n")
+                def trace(event: dict[str, Any]) -> None:
+                    fh.write(json.dumps(event, default=str) + "\n")
 
-            reps.append(run_replication(scenario, 0, seed, network, trace=trace))
-        start_at = 1
-    extend(list(range(start_at, n)))
-    reached = None
-    if precision is not None:
-        while True:
-            result = SimulationResult(scenario, seed, reps)
-            reached = all(_precise(estimate(v), precision) for v in result.values.values())
-            if reached or len(reps) >= cap:
-                break
-            more = min(max(2, len(reps) // 2), cap - len(reps))
-            n = len(reps) + more
-            extend(list(range(len(reps), n)))
+                reps.append(run_replication(scenario, 0, seed, network, trace=trace))
+            start_at = 1
+        extend(list(range(start_at, n)))
+        reached = None
+        if precision is not None:
+            while True:
+                result = SimulationResult(scenario, seed, reps)
+                reached = all(_precise(estimate(v), precision) for v in result.values.values())
+                if reached or len(reps) >= cap:
+                    break
+                more = min(max(2, len(reps) // 2), cap - len(reps))
+                n = len(reps) + more
+                extend(list(range(len(reps), n)))
     return SimulationResult(scenario, seed, reps, precision, reached, time.perf_counter() - start)
 
 

@@ -42,4 +42,18 @@ def test_bundled_scenarios_are_listed(cli):
 def test_a_message_without_a_place_has_no_stray_separator(cli, minimal):
     result = cli("optimise", minimal, "--solver", "gurobi")
     assert result.exit_code == 2
-    assert "error: --solver: expected highs or cbc" in result.output
+    assert "'gurobi' is not one of 'highs', 'cbc'" in result.output
+    assert ": :" not in result.output
+
+
+def test_markup_in_a_message_is_printed_as_text(cli, tmp_path):
+    result = cli("validate", tmp_path / "[/x]missing.yaml")
+    assert result.exit_code == 2
+    assert "[/x]missing.yaml" in result.output
+
+
+def test_version_and_short_help(cli):
+    from sim import __version__
+
+    assert cli("--version").output.strip() == f"corridor {__version__}"
+    assert "Usage:" in cli("-h").output

@@ -1,0 +1,90 @@
+"""Processes that stop cleanly: signals become one exception, and worker processes never
+outlive the process that started them.
+
+- `Interrupted` is raised in the main process on SIGTERM or SIGHUP (SIGINT raises Python's
+  KeyboardInterrupt as usual), so the same `finally`/`except BaseException` blocks that remove
+  a staging folder run whichever way a command is stopped.
+- Workers ignore SIGINT (Ctrl-C reaches the whole process group; the parent decides) and ask
+  the kernel to send them SIGTERM when their parent dies (Linux `PR_SET_PDEATHSIG`; elsewhere a
+  thread watches the parent's pid).
+- `process_pool` terminates its workers when the block is left by an exception or a signal,
+  instead of waiting for work in flight.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import multiprocessing.pool
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_PR_SET_PDEATHSIG = 1
+
+
+class Interrupted(BaseException):
+    """The process was asked to stop by a signal (SIGTERM, SIGHUP)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def stop_on_signals() -> None:
+    """In the main process: SIGTERM and SIGHUP raise `Interrupted` (SIGINT stays KeyboardInterrupt)."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _raise_interrupted)
+
+
+def die_with_parent() -> None:
+    """Make this process receive SIGTERM when its parent dies."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before the request took effect
+                os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def worker_start(initializer: Callable[..., None] | None = None, *args: Any) -> None:
+    """What every worker process runs first: leave Ctrl-C to the parent, die with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    die_with_parent()
+    if initializer is not None:
+        initializer(*args)
+
+
+@contextmanager
+def process_pool(workers: int, initializer: Callable[..., None] | None = None,
+                 initargs: tuple[Any, ...] = ()) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of `workers` processes; on an error or a signal its workers are terminated at once."""
+    pool = multiprocessing.Pool(workers, initializer=worker_start, initargs=(initializer, *initargs))
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        raise
+    pool.close()
+    pool.join()
