@@ -1,12 +1,13 @@
 """Data: fibre cables, their cuts and repairs, and rerouting onto the paths that survive.
 
 A fibre link carries up to its lit `capacity` (Tbps) times the share of its fibre pairs in
-service (`sim.reliability`). Data flows are routed in scenario order (the first flow first),
-each up to its `rate`, over any surviving path of its routes (or of the whole data network
-when it has none): the max-flow. On chains and parallel cables (`sim.power.greedy_is_exact`)
-that is the path-filling rule of `sim.power` (no losses), vectorised over all hours; on a meshed
-network it is networkx's max-flow, solved once per distinct network state (the capacities of
-every cable and landing station), however many hours the state lasts.
+service (`sim.energy.reliability`). Data flows are routed in scenario order (the first flow
+first), each up to its `rate`, over any surviving path of its routes (or of the whole data
+network when it has none): the max-flow. On chains and parallel cables
+(`sim.energy.paths.greedy_is_exact`) that is the path-filling rule of `sim.energy.dispatch`
+(no losses), vectorised over all hours; on a meshed network it is networkx's max-flow, solved
+once per distinct network state (the capacities of every cable and landing station), however
+many hours the state lasts.
 
 Rerouting saved = delivered with rerouting minus delivered if each flow could use only its
 primary path (its first route, else the path with fewest hops).
@@ -14,17 +15,33 @@ primary path (its first route, else the path with fewest hops).
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import networkx as nx
 import numpy as np
 
-from sim.network import Network
-from sim.energy.power import (BELOW, Element, Path, daily_means, fill_paths, flow_paths, greedy_is_exact,
-                       node_element)
+from sim.energy.dispatch import element_capacities, fill_paths
+from sim.energy.paths import Element, Path, flow_paths, greedy_is_exact, node_elements
+from sim.energy.records import Hourly, LinkMeasures, below_rate, daily_means, firm_level
 from sim.energy.reliability import Outcome
+from sim.network import Network
 from sim.replications import FlowRecord, Replication
 from sim.scenario.schema import Scenario
 
 SOURCE = "_source"
+
+
+@dataclass(frozen=True)
+class DataMeasures:
+    """One data flow over the measured hours, beyond its mean delivered Tbps."""
+
+    hours_below_target: float
+    share_hours_at_rate: float
+    firm_95_tbps: float
+    lost_to_outages_tbps: float  # delivered without outages less delivered
+    primary_only_tbps: float  # delivered if the flow could use only its primary path
+    rerouting_saved_tbps: float  # delivered less primary only
+    rerouting_saved_hours: float  # hours below the rate on the primary path only, less with rerouting
 
 
 def _allowed_links(scenario: Scenario, network: Network, fid: str) -> list[str]:
@@ -48,13 +65,11 @@ def primary_path(scenario: Scenario, network: Network, fid: str) -> Path:
         g.add_edges_from((v.source, v.target) for v in links)
         nodes = nx.shortest_path(g, flow.origin, flow.destination)
     elements: list[Element] = []
-    for i, (a, b) in enumerate(zip(nodes, nodes[1:])):
-        node = node_element(scenario, network, a, flow.carrier)
-        elements += [node] if node else []
+    for a, b in zip(nodes, nodes[1:]):
+        elements += node_elements(scenario, network, a, flow.carrier)
         lid = next(v.id for v in links if v.source == a and v.target == b)
         elements.append(Element(f"link:{lid}", network.links[lid].capacity))
-    last = node_element(scenario, network, nodes[-1], flow.carrier)
-    elements += [last] if last else []
+    elements += node_elements(scenario, network, nodes[-1], flow.carrier)
     return Path(fid, flow.origin, tuple(elements))
 
 
@@ -106,9 +121,7 @@ def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: R
         return
     rates = {f: scenario.flows[f].rate.value for f in flows}
     paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
-    elements = {e.key: e for ps in paths.values() for p in ps for e in p.elements}
-    caps = {k: e.capacity * outcome.timeline(e.id).hourly(n_hours) for k, e in elements.items()}
-    full = {k: np.full(n_hours, e.capacity) for k, e in elements.items()}
+    caps, full = element_capacities(paths, outcome, n_hours)
     unlimited = {scenario.flows[f].origin: np.full(n_hours, np.inf) for f in flows}
     if greedy_is_exact(paths):  # chains and parallel cables: the path rule is the max-flow
         got = fill_paths(paths, rates, caps, unlimited, n_hours)
@@ -117,34 +130,34 @@ def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: R
     else:
         delivered, usage, ideal = _max_flow_by_state(scenario, network, flows, caps, n_hours)
     primary = {fid: [primary_path(scenario, network, fid)] for fid in flows}
-    for p in primary.values():
-        for e in p[0].elements:
+    for ps in primary.values():
+        for e in ps[0].elements:
             caps.setdefault(e.key, e.capacity * outcome.timeline(e.id).hourly(n_hours))
     only_primary = fill_paths(primary, rates, caps, unlimited, n_hours)
     m = slice(warmup_h, n_hours)
     for fid in flows:
-        rate = rates[fid]
         d, p = delivered[fid][m], only_primary.delivered[fid][m]
-        below, below_p = d < rate * (1 - BELOW), p < rate * (1 - BELOW)
-        rep.flows[fid] = FlowRecord(
-            carrier="data", unit="Tbps", delivered=float(d.mean()), hourly=d.astype(np.float32),
-            extra={"hours_below_target": float(below.sum()),
-                   "share_hours_at_rate": float(1 - below.mean()),
-                   "firm_95_tbps": float(np.quantile(d, 0.05, method="lower")),
-                   "lost_to_outages_tbps": float(ideal[fid] - d.mean()),
-                   "primary_only_tbps": float(p.mean()),
-                   "rerouting_saved_tbps": float((d - p).mean()),
-                   "rerouting_saved_hours": float(below_p.sum() - below.sum())})
+        below, below_p = below_rate(d, rates[fid]), below_rate(p, rates[fid])
+        measures = DataMeasures(
+            hours_below_target=float(below.sum()),
+            share_hours_at_rate=float(1 - below.mean()),
+            firm_95_tbps=firm_level(d),
+            lost_to_outages_tbps=float(ideal[fid] - d.mean()),
+            primary_only_tbps=float(p.mean()),
+            rerouting_saved_tbps=float((d - p).mean()),
+            rerouting_saved_hours=float(below_p.sum() - below.sum()))
+        rep.flows[fid] = FlowRecord(carrier="data", unit="Tbps", delivered=float(d.mean()),
+                                    hourly=d.astype(np.float32), extra=asdict(measures))
         rep.series[f"delivered:{fid}"] = daily_means(delivered[fid])
     for v in network.carrier_links("data"):
         use = usage.get(f"link:{v.id}")
         mean_use = float(use[m].mean()) if use is not None and n_hours > warmup_h else 0.0
-        rep.links[v.id] = {"availability": outcome.timeline(v.id).mean(warmup_h, n_hours),
-                           "utilisation": mean_use / v.capacity if v.capacity > 0 else 0.0}
+        rep.links[v.id] = LinkMeasures(availability=outcome.timeline(v.id).mean(warmup_h, n_hours),
+                                       utilisation=mean_use / v.capacity if v.capacity > 0 else 0.0).row()
 
 
-def _max_flow_by_state(scenario: Scenario, network: Network, flows: list[str], caps: dict[str, np.ndarray],
-                       n_hours: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, float]]:
+def _max_flow_by_state(scenario: Scenario, network: Network, flows: list[str], caps: dict[str, Hourly],
+                       n_hours: int) -> tuple[dict[str, Hourly], dict[str, Hourly], dict[str, float]]:
     """Meshed networks: networkx max-flow once per distinct state (capacities of every element),
     spread over the hours of that state."""
     keys = sorted(caps)
