@@ -13,11 +13,13 @@ from typing import Any
 import networkx as nx
 
 from sim.scenario import units
-from sim.scenario.schema import Figure, Fleet, Link, Node, Reliability, Scenario
+from sim.scenario.distributions import Distribution
+from sim.scenario.schema import (LOAD_UNITS, BerthKind, Figure, Fleet, FleetKind, Link, Node, Reliability,
+                                 Scenario)
 
 HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
 # Berth kind -> the fleet kinds whose vessels it serves (roll-on ferries and ro-ro share berths).
-BERTH_FLEETS: dict[str, frozenset[str]] = {
+BERTH_FLEETS: dict[BerthKind, frozenset[FleetKind]] = {
     "ferry": frozenset({"ferry", "roro"}), "roro": frozenset({"roro", "ferry"}),
     "container": frozenset({"container_ship"}), "dry": frozenset({"bulk"}),
     "grain": frozenset({"bulk"}), "oil": frozenset({"tanker"}),
@@ -66,9 +68,9 @@ class Network:
     def node_capacity(self, nid: str) -> float | None:
         """A node's throughput limit in its carrier's unit (None: no limit of its own)."""
         cap = self.scenario.nodes[nid].capacity
-        return None if cap is None else self._rate(cap)
+        return None if cap is None else self.flow_rate(cap)
 
-    def _rate(self, fig: Figure) -> float:
+    def flow_rate(self, fig: Figure) -> float:
         """A capacity figure in its flow unit; trains per day become Mt/yr via the payload."""
         if fig.kind == "train_rate":
             return fig.value * self.scenario.payload_t("train") * 365.25 / 1e6
@@ -77,25 +79,27 @@ class Network:
     def voyage_t(self, fleet: Fleet) -> float:
         """Tonnes one vessel carries per voyage."""
         cap = fleet.capacity
-        unit = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}.get(cap.kind)
+        unit = LOAD_UNITS.get(cap.kind)
         return cap.value * (self.scenario.payload_t(unit) if unit else 1.0)
 
     def cycle_h(self, link: Link) -> float:
         """Mean hours of one round trip on a fleet link: load, sail, unload, sail back."""
-        fleet = self.scenario.fleets[link.fleet]
-        return fleet.load.mean + fleet.unload.mean + 2 * link.transit.mean
+        fid, transit = sailing(link)
+        fleet = self.scenario.fleets[fid]
+        return fleet.load.mean + fleet.unload.mean + 2 * transit.mean
 
     def vessel_hours_per_mt(self, lid: str) -> float:
         """Vessel-hours a fleet spends to carry 1 Mt on this link (the fleet's shared budget)."""
         link = self.scenario.links[lid]
-        return self.cycle_h(link) / (self.voyage_t(self.scenario.fleets[link.fleet]) / 1e6)
+        fid, _ = sailing(link)
+        return self.cycle_h(link) / (self.voyage_t(self.scenario.fleets[fid]) / 1e6)
 
     def fleet_hours(self, fid: str) -> float:
         """Vessel-hours a fleet has in a year, after its own availability."""
         fleet = self.scenario.fleets[fid]
         return fleet.vessels.value * HOURS_PER_YEAR * availability(fleet.reliability, None)
 
-    def port_capacity(self, nid: str) -> dict[str, float]:
+    def port_capacity(self, nid: str) -> dict[BerthKind, float]:
         """Mt/yr each kind of berth at a port can handle: berths x hours a year / mean service
         time x tonnes a call (the mean voyage of the fleets that call there with vessels that
         berth kind serves). Berth kinds no calling fleet uses are left out."""
@@ -104,7 +108,7 @@ class Network:
             return {}
         calling = {l.fleet for l in self.scenario.links.values()
                    if l.fleet is not None and nid in (l.from_, l.to)}
-        out: dict[str, float] = {}
+        out: dict[BerthKind, float] = {}
         for kind, berth in port.berths.items():
             voyages = [self.voyage_t(self.scenario.fleets[f]) for f in sorted(calling)
                        if self.scenario.fleets[f].kind in BERTH_FLEETS[kind]]
@@ -116,10 +120,11 @@ class Network:
     def _view(self, lid: str, link: Link) -> LinkView:
         length = link.length.value if link.length else None
         if link.capacity is not None:
-            nameplate = self._rate(link.capacity)
+            nameplate = self.flow_rate(link.capacity)
         else:  # sailed by a fleet alone
-            nameplate = self.fleet_hours(link.fleet) / self.vessel_hours_per_mt(lid)
-            nameplate /= availability(self.scenario.fleets[link.fleet].reliability, None)
+            fid, _ = sailing(link)
+            nameplate = self.fleet_hours(fid) / self.vessel_hours_per_mt(lid)
+            nameplate /= availability(self.scenario.fleets[fid].reliability, None)
         background = link.background.value if link.background else 0.0
         return LinkView(
             id=lid, source=link.from_, target=link.to, carrier=link.carrier, mode=link.mode,
@@ -143,6 +148,18 @@ class Network:
             row["capacity"] += v.capacity
             row["modes"].add(v.mode)
         return out
+
+
+def flow_unit(capacity: Figure) -> str:
+    """The flow unit of a capacity figure: its own, or Mt/yr for trains per day."""
+    return "Mt/yr" if capacity.kind == "train_rate" else capacity.unit
+
+
+def sailing(link: Link) -> tuple[str, Distribution]:
+    """The fleet that sails a link and the link's transit time (checks require both together)."""
+    if link.fleet is None or link.transit is None:
+        raise ValueError(f"link {link.from_} -> {link.to} is not sailed by a fleet")
+    return link.fleet, link.transit
 
 
 def efficiency(link: Link) -> float:
@@ -169,7 +186,9 @@ def availability(rel: Reliability | None, length_km: float | None) -> float:
     if rel is None:
         return 1.0
     lam = failure_rate_per_year(rel, length_km) / rel.units
-    a = 1.0 if lam == 0 else 1.0 / (1.0 + lam * rel.repair.mean / HOURS_PER_YEAR)
+    if lam > 0 and rel.repair is None:
+        raise ValueError("random failures need a repair time")  # checks reject such a scenario
+    a = 1.0 if lam == 0 or rel.repair is None else 1.0 / (1.0 + lam * rel.repair.mean / HOURS_PER_YEAR)
     if rel.maintenance is not None:
         m = rel.maintenance
         a *= 1.0 - m.share.value * min(m.duration.value / m.every.value, 1.0)

@@ -1,9 +1,13 @@
 """Capacities in carrier units, checked against hand computations from the scenario's figures."""
 
+from pathlib import Path
+
 import pytest
 
+from sim.network import HOURS_PER_YEAR, Network, availability, build_network, flow_unit, sailing
+from sim.scenario.figure import Figure
 from sim.scenario.loading import load_scenario
-from sim.network import HOURS_PER_YEAR, build_network
+from sim.scenario.schema import Reliability
 
 
 @pytest.fixture
@@ -37,7 +41,7 @@ def test_availability_of_a_bipole_is_per_pole_mu_over_lambda_plus_mu(net):
 
 
 def test_graph_has_every_link_as_a_keyed_edge(net):
-    assert set(k for _, _, k in net.graph.edges(keys=True)) == {"ab", "bc", "gd"}
+    assert {k for _, _, k in net.graph.edges(keys=True)} == {"ab", "bc", "gd"}
     assert net.graph.nodes["b"]["kind"] == "port"
 
 
@@ -45,3 +49,30 @@ def test_background_flow_reduces_usable_capacity(minimal):
     s = load_scenario(minimal, ["links.gd.background=0.25 GW"])
     view = build_network(s).links["gd"]
     assert (view.nameplate, view.capacity) == (pytest.approx(1.0), pytest.approx(0.75))
+
+
+def test_port_capacity_from_berths_service_and_voyage():
+    net = Network(load_scenario(Path(__file__).parent / "scenarios" / "optimiser_nodes.yaml"))
+    assert net.port_capacity("pa") == {"ferry": pytest.approx(1 * HOURS_PER_YEAR / 10 * 2000 / 1e6)}
+    assert net.port_capacity("pb") == {"ferry": pytest.approx(2 * HOURS_PER_YEAR / 10 * 2000 / 1e6)}
+    assert net.port_capacity("cn") == {}
+
+
+def test_trains_per_day_count_in_mt_per_year_and_other_units_keep_their_own():
+    assert flow_unit(Figure(28, "train/d", "train_rate", "28 trains/d")) == "Mt/yr"
+    assert flow_unit(Figure(4, "GW", "power", "4 GW")) == "GW"
+
+
+def test_only_a_link_sailed_by_a_fleet_has_a_sailing(net, minimal):
+    s = load_scenario(minimal)
+    fid, transit = sailing(s.links["bc"])
+    assert fid == "ferries" and transit.mean > 0
+    with pytest.raises(ValueError, match="not sailed"):
+        sailing(s.links["ab"])
+
+
+def test_availability_of_one_unit_is_mu_over_lambda_plus_mu_less_maintenance():
+    rel = Reliability.model_validate({"failure_rate": "2 /yr", "repair": "876.6 h",
+                                      "maintenance": {"every": "100 d", "duration": "5 d", "share": "50 %"}})
+    assert availability(rel, None) == pytest.approx(1 / (1 + 2 * 876.6 / HOURS_PER_YEAR) * (1 - 0.5 * 5 / 100))
+    assert availability(None, None) == 1.0

@@ -64,12 +64,16 @@ def min_cut(m: Corridor, target: Demand) -> tuple[float, list[str], list[str]] |
         value, (reach, _) = nx.minimum_cut(g, source, sink)
     except nx.NetworkXUnbounded:
         return None
-    links, nodes = [], []
+    links: list[str] = []
+    nodes: list[str] = []
     for u, v, data in g.edges(data=True):
         if u in reach and v not in reach:
             if u[0] == "link":
                 limit = data.get("limit", "link")
-                (links if limit == "link" else nodes).append(u[1] if limit == "link" else limit[5:])
+                if limit == "link":
+                    links.append(u[1])
+                else:
+                    nodes.append(limit.removeprefix("node:"))
             elif u[1] == "in" and v == (u[0], "out"):
                 nodes.append(u[0])
     return float(value), sorted(links), sorted(nodes)

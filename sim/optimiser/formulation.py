@@ -112,7 +112,13 @@ class FlowModel:
 
     lp: LinearProgram
     copy: Copy
-    share_col: int | None = None
+
+
+@dataclass
+class ShareModel(FlowModel):
+    """The common-share LP: `share_col` holds the share of every active demand's figure met."""
+
+    share_col: int
 
 
 def max_delivery(m: Corridor, target: Demand, *, floors: Mapping[str, float] | None = None,
@@ -131,7 +137,7 @@ def max_delivery(m: Corridor, target: Demand, *, floors: Mapping[str, float] | N
     return FlowModel(lp, copy)
 
 
-def max_share(m: Corridor, active: list[Demand], floors: Mapping[str, float]) -> FlowModel:
+def max_share(m: Corridor, active: list[Demand], floors: Mapping[str, float]) -> ShareModel:
     """Maximise the share (<= 1) of every active demand's figure met at once (fair share)."""
     fixed = [d for d in m.demands if d.id in floors]
     flows = [f for d in active + fixed for f in d.flows]
@@ -143,7 +149,7 @@ def max_share(m: Corridor, active: list[Demand], floors: Mapping[str, float]) ->
     for d in fixed:
         if floors[d.id] > 0:
             _at_least(lp, copy, d, floors[d.id], [])
-    return FlowModel(lp, copy, share)
+    return ShareModel(lp, copy, share)
 
 
 # --- the plan ----------------------------------------------------------------------------------

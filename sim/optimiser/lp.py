@@ -17,15 +17,17 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pulp
 
 from sim.errors import CorridorError
+from sim.scenario.schema import Solver
 
 INF = math.inf
 _INDEX = operator.attrgetter("index")
-SOLVERS = ("highs", "cbc")
+SOLVERS: tuple[Solver, ...] = get_args(Solver)
 _STATUS = {1: "optimal", 0: "not solved", -1: "infeasible", -2: "unbounded", -3: "undefined"}
 
 
@@ -235,17 +237,23 @@ MIP_GAP_ABS = 1e-4
 MIP_GAP_REL = 1e-9
 
 
+def check_solver(name: str, option: str = "solver") -> Solver:
+    """`name` if it is a solver this package runs, else a CorridorError naming `option`."""
+    for solver in SOLVERS:
+        if name == solver:
+            return solver
+    raise CorridorError(f"{option}: expected one of {', '.join(SOLVERS)}, got {name!r}")
+
+
 def pulp_solver(name: str, mip: bool = True) -> pulp.LpSolver:
     """PuLP's HiGHS (through highspy, model passed in bulk) or its bundled CBC, quiet."""
     gaps = {"gapRel": MIP_GAP_REL, "gapAbs": MIP_GAP_ABS}
-    if name == "highs":
+    if check_solver(name) == "highs":
         quiet_highs()
         return BulkHiGHS(msg=False, mip=mip, **gaps)
-    if name == "cbc":
-        with warnings.catch_warnings():  # PuLP 3 flags its bundled CBC for removal in PuLP 4
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return pulp.PULP_CBC_CMD(msg=False, mip=mip, **gaps)
-    raise ValueError(f"solver: expected one of {', '.join(SOLVERS)}, got {name!r}")
+    with warnings.catch_warnings():  # PuLP 3 flags its bundled CBC for removal in PuLP 4
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return pulp.PULP_CBC_CMD(msg=False, mip=mip, **gaps)
 
 
 class BulkHiGHS(pulp.HiGHS):
@@ -275,8 +283,7 @@ class BulkHiGHS(pulp.HiGHS):
         for v, value, dj in zip(variables, solution.col_value, solution.col_dual):
             v.varValue, v.dj = value, dj
             v.modified = False
-        for con, value, pi in zip(lp._constraints.values(), solution.row_value,
-                                  solution.row_dual):
+        for con, value, pi in zip(lp.constraints(), solution.row_value, solution.row_dual):
             con.slack = -(con.constant + value) if con.sense == pulp.LpConstraintLE else con.constant + value
             con.pi = pi
             con.modified = False
@@ -310,8 +317,12 @@ class BulkHiGHS(pulp.HiGHS):
             if len(ints):
                 kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
                 lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
-        starts, index, value, row_lo, row_hi = [], [], [], [], []
-        for i, con in enumerate(lp._constraints.values()):
+        starts: list[int] = []
+        index: list[int] = []
+        value: list[float] = []
+        row_lo: list[float] = []
+        row_hi: list[float] = []
+        for i, con in enumerate(lp.constraints()):
             con.index = i
             starts.append(len(index))
             coefs = list(con.expr.values())

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sim.errors import CorridorError
-from sim.network import BERTH_FLEETS, HOURS_PER_YEAR, Network, availability
+from sim.network import BERTH_FLEETS, HOURS_PER_YEAR, Network, availability, flow_unit
 from sim.scenario.schema import Expansion, Reliability, Scenario
 from sim.scenario.units import CARRIER_UNIT
 
@@ -222,9 +222,8 @@ class Corridor:
     def _node_rows(self) -> None:
         for nid, node in self.scenario.nodes.items():
             derate = self.node_availability(nid)
-            cap = self.network.node_capacity(nid)
-            if cap is not None:
-                unit = MASS_UNIT if node.capacity.kind == "train_rate" else node.capacity.unit
+            if node.capacity is not None:
+                cap, unit = self.network.flow_rate(node.capacity), flow_unit(node.capacity)
                 self.resources.append(Resource(f"node:{nid}", "node", nid, unit, cap * derate,
                                                self._throughput(nid, unit)))
             elif node.port is not None:
@@ -261,17 +260,17 @@ class Corridor:
 
     def _option(self, eid: str, e: Expansion) -> Option:
         rate = self.scenario.optimiser.discount_rate.value
-        if e.fleet is not None:
-            asset, element, unit = "fleet", e.fleet, "vessels"
-        elif e.link is not None:
-            asset, element = "link", e.link
-            unit = CARRIER_UNIT[self.scenario.links[e.link].carrier]
-            if self.scenario.links[e.link].capacity is None:
-                raise CorridorError(f"expansions.{eid}: link {e.link!r} is sailed by a fleet and has "
+        asset, element = e.asset()
+        unit: str | None
+        if asset == "fleet":
+            unit = "vessels"
+        elif asset == "link":
+            unit = CARRIER_UNIT[self.scenario.links[element].carrier]
+            if self.scenario.links[element].capacity is None:
+                raise CorridorError(f"expansions.{eid}: link {element!r} is sailed by a fleet and has "
                                     "no capacity of its own; expand the fleet instead")
         else:
-            asset, element = "node", e.node
-            unit = self._node_unit(e.node)
+            unit = self._node_unit(element)
         if e.size.kind == "count" and asset != "fleet":
             raise CorridorError(f"expansions.{eid}.size: a {asset} expansion is a capacity in "
                                 f"{unit or 'its carrier unit'}, got {e.size.text!r}")
@@ -284,7 +283,7 @@ class Corridor:
     def _node_unit(self, nid: str) -> str | None:
         node = self.scenario.nodes[nid]
         if node.capacity is not None:
-            return MASS_UNIT if node.capacity.kind == "train_rate" else node.capacity.unit
+            return flow_unit(node.capacity)
         if node.generation is not None:
             return "GW"
         return MASS_UNIT if node.port is not None else None
@@ -301,7 +300,8 @@ class Corridor:
                         r.adds.append((o.id, self.node_availability(o.element)))
                 elif o.asset == "node" and r.kind == "generation" and r.element == o.element:
                     gen = self.scenario.nodes[o.element].generation
-                    r.adds.append((o.id, gen.capacity_factor.value if self.firm else 1.0))
+                    factor = gen.capacity_factor.value if gen is not None and self.firm else 1.0
+                    r.adds.append((o.id, factor))
 
     # --- demands and groups ---------------------------------------------------------------------
 

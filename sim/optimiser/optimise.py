@@ -32,55 +32,56 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 
-from sim.errors import CorridorError
 from sim.io import write_text
 from sim.network import Network
 from sim.optimiser import formulation as F
 from sim.optimiser.cut import min_cut
-from sim.optimiser.lp import SOLVERS, LinearProgram, Solution
+from sim.optimiser.lp import LinearProgram, Solution, check_solver
 from sim.optimiser.model import Corridor, Demand
 from sim.optimiser.plan import apply_amounts
 from sim.optimiser.result import (Contingency, LinkRow, OptimiseResult, Plan, PlannedExpansion,
                                   TargetResult, plan_markdown)
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, Solver
 
 __all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
 
 TOL = 1e-7
 SHADOW_TOL = 1e-4  # MUSD/yr per unit; below this a dual is the flow-cost tie-breaker's echo
-ModelT = TypeVar("ModelT")
+class HasLP(Protocol):
+    lp: LinearProgram
+
+
+ModelT = TypeVar("ModelT", bound=HasLP)
 
 
 @dataclass
 class Runner:
     """Builds and solves LPs with one solver, adding up build and solve seconds."""
 
-    solver: str
+    solver: Solver
     build_s: float = 0.0
     solve_s: float = 0.0
     solved: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def run(self, make: Callable[[], ModelT],
-            lp_of: Callable[[ModelT], LinearProgram]) -> tuple[ModelT, Solution]:
+    def run(self, make: Callable[[], ModelT]) -> tuple[ModelT, Solution]:
+        """Build a model with `make` and solve its LP (a failed solve is noted, not raised)."""
         t0 = time.perf_counter()
         model = make()
         self.build_s += time.perf_counter() - t0
-        sol = lp_of(model).solve(self.solver)
+        sol = model.lp.solve(self.solver)
         self.build_s += sol.build_s
         self.solve_s += sol.solve_s
         self.solved += 1
         if not sol.ok:
-            self.notes.append(f"{lp_of(model).name}: solver status {sol.status}")
+            self.notes.append(f"{model.lp.name}: solver status {sol.status}")
         return model, sol
-
-    def flow(self, make: Callable[[], F.FlowModel]) -> tuple[F.FlowModel, Solution]:
-        return self.run(make, lambda fm: fm.lp)
 
 
 def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool = True,
@@ -93,9 +94,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     format and nothing is solved (status "not solved"). `availability` (link id -> share in
     service, e.g. measured by a simulation) overrides the links' reliability-derived values.
     """
-    name = solver or scenario.optimiser.solver
-    if name not in SOLVERS:
-        raise CorridorError(f"solver: expected one of {', '.join(SOLVERS)}, got {name!r}")
+    name = check_solver(solver or scenario.optimiser.solver)
     runner = Runner(name)
     t0 = time.perf_counter()
     m = Corridor(Network(scenario), firm=firm, link_availability=availability)
@@ -117,7 +116,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     _alone(m, runner, result)
     nameplate = Corridor(m.network, firm=False, link_availability=availability)
     for d in nameplate.targets():
-        fm, sol = runner.flow(lambda d=d: F.max_delivery(nameplate, d))
+        fm, sol = runner.run(partial(F.max_delivery, nameplate, d))
         result.targets[d.id].max_nameplate = fm.copy.delivered(sol.x, d.flows) if sol.ok else None
     together, shares = fair_shares(m, runner)
     for tid, t in result.targets.items():
@@ -153,18 +152,16 @@ def write_plan(result: OptimiseResult, folder: Path) -> None:
 def _alone(m: Corridor, runner: Runner, result: OptimiseResult) -> None:
     for d in m.targets():
         t = result.targets[d.id]
-        fm, sol = runner.flow(lambda d=d: F.max_delivery(m, d))
+        fm, sol = runner.run(partial(F.max_delivery, m, d))
         if not sol.ok:
             continue
         t.max_alone = fm.copy.delivered(sol.x, d.flows)
-        links, nodes, fleets = _binding(m, fm.copy, sol, d)
-        t.binding_by_dual, t.binding_nodes, t.binding_fleets = links, nodes, fleets
-        t.binding = links
+        t.binding, t.binding_nodes, t.binding_fleets = _binding(m, fm.copy, sol, d)
         cut = min_cut(m, d)
         if cut is not None:
             value, cut_links, cut_nodes = cut
             t.min_cut = cut_links + [f"node:{n}" for n in cut_nodes]
-            t.binding, t.binding_nodes = cut_links, sorted(set(cut_nodes) | set(nodes))
+            t.binding, t.binding_nodes = cut_links, sorted(set(cut_nodes) | set(t.binding_nodes))
             if abs(value - t.max_alone) > 1e-6 * max(1.0, value):
                 runner.notes.append(f"{d.id}: networkx max-flow {value:.6g} differs from the LP's "
                                     f"{t.max_alone:.6g}")
@@ -204,17 +201,17 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
     levels: dict[str, float] = {}
     active = [d for d in m.demands if d.required > 0]
     while active:
-        fm, sol = runner.flow(lambda: F.max_share(m, active, levels))
+        sm, sol = runner.run(partial(F.max_share, m, active, levels))
         if not sol.ok:
             break
-        lam = min(max(sol.x[fm.share_col], 0.0), 1.0)
+        lam = min(max(float(sol.x[sm.share_col]), 0.0), 1.0)
         if lam >= 1.0 - TOL:
             levels.update({d.id: d.required for d in active})
             break
         floors = levels | {d.id: lam * d.required for d in active}
         blocked = []
         for d in active:
-            gm, best = runner.flow(lambda d=d: F.max_delivery(m, d, floors=floors))
+            gm, best = runner.run(partial(F.max_delivery, m, d, floors=floors))
             if not best.ok or gm.copy.delivered(best.x, d.flows) <= lam * d.required * (1 + 1e-6) + TOL:
                 blocked.append(d)
         for d in blocked or active:
@@ -223,7 +220,7 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
     most: dict[str, float] = {}
     for d in m.targets():
         floors = {k: v for k, v in levels.items() if k != d.id}
-        fm, sol = runner.flow(lambda d=d: F.max_delivery(m, d, floors=floors))
+        fm, sol = runner.run(partial(F.max_delivery, m, d, floors=floors))
         if sol.ok:
             most[d.id] = fm.copy.delivered(sol.x, d.flows)
     shares = {d.id: levels[d.id] / d.required for d in m.targets() if d.id in levels}
@@ -235,17 +232,18 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
 
 def _plan(m: Corridor, share: float, runner: Runner, result: OptimiseResult) -> None:
     conts = F.contingency_links(m) if share > 0 else []
-    pm, sol = runner.run(lambda: F.plan_model(m, share=share, contingencies=conts), lambda p: p.lp)
+    pm, sol = runner.run(partial(F.plan_model, m, share=share, contingencies=conts))
     result.lp_size = _size(pm.lp)
     result.status = sol.status
     result.plan = Plan(sol.status)
     if not sol.ok:
         return
-    x, duals = sol.x, sol.duals
+    x = sol.x
+    duals: np.ndarray | None = sol.duals
     if pm.lp.is_mip:  # a MILP has no duals: fix the projects as chosen and solve the LP again
         pm.lp.fix({col: round(x[col]) for eid, (col, _) in pm.options.items()
                    if m.options[eid].kind == "project"})
-        _, fixed = runner.run(lambda: pm, lambda p: p.lp)
+        _, fixed = runner.run(lambda: pm)
         x, duals = (fixed.x, fixed.duals) if fixed.ok else (x, None)
     result.plan = _extract_plan(m, pm, x)
     if duals is not None:
@@ -343,7 +341,7 @@ def _with_plan(m: Corridor, scenario: Scenario, runner: Runner, result: Optimise
     for d in m2.targets():
         t = result.targets[d.id]
         t.max_with_plan = together.get(d.id)
-        fm, sol = runner.flow(lambda d=d: F.max_delivery(m2, d))
+        fm, sol = runner.run(partial(F.max_delivery, m2, d))
         if not sol.ok:
             continue
         alone = fm.copy.delivered(sol.x, d.flows)
@@ -359,7 +357,7 @@ def _worst_loss(m: Corridor, d: Demand, alone: float, used: list[str], runner: R
     any link an optimal flow leaves unused can go without lowering the optimum)."""
     worst_link, worst = None, alone
     for a in used:
-        fm, sol = runner.flow(lambda a=a: F.max_delivery(m, d, without=a))
+        fm, sol = runner.run(partial(F.max_delivery, m, d, without=a))
         left = fm.copy.delivered(sol.x, d.flows) if sol.ok else 0.0
         if left < worst - TOL:
             worst_link, worst = a, left

@@ -5,22 +5,22 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from sim.network import Network
-from sim.scenario.schema import Figure, Scenario
-from sim.scenario.units import CARRIER_UNIT
+from sim.errors import CorridorError
+from sim.network import Network, flow_unit
+from sim.scenario.schema import Asset, Figure, Scenario
+from sim.scenario.units import CARRIER_UNIT, Kind
 
-_KIND = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
+_KIND: dict[str, Kind] = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
 
 
 def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
     """A copy of `scenario` with each expansion built at the given amount (its own unit)."""
     out = scenario.model_copy(deep=True)
     net = Network(scenario)
-    total: dict[tuple[str, str], float] = {}
-    names: dict[tuple[str, str], list[str]] = {}
+    total: dict[tuple[Asset, str], float] = {}
+    names: dict[tuple[Asset, str], list[str]] = {}
     for eid, amount in amounts.items():
-        e = scenario.expansions[eid]
-        key = ("fleet", e.fleet) if e.fleet else ("link", e.link) if e.link else ("node", e.node)
+        key = scenario.expansions[eid].asset()
         if amount > 0:
             total[key] = total.get(key, 0.0) + amount
             names.setdefault(key, []).append(eid)
@@ -32,7 +32,9 @@ def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
             out.fleets[element] = fleet.model_copy(update={"vessels": _count(vessels, why)})
         elif asset == "link":
             link = out.links[element]
-            value = net._rate(link.capacity) + amount
+            if link.capacity is None:
+                raise CorridorError(f"link {element!r} is sailed by a fleet alone: expand the fleet ({why})")
+            value = net.flow_rate(link.capacity) + amount
             fig = _rate(value, CARRIER_UNIT[link.carrier], why)
             out.links[element] = link.model_copy(update={"capacity": fig})
         else:
@@ -49,8 +51,7 @@ def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str)
         out.nodes[nid] = node.model_copy(update={"generation": gen.model_copy(update={"capacity": fig})})
         return
     if node.capacity is not None:
-        unit = "Mt/yr" if node.capacity.kind == "train_rate" else node.capacity.unit
-        fig = _rate(net._rate(node.capacity) + amount, unit, eid)
+        fig = _rate(net.flow_rate(node.capacity) + amount, flow_unit(node.capacity), eid)
         out.nodes[nid] = node.model_copy(update={"capacity": fig})
         return
     caps = net.port_capacity(nid)

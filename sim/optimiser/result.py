@@ -41,7 +41,6 @@ class TargetResult:
     binding: list[str] = field(default_factory=list)
     binding_nodes: list[str] = field(default_factory=list)
     binding_fleets: list[str] = field(default_factory=list)
-    binding_by_dual: list[str] = field(default_factory=list)
     min_cut: list[str] | None = None
     binding_with_plan: list[str] = field(default_factory=list)
     binding_nodes_with_plan: list[str] = field(default_factory=list)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sim.scenario import units
+from sim.scenario.units import Kind
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,6 @@ class Distribution:
     @property
     def variance(self) -> float:
         raise NotImplementedError
-
-    def scaled(self, factor: float) -> Distribution:
-        """The same shape with every value multiplied by `factor` (e.g. a slower vessel)."""
-        values = {p: getattr(self, p) * factor for p in self.params}
-        return type(self)(**values, unit=self.unit, source=self.source, note=self.note)
 
     def to_spec(self) -> dict[str, Any]:
         """The file form of this distribution, for the resolved scenario."""
@@ -105,9 +101,6 @@ class Exponential(Distribution):
     def variance(self) -> float:
         return self.mean_**2
 
-    def scaled(self, factor: float) -> Distribution:
-        return Exponential(mean_=self.mean_ * factor, unit=self.unit, source=self.source, note=self.note)
-
     def to_spec(self) -> dict[str, Any]:
         return _with_source({"dist": self.name, "mean": f"{self.mean_:g} {self.unit}"}, self)
 
@@ -141,10 +134,6 @@ class Lognormal(Distribution):
     @property
     def variance(self) -> float:
         return self.sd**2
-
-    def scaled(self, factor: float) -> Distribution:
-        return Lognormal(mean_=self.mean_ * factor, sd=self.sd * factor, unit=self.unit,
-                         source=self.source, note=self.note)
 
     def to_spec(self) -> dict[str, Any]:
         return _with_source({"dist": self.name, "mean": f"{self.mean_:g} {self.unit}",
@@ -218,10 +207,6 @@ class Empirical(Distribution):
     def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.choice(np.asarray(self.values), size=n, p=self._p)
 
-    def scaled(self, factor: float) -> Distribution:
-        return Empirical(values=tuple(v * factor for v in self.values), weights=self.weights,
-                         unit=self.unit, source=self.source, note=self.note)
-
     @property
     def mean(self) -> float:
         return float(np.dot(self._p, self.values))
@@ -245,7 +230,7 @@ _REQUIRED = {
 }
 
 
-def parse_distribution(raw: Any, kind: str = "duration") -> Distribution:
+def parse_distribution(raw: Any, kind: Kind = "duration") -> Distribution:
     """Build a distribution from its file form; a bare quantity (`20 h`) is deterministic.
 
     Raises ValueError with a message that names the offending key.

@@ -17,10 +17,12 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
-from sim.scenario import sources
 from sim.errors import Problem, ScenarioError
-from sim.scenario.schema import Scenario, figures, references
+from sim.scenario import sources
+from sim.scenario.checks import references
+from sim.scenario.schema import Scenario, figures
 
 Path_ = tuple[Any, ...]
 
@@ -229,7 +231,7 @@ def apply_override(raw: Raw, text: str) -> None:
 # --- pydantic errors to problems -------------------------------------------------------------
 
 
-def _problem(raw: Raw, err: dict[str, Any]) -> Problem:
+def _problem(raw: Raw, err: ErrorDetails) -> Problem:
     loc = tuple(err["loc"])
     kind, msg = err["type"], err["msg"]
     msg = msg.removeprefix("Value error, ")

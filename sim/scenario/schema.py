@@ -1,20 +1,22 @@
 """The validated scenario: pydantic models of everything a scenario file can say.
 
-Every figure is a `Figure` (a number in its canonical unit, the text as written, and its source)
-or a `Distribution`. Unknown keys are errors. Cross-references (a link's ends, a target's flows)
-are checked by `references()` after the shape is valid, so each problem keeps its own key path.
+Every number is a `Figure` (a number in its canonical unit, the text as written, and its source)
+or a `Distribution`; the field types below say which kinds of number a field takes and its lower
+bound. Unknown keys are errors. Each model checks its own consistency; references between
+parts (a link's ends, a target's flows) are checked by `sim.scenario.checks` once the shape is
+valid, so each problem keeps its own key path.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
 
 from sim.scenario import units
 from sim.scenario.distributions import Distribution, parse_distribution
+from sim.scenario.figure import Figure, Minimum, fraction, parser
+from sim.scenario.units import Kind
 
 Carrier = Literal["cargo", "oil", "power", "data", "hydrogen", "ammonia"]
 Mode = Literal[
@@ -27,121 +29,60 @@ NodeKind = Literal[
 ]
 LoadUnit = Literal["train", "wagon", "TEU", "truck", "t"]
 BerthKind = Literal["ferry", "roro", "container", "dry", "oil", "grain"]
+Solver = Literal["highs", "cbc"]
+Asset = Literal["link", "node", "fleet"]  # what an expansion adds to
+FleetKind = Literal["ferry", "roro", "tanker", "container_ship", "bulk"]
 
-MODE_CARRIERS: dict[str, set[str]] = {
-    "rail": {"cargo", "oil", "ammonia", "hydrogen"},
-    "road": {"cargo"},
-    "ferry": {"cargo", "oil", "ammonia"},
-    "sea": {"cargo", "oil", "ammonia", "hydrogen"},
-    "pipeline": {"oil", "hydrogen", "ammonia"},
-    "hvdc_overhead": {"power"},
-    "hvdc_subsea": {"power"},
-    "hvac_overhead": {"power"},
-    "hvac_subsea": {"power"},
-    "fibre": {"data"},
+MODE_CARRIERS: dict[Mode, frozenset[Carrier]] = {
+    "rail": frozenset({"cargo", "oil", "ammonia", "hydrogen"}),
+    "road": frozenset({"cargo"}),
+    "ferry": frozenset({"cargo", "oil", "ammonia"}),
+    "sea": frozenset({"cargo", "oil", "ammonia", "hydrogen"}),
+    "pipeline": frozenset({"oil", "hydrogen", "ammonia"}),
+    "hvdc_overhead": frozenset({"power"}),
+    "hvdc_subsea": frozenset({"power"}),
+    "hvac_overhead": frozenset({"power"}),
+    "hvac_subsea": frozenset({"power"}),
+    "fibre": frozenset({"data"}),
 }
-SEA_MODES = {"ferry", "sea"}
-MASS_CARRIERS = {"cargo", "oil", "hydrogen", "ammonia"}
+# A fleet capacity's kind -> the load unit it counts (tonnes through the scenario's payload table).
+LOAD_UNITS: dict[str, LoadUnit] = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}
+SEA_MODES: frozenset[Mode] = frozenset({"ferry", "sea"})
+MASS_CARRIERS: frozenset[Carrier] = frozenset({"cargo", "oil", "hydrogen", "ammonia"})
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A number from a scenario file in its canonical unit, with the text and source behind it."""
-
-    value: float
-    unit: str
-    kind: str
-    text: str
-    source: str | None = None
-    note: str | None = None
-
-    def __float__(self) -> float:
-        return self.value
-
-    def to_spec(self) -> Any:
-        text: Any = int(self.value) if self.kind == "count" else self.text
-        if self.source or self.note:
-            out: dict[str, Any] = {"value": text, "source": self.source}
-            return out | ({"note": self.note} if self.note else {})
-        return text
+# Field types: a Figure of the given kinds and lower bound, written back as its file form.
+def _figure(*kinds: Kind, minimum: Minimum = "nonneg") -> PlainValidator:
+    return PlainValidator(parser(kinds, minimum))
 
 
-def _figure_parser(kinds: tuple[str, ...], minimum: str | None) -> Any:
-    def parse(raw: Any) -> Figure:
-        if isinstance(raw, Figure):
-            return raw
-        source = note = None
-        if isinstance(raw, dict):
-            extra = set(raw) - {"value", "source", "note"}
-            if "value" not in raw or extra:
-                raise ValueError(
-                    "expected a quantity ('15 Mt/yr') or {value: 15 Mt/yr, source: s1_025}"
-                    + (f"; unknown key(s): {', '.join(sorted(map(str, extra)))}" if extra else "")
-                )
-            source, note, raw = raw.get("source"), raw.get("note"), raw["value"]
-            if source is not None and not isinstance(source, str):
-                raise ValueError("source: expected a row id such as s1_025 or article:P2")
-        if isinstance(raw, bool) or raw is None or not isinstance(raw, (str, int, float)):
-            raise ValueError(f"expected a quantity in {' or '.join(units.CANONICAL[k] for k in kinds)}, "
-                             f"got {raw!r}")
-        if kinds == ("count",):
-            if isinstance(raw, str) or raw != int(raw):
-                raise ValueError(f"expected a whole number, got {raw!r}")
-            value, kind, text = float(raw), "count", str(raw)
-        else:
-            q = units.parse(raw)
-            errors = []
-            for kind in kinds:
-                try:
-                    value = units.convert(q, units.CANONICAL[kind])
-                    break
-                except ValueError as exc:
-                    errors.append(str(exc))
-            else:
-                if len(kinds) == 1:
-                    raise ValueError(errors[0])
-                wanted = " or ".join(units.CANONICAL[k] for k in kinds)
-                raise ValueError(f"expected a quantity in {wanted}, got {raw!r}")
-            text = str(raw)
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError(f"expected a finite quantity, got {raw!r}")
-        if minimum == "positive" and not value > 0:
-            raise ValueError(f"must be > 0, got {text!r}")
-        if minimum == "nonneg" and value < 0:
-            raise ValueError(f"must be >= 0, got {text!r}")
-        if kind == "fraction" and minimum is not None and value > 1:
-            raise ValueError(f"must be a share between 0 and 1 (or 0-100 %), got {text!r}")
-        unit = "1" if kind == "count" else units.CANONICAL[kind]
-        return Figure(value, unit, kind, text, source, note)
+_AS_SPEC = PlainSerializer(lambda f: f.to_spec())
 
-    return parse
+Count = Annotated[Figure, _figure("count"), _AS_SPEC]
+Share = Annotated[Figure, _figure("fraction"), _AS_SPEC]
+Duration = Annotated[Figure, _figure("duration", minimum="positive"), _AS_SPEC]
+Elapsed = Annotated[Figure, _figure("duration"), _AS_SPEC]  # a time from the start, may be 0
+Length = Annotated[Figure, _figure("length", minimum="positive"), _AS_SPEC]
+Mass = Annotated[Figure, _figure("mass"), _AS_SPEC]
+PositiveMass = Annotated[Figure, _figure("mass", minimum="positive"), _AS_SPEC]
+Money = Annotated[Figure, _figure("money"), _AS_SPEC]
+Penalty = Annotated[Figure, _figure("money", minimum="positive"), _AS_SPEC]
+Power = Annotated[Figure, _figure("power"), _AS_SPEC]
+FlowRate = Annotated[Figure, _figure("mass_rate", "power", "data_rate"), _AS_SPEC]
+Capacity = Annotated[Figure, _figure("mass_rate", "power", "data_rate", "train_rate"), _AS_SPEC]
+FailureRate = Annotated[Figure, _figure("frequency", "frequency_per_length"), _AS_SPEC]
+ClosureRate = Annotated[Figure, _figure("frequency"), _AS_SPEC]
+VoyageCapacity = Annotated[Figure, _figure("mass", "wagon", "teu", "truck", minimum="positive"), _AS_SPEC]
+ExpansionSize = Annotated[Figure, _figure("mass_rate", "power", "data_rate", "count", minimum="positive"),
+                          _AS_SPEC]
 
 
-def quantity(*kinds: str, minimum: str | None = "nonneg") -> Any:
-    """A Figure field accepting any of `kinds` (see units.CANONICAL), with a lower bound."""
-    return Annotated[
-        Figure,
-        PlainValidator(_figure_parser(kinds, minimum)),
-        PlainSerializer(lambda f: f.to_spec()),
-    ]
+def _duration_distribution(raw: Any) -> Distribution:
+    return parse_distribution(raw, "duration")
 
 
-def distribution(kind: str = "duration") -> Any:
-    def parse(raw: Any) -> Distribution:
-        return parse_distribution(raw, kind)
-
-    return Annotated[Distribution, PlainValidator(parse), PlainSerializer(lambda d: d.to_spec())]
-
-
-Count = quantity("count")
-Share = quantity("fraction")
-Duration = quantity("duration", minimum="positive")
-Length = quantity("length", minimum="positive")
-Mass = quantity("mass")
-Money = quantity("money")
-FlowRate = quantity("mass_rate", "power", "data_rate")
-Capacity = quantity("mass_rate", "power", "data_rate", "train_rate")
-Time = distribution("duration")
+# A time that varies: a distribution in hours (a bare quantity is deterministic).
+Time = Annotated[Distribution, PlainValidator(_duration_distribution), PlainSerializer(lambda d: d.to_spec())]
 
 
 class Strict(BaseModel):
@@ -153,16 +94,16 @@ class Maintenance(Strict):
 
     every: Duration
     duration: Duration
-    share: Share = Field(default_factory=lambda: Figure(1.0, "dimensionless", "fraction", "100 %"))
+    share: Share = fraction(1.0, "100 %")
 
 
 class Outage(Strict):
     """A scheduled outage (a stress case: a cable cut, a pipeline shut-in), starting at `start`
     after the beginning of the horizon and taking `share` of the capacity out for `duration`."""
 
-    start: quantity("duration")
+    start: Elapsed
     duration: Duration
-    share: Share = Field(default_factory=lambda: Figure(1.0, "dimensionless", "fraction", "100 %"))
+    share: Share = fraction(1.0, "100 %")
     cause: str = "scheduled"
 
 
@@ -176,8 +117,7 @@ class Reliability(Strict):
     out the `weather` closures when named.
     """
 
-    failure_rate: quantity("frequency", "frequency_per_length") = Field(
-        default_factory=lambda: Figure(0.0, "1/yr", "frequency", "0 /yr"))
+    failure_rate: FailureRate = Figure(0.0, "1/yr", "frequency", "0 /yr")
     repair: Time | None = None
     units: int = Field(default=1, ge=1)
     repair_crew: str | None = None
@@ -199,14 +139,14 @@ class Port(Strict):
 
 
 class Storage(Strict):
-    capacity: quantity("mass", minimum="positive")
+    capacity: PositiveMass
     initial: Mass | None = None
 
 
 class Generation(Strict):
     """A generation site: capacity and an hourly capacity-factor profile."""
 
-    capacity: quantity("power")
+    capacity: Power
     profile: Literal["wind", "solar", "flat"] = "flat"
     capacity_factor: Share
     file: str | None = None
@@ -283,9 +223,9 @@ class Departure(Strict):
 
 
 class Fleet(Strict):
-    kind: Literal["ferry", "roro", "tanker", "container_ship", "bulk"]
+    kind: FleetKind
     vessels: Count
-    capacity: quantity("mass", "wagon", "teu", "truck", minimum="positive")
+    capacity: VoyageCapacity
     load: Time
     unload: Time
     departure: Departure = Field(default_factory=lambda: Departure(rule="when_full"))
@@ -297,7 +237,7 @@ class Weather(Strict):
     """Closures of ports or sea areas: a seasonal rate (one per year, or twelve monthly rates)."""
 
     nodes: list[str] = Field(min_length=1)
-    rate: quantity("frequency") | list[quantity("frequency")]
+    rate: ClosureRate | list[ClosureRate]
     duration: Time
     description: str | None = None
 
@@ -345,8 +285,8 @@ class Flow(Strict):
                                      abs(sum(self.mix.values()) - 1) > 1e-6):
             raise ValueError("mix: shares must be non-negative and sum to 1")
         if self.routes and self.route_choice == "shares":
-            shares = [r.share.value if r.share else None for r in self.routes.values()]
-            if len(shares) > 1 and (None in shares or abs(sum(shares) - 1) > 1e-6):
+            shares = [r.share.value for r in self.routes.values() if r.share is not None]
+            if len(self.routes) > 1 and (len(shares) < len(self.routes) or abs(sum(shares) - 1) > 1e-6):
                 raise ValueError("routes: with route_choice shares, every route needs a share and "
                                  "the shares must sum to 1")
         return self
@@ -359,8 +299,8 @@ class Target(Strict):
     value: FlowRate
     flows: list[str] = Field(min_length=1)
     measure: Literal["throughput", "firm"] = "throughput"
-    share_of_time: Share = Field(default_factory=lambda: Figure(0.95, "dimensionless", "fraction", "95 %"))
-    tolerance: Share = Field(default_factory=lambda: Figure(0.0, "dimensionless", "fraction", "0 %"))
+    share_of_time: Share = fraction(0.95, "95 %")
+    tolerance: Share = fraction(0.0, "0 %")
     description: str | None = None
 
     @model_validator(mode="after")
@@ -383,11 +323,21 @@ class Expansion(Strict):
     node: str | None = None
     fleet: str | None = None
     kind: Literal["continuous", "project"] = "continuous"
-    size: quantity("mass_rate", "power", "data_rate", "count", minimum="positive")
+    size: ExpansionSize
     capex: Money
     lifetime: Duration
-    opex: Share = Field(default_factory=lambda: Figure(0.0, "dimensionless", "fraction", "0 %"))
+    opex: Share = fraction(0.0, "0 %")
     description: str | None = None
+
+    def asset(self) -> tuple[Asset, str]:
+        """What the expansion adds to: ("link" | "node" | "fleet", its id)."""
+        if self.link is not None:
+            return "link", self.link
+        if self.node is not None:
+            return "node", self.node
+        if self.fleet is not None:
+            return "fleet", self.fleet
+        raise ValueError("expected exactly one of link, node or fleet")  # the validator below ensures one
 
     @model_validator(mode="after")
     def _one_asset(self) -> Expansion:
@@ -405,8 +355,8 @@ class RepairCrew(Strict):
 
 
 class Simulation(Strict):
-    horizon: Duration = Field(default_factory=lambda: Figure(8760.0, "h", "duration", "365 d"))
-    warmup: quantity("duration") = Field(default_factory=lambda: Figure(0.0, "h", "duration", "0 d"))
+    horizon: Duration = Figure(8760.0, "h", "duration", "365 d")
+    warmup: Elapsed = Figure(0.0, "h", "duration", "0 d")
     replications: int = Field(default=10, ge=1, le=10_000)
     seed: int = Field(default=2024, ge=0)
     precision: Share | None = None
@@ -415,11 +365,10 @@ class Simulation(Strict):
 
 
 class Optimiser(Strict):
-    solver: Literal["highs", "cbc"] = "highs"
-    n_minus_1: Share = Field(default_factory=lambda: Figure(0.0, "dimensionless", "fraction", "0 %"))
-    discount_rate: Share = Field(default_factory=lambda: Figure(0.08, "dimensionless", "fraction", "8 %"))
-    unmet_penalty: quantity("money", minimum="positive") = Field(
-        default_factory=lambda: Figure(1e5, "MUSD", "money", "100000 MUSD"))
+    solver: Solver = "highs"
+    n_minus_1: Share = fraction(0.0, "0 %")
+    discount_rate: Share = fraction(0.08, "8 %")
+    unmet_penalty: Penalty = Figure(1e5, "MUSD", "money", "100000 MUSD")
 
 
 class Scenario(Strict):
@@ -428,7 +377,7 @@ class Scenario(Strict):
     year: int = Field(ge=1990, le=2100)
     simulation: Simulation = Field(default_factory=Simulation)
     optimiser: Optimiser = Field(default_factory=Optimiser)
-    payload: dict[LoadUnit, quantity("mass", minimum="positive")] = Field(default_factory=dict)
+    payload: dict[LoadUnit, PositiveMass] = Field(default_factory=dict)
     nodes: dict[str, Node]
     links: dict[str, Link] = Field(default_factory=dict)
     fleets: dict[str, Fleet] = Field(default_factory=dict)
@@ -438,103 +387,16 @@ class Scenario(Strict):
     targets: dict[str, Target] = Field(default_factory=dict)
     expansions: dict[str, Expansion] = Field(default_factory=dict)
 
-    def payload_t(self, unit: str) -> float:
+    def payload_t(self, unit: LoadUnit) -> float:
         """Tonnes carried by one load unit (train, wagon, TEU, truck)."""
         if unit == "t":
             return 1.0
-        return self.payload[unit].value  # presence is checked by references()
+        return self.payload[unit].value  # presence is checked by sim.scenario.checks
 
 
-def references(s: Scenario) -> list[tuple[tuple[Any, ...], str]]:
-    """Every dangling or inconsistent reference, as (key path, message)."""
-    out: list[tuple[tuple[Any, ...], str]] = []
-
-    def need(path: tuple[Any, ...], ref: str | None, table: dict[str, Any], what: str) -> bool:
-        if ref is None or ref in table:
-            return True
-        import difflib
-
-        hint = difflib.get_close_matches(ref, list(table), n=1)
-        out.append((path, f"no {what} called {ref!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")))
-        return False
-
-    def reliability(path: tuple[Any, ...], r: Reliability | None, length: Figure | None) -> None:
-        if r is None:
-            return
-        need(path + ("repair_crew",), r.repair_crew, s.repair_crews, "repair crew")
-        need(path + ("weather",), r.weather, s.weather, "weather")
-        if r.failure_rate.value > 0 and r.repair is None:
-            out.append((path + ("repair",), "random failures need a repair time"))
-        if r.failure_rate.kind == "frequency_per_length" and length is None:
-            out.append((path + ("failure_rate",), "a rate per length needs the link's length"))
-
-    for nid, node in s.nodes.items():
-        reliability(("nodes", nid, "reliability"), node.reliability, None)
-    for lid, link in s.links.items():
-        need(("links", lid, "from"), link.from_, s.nodes, "node")
-        need(("links", lid, "to"), link.to, s.nodes, "node")
-        need(("links", lid, "fleet"), link.fleet, s.fleets, "fleet")
-        reliability(("links", lid, "reliability"), link.reliability, link.length)
-        if link.capacity is not None and link.capacity.kind == "train_rate" and "train" not in s.payload:
-            out.append((("links", lid, "capacity"), "trains per day needs payload.train (tonnes a train)"))
-        elif link.capacity is not None and link.capacity.kind != "train_rate" and \
-                link.capacity.unit != units.CARRIER_UNIT[link.carrier]:
-            out.append((("links", lid, "capacity"),
-                        f"a {link.carrier} link's capacity is in {units.CARRIER_UNIT[link.carrier]}, "
-                        f"got {link.capacity.text!r}"))
-    for lid, link in s.links.items():
-        if link.fleet is not None and link.transit is None:
-            out.append((("links", lid, "transit"), "a link sailed by a fleet needs a transit time"))
-    for fid, fleet in s.fleets.items():
-        unit = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}.get(fleet.capacity.kind)
-        if unit and unit not in s.payload:
-            out.append((("fleets", fid, "capacity"), f"capacity in {unit}s needs payload.{unit}"))
-        if not any(link.fleet == fid for link in s.links.values()):
-            out.append((("fleets", fid), "no link is sailed by this fleet"))
-        reliability(("fleets", fid, "reliability"), fleet.reliability, None)
-    for wid, w in s.weather.items():
-        for i, nid in enumerate(w.nodes):
-            need(("weather", wid, "nodes", i), nid, s.nodes, "node")
-    for fid, flow in s.flows.items():
-        need(("flows", fid, "origin"), flow.origin, s.nodes, "node")
-        need(("flows", fid, "destination"), flow.destination, s.nodes, "node")
-        if flow.carrier == "cargo":
-            for unit in list(flow.mix or {}) + [flow.consignment]:
-                if unit != "t" and unit not in s.payload:
-                    out.append((("flows", fid), f"{unit} consignments need payload.{unit}"))
-        for rid, route in (flow.routes or {}).items():
-            path = ("flows", fid, "routes", rid, "path")
-            if route.path[0] != flow.origin or route.path[-1] != flow.destination:
-                out.append((path, f"a route must run from {flow.origin!r} to {flow.destination!r}"))
-            ok = all(need(path + (i,), n, s.nodes, "node") for i, n in enumerate(route.path))
-            if ok:
-                for i, (a, b) in enumerate(zip(route.path, route.path[1:])):
-                    if not any(l.from_ == a and l.to == b and l.carrier == flow.carrier
-                               for l in s.links.values()):
-                        out.append((path + (i + 1,), f"no {flow.carrier} link from {a!r} to {b!r}"))
-    for tid, target in s.targets.items():
-        for i, fid in enumerate(target.flows):
-            if need(("targets", tid, "flows", i), fid, s.flows, "flow") and \
-                    s.flows[fid].carrier != target.carrier:
-                out.append((("targets", tid, "flows", i),
-                            f"flow {fid!r} carries {s.flows[fid].carrier}, the target {target.carrier}"))
-    for eid, e in s.expansions.items():
-        need(("expansions", eid, "link"), e.link, s.links, "link")
-        need(("expansions", eid, "node"), e.node, s.nodes, "node")
-        need(("expansions", eid, "fleet"), e.fleet, s.fleets, "fleet")
-        if e.link in s.links and e.size.kind != "count" and \
-                e.size.unit != units.CARRIER_UNIT[s.links[e.link].carrier]:
-            out.append((("expansions", eid, "size"),
-                        f"link {e.link!r} carries {s.links[e.link].carrier}, in "
-                        f"{units.CARRIER_UNIT[s.links[e.link].carrier]}"))
-    if s.simulation.warmup.value >= s.simulation.horizon.value:
-        out.append((("simulation", "warmup"), "the warm-up must be shorter than the horizon"))
-    return out
-
-
-def figures(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Figure | Distribution]]:
+def figures(obj: object, path: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], Figure | Distribution]]:
     """Every Figure and Distribution in a scenario, with its key path (for sources and reports)."""
-    found: list[tuple[tuple[Any, ...], Figure | Distribution]] = []
+    found: list[tuple[tuple[str | int, ...], Figure | Distribution]] = []
     if isinstance(obj, (Figure, Distribution)):
         found.append((path, obj))
     elif isinstance(obj, BaseModel):

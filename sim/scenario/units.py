@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Literal
 
 import pint
 
-ureg = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+# Redefinitions replace pint's own (`yr`, `kt`) without a warning.
+ureg: pint.UnitRegistry = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
 
 # Freight load units each have their own dimension: a wagon becomes tonnes only through the
 # scenario's payload table, never by a hidden constant.
@@ -31,16 +33,19 @@ ureg.define("EUR = 1.08 * USD")
 ureg.define("MEUR = 1e6 * EUR")
 ureg.define("bnEUR = 1e9 * EUR")
 # pint reads `kt` as a knot; in freight and oil it means a kilotonne. Knots stay as `kn`/`knot`.
-ureg._units.pop("kt", None)
 ureg.define("kt = 1000 * metric_ton")
 ureg.define("yr = year")
 ureg.define("wk = week")
 
 Q_ = ureg.Quantity
 
-# Canonical units: the unit each kind of number is held in inside the package.
-HOURS = "h"
-CANONICAL = {
+# The kinds of number a scenario holds, and the canonical unit each is held in inside the package.
+Kind = Literal[
+    "mass_rate", "power", "data_rate", "duration", "length", "mass", "speed", "frequency",
+    "frequency_per_length", "money", "money_rate", "train_rate", "fraction",
+    "wagon", "teu", "truck", "count",
+]
+CANONICAL: dict[Kind, str] = {
     "mass_rate": "Mt/yr",  # cargo, oil, hydrogen, ammonia flows
     "power": "GW",
     "data_rate": "Tbps",
@@ -83,7 +88,7 @@ def parse(text: str | float | int) -> pint.Quantity:
     if not cleaned:
         raise ValueError("expected a quantity such as '4 GW', got an empty string")
     try:
-        q = Q_(cleaned)
+        q: pint.Quantity = Q_(cleaned)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
         raise ValueError(f"cannot read {text!r} as a quantity: {exc}") from None
     except Exception as exc:  # pint's tokenizer raises several unrelated types on garbage
@@ -112,6 +117,6 @@ def _dim(q: pint.Quantity | pint.Unit) -> str:
     return "no unit" if d == "dimensionless" else d
 
 
-def to_canonical(text: str | float | int, kind: str) -> float:
+def to_canonical(text: str | float | int, kind: Kind) -> float:
     """Parse `text` and return its magnitude in the canonical unit for `kind`."""
     return convert(parse(text), CANONICAL[kind])

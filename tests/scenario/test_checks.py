@@ -1,0 +1,67 @@
+"""Checks across a scenario's parts: each dangling reference or disagreement is found with its
+own key path, and a consistent scenario has none."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario.checks import references
+from sim.scenario.loading import read_raw
+from sim.scenario.schema import Scenario
+
+
+@pytest.fixture
+def data(minimal) -> dict:
+    return read_raw(minimal).data
+
+
+def problems(data: dict) -> dict:
+    return dict(references(Scenario.model_validate(data)))
+
+
+def test_the_minimal_scenario_is_consistent(data):
+    assert problems(data) == {}
+
+
+def test_a_dangling_reference_names_its_path_and_a_near_miss(data):
+    data["links"]["ab"]["to"] = "bb"
+    data["targets"]["t"]["flows"] = ["ff"]
+    found = problems(data)
+    assert found[("links", "ab", "to")] == "no node called 'bb'; did you mean 'b'?"
+    assert found[("targets", "t", "flows", 0)] == "no flow called 'ff'; did you mean 'f'?"
+
+
+def test_units_that_depend_on_another_part_must_agree(data):
+    data["links"]["gd"]["capacity"] = "4 Mt/yr"
+    del data["payload"]["wagon"]
+    found = problems(data)
+    assert "capacity is in GW" in found[("links", "gd", "capacity")]
+    assert found[("fleets", "ferries", "capacity")] == "capacity in wagons needs payload.wagon"
+
+
+def test_failures_need_a_repair_and_per_km_rates_a_length(data):
+    rel = data["links"]["gd"]["reliability"]
+    del rel["repair"]
+    del data["links"]["gd"]["length"]
+    found = problems(data)
+    assert found[("links", "gd", "reliability", "repair")] == "random failures need a repair time"
+    assert found[("links", "gd", "reliability", "failure_rate")] == "a rate per length needs the link's length"
+
+
+def test_a_route_must_follow_links_of_its_carrier(data):
+    data["flows"]["f"]["routes"] = {"r": {"path": ["a", "c"]}}
+    found = problems(data)
+    assert found[("flows", "f", "routes", "r", "path", 1)] == "no cargo link from 'a' to 'c'"
+
+
+def test_the_warm_up_is_shorter_than_the_horizon(data):
+    data["simulation"] = {"warmup": "400 d"}
+    assert problems(data)[("simulation", "warmup")] == "the warm-up must be shorter than the horizon"
+
+
+def test_a_fleet_sails_some_link_and_a_fleet_link_has_a_transit(data):
+    del data["links"]["bc"]["transit"]
+    data["fleets"]["spare"] = dict(data["fleets"]["ferries"])
+    found = problems(data)
+    assert found[("links", "bc", "transit")] == "a link sailed by a fleet needs a transit time"
+    assert found[("fleets", "spare")] == "no link is sailed by this fleet"
