@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.sweep.sweep import sweep  # noqa: E402
+from sim.sweep import sweep  # noqa: E402
 
 SCENARIO = ROOT / "tests" / "scenarios" / "sweep_cargo.yaml"
 VARY = ["fleets.ferries.vessels=3..18"]  # 16 points

@@ -1,1 +1,136 @@
-"""`corridor sweep`: designs, executors, the durable points log, thresholds and tables."""
+"""`corridor sweep`: a design over scenario parameters, run point by point, durably, in parallel.
+
+Each point is the scenario with overrides, run by the same library function as `corridor run`
+with the sweep seed (common random numbers: points differ only by their overrides, never by
+which worker ran them or when). Finished points go to the durable log as they finish; `resume`
+skips the points already there (matched by content, not position). The tables, findings and
+pictures are rebuilt from that log at the end. With `find`, a threshold search instead.
+
+The package, in the order data flows through it:
+
+    config      a sweep file merged with flags -> SweepConfig
+    designs     --vary specs -> parameters -> design rows (grid, lhs, sobol, morris)
+    plan        scenario + design, validated once -> SweepPlan and its manifest sweep.json
+    points      one point run -> its record; points.jsonl, the durable log of records
+    executors   where points run: this process, local worker processes, a Dask cluster
+    tables      the log -> sweep.parquet and sweep.csv, in design order
+    threshold   bisection of one parameter to where a target's P(met) crosses a level
+    render      thresholds, frontiers, sensitivity, pictures, sweep.md and sweep.html; find.*
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import time
+from collections.abc import Iterable
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.errors import CorridorError
+from sim.io import write_text
+from sim.sweep.config import read_config
+from sim.sweep.executors import make_executor, progress_bar
+from sim.sweep.plan import MANIFEST, SweepPlan, check_same, plan_sweep
+from sim.sweep.points import (LOG, EvaluatePoint, PointLog, PointTask, evaluate_report, finished_ids, read_log,
+                              run_point, warm_up)
+from sim.sweep.threshold import Threshold, find_threshold
+
+__all__ = ["SweepResult", "Threshold", "run_sweep", "sweep"]
+
+
+@dataclass
+class SweepResult:
+    """What a finished sweep reports on the terminal."""
+
+    folder: Path
+    points: int
+    done: int
+    failed: int
+    resumed: int
+    wall_s: float
+    findings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The terminal summary."""
+        head = (f"{self.points} points ({self.resumed} from a previous run), {self.failed} failed, "
+                f"{self.wall_s:.1f} s; written to {self.folder}")
+        return [head, *self.findings]
+
+
+def sweep(scenario: Path | str | None = None, *, vary: Iterable[str] = (), overrides: Iterable[str] = (),
+          seed: int | None = None, replications: int | None = None, out: Path | None = None,
+          workers: int | None = None, scheduler: str | None = None, resume: bool = False,
+          progress: bool = False, design: str | None = None, samples: int | None = None,
+          level: float | str | None = None, find: str | None = None, target: str | None = None,
+          file: Path | None = None, evaluate_point: EvaluatePoint = evaluate_report) -> SweepResult | Threshold:
+    """Run a sweep (or, with `find`, a threshold search) and write its folder.
+
+    Flags override a sweep file's keys; `vary` adds to (or replaces, by path) its `vary`. `level`
+    is a probability as `--level` takes it: 0.9, "90%" or "90".
+    """
+    cfg = read_config(file, scenario=scenario, vary=list(vary), overrides=list(overrides), seed=seed,
+                      replications=replications, out=out, design=design, samples=samples, level=level,
+                      find=find, target=target)
+    if cfg.find is not None and cfg.target is not None:
+        from sim.sweep.render import write_threshold
+
+        found = find_threshold(cfg.scenario, path=cfg.find, target=cfg.target, level=cfg.level, params=cfg.params,
+                               overrides=cfg.overrides, seed=cfg.seed, replications=cfg.replications, out=cfg.out,
+                               resume=resume, progress=progress, workers=workers, evaluate_point=evaluate_point)
+        write_threshold(found)
+        return found
+    plan = plan_sweep(cfg.scenario, cfg.params, overrides=cfg.overrides, seed=cfg.seed,
+                      replications=cfg.replications, design=cfg.design, samples=cfg.samples)
+    folder = cfg.out if cfg.out is not None else Path("results") / plan.name / "sweep"
+    return run_sweep(plan, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+                     level=cfg.level, target=cfg.target, evaluate_point=evaluate_point)
+
+
+def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, scheduler: str | None = None,
+              resume: bool = False, progress: bool = False, level: float = 0.9, target: str | None = None,
+              evaluate_point: EvaluatePoint = evaluate_report) -> SweepResult:
+    """Run the plan's unfinished points, appending each to the log as it finishes; then the tables
+    (every target) and the findings and pictures (of `target` alone when one is named)."""
+    from sim.sweep.render import write_outputs
+
+    start = time.perf_counter()
+    folder = Path(folder)
+    if target is not None and target not in plan.targets:
+        hint = difflib.get_close_matches(target, list(plan.targets), n=1)
+        raise CorridorError(f"--target: no target {target!r} in {plan.name}" +
+                            (f"; did you mean {hint[0]!r}?" if hint else f" (it has {', '.join(plan.targets)})"))
+    manifest = plan.manifest()
+    if resume:
+        check_same(folder, manifest)
+    write_text(folder / MANIFEST, json.dumps(manifest, indent=1))
+    wanted = {p.id for p in plan.points}
+    done: set[str] = set()
+    failed = 0
+    with PointLog(folder / LOG, resume) as log:
+        for _, record in read_log(folder / LOG):
+            if record.id in wanted and record.id not in done:
+                done.add(record.id)
+                failed += record.status != "ok"
+        resumed = len(done)
+        todo = (PointTask(str(plan.scenario), tuple(plan.base), p, i, plan.seed, plan.replications)
+                for i, p in enumerate(plan.points) if p.id not in done)
+        run = functools.partial(run_point, evaluate_point=evaluate_point)
+        prepare = warm_up if evaluate_point is evaluate_report else None
+        try:
+            with make_executor(workers, scheduler, prepare) as executor, \
+                    progress_bar(progress, len(plan.points), resumed) as tick:
+                for record in executor.run(run, todo):
+                    log.append(record)
+                    failed += record.status != "ok"
+                    tick(failed)
+        except BrokenProcessPool:
+            saved = len(finished_ids(folder / LOG))
+            raise RuntimeError(f"a worker process died (out of memory?); {saved} finished points are saved in "
+                               f"{folder / LOG}: rerun with --resume to continue") from None
+    findings = write_outputs(folder, plan, level, target)
+    return SweepResult(folder, len(plan.points), len(plan.points) - resumed, failed, resumed,
+                       time.perf_counter() - start, findings)
+

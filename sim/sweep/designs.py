@@ -57,60 +57,32 @@ class Point:
 
 
 @dataclass(frozen=True)
-class Parameter:
-    """One varied scenario value: its path, and what values it may take."""
+class Parameter(ABC):
+    """One varied scenario value: its path, and what values it may take. A parameter is a list of
+    values, a range or a distribution (`kind`), each a subclass with the fields its kind needs."""
 
+    kind: ClassVar[str]
     path: str
     spec: str
-    kind: str  # list | range | dist
     unit: str = ""  # the unit as the user wrote it ("" for plain numbers)
     integer: bool = False
-    choices: tuple[str, ...] = ()  # list: the value texts
-    low: float | None = None  # range: bounds in `unit`
-    high: float | None = None
-    step: float | None = None
-    dist: tuple[str, tuple[float, ...]] | None = None  # dist: name and arguments in `unit`
 
-    # --- values ---------------------------------------------------------------------------------
-
+    @abstractmethod
     def grid(self) -> list[str]:
         """Every value a grid design visits."""
-        if self.kind == "list":
-            return list(self.choices)
-        if self.kind == "range":
-            step = self.step if self.step is not None else (1.0 if self.integer else None)
-            if step is None:
-                raise CorridorError(f"--vary {self.path}: a grid over {self.spec!r} needs a step "
-                                    f"('{self.spec} step ...')")
-            count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
-            return [self.text(self.low + i * step) for i in range(count)]
-        raise CorridorError(f"--vary {self.path}: {self.spec!r} is a distribution, for sampled designs "
-                            "(lhs, sobol, morris); a grid needs a list or a range")
 
+    @abstractmethod
     def from_unit(self, u: np.ndarray) -> list[str]:
-        """Values at quantiles `u` in [0, 1] (a list: its items with equal weight)."""
-        u = np.clip(np.asarray(u, dtype=float), _EDGE, 1 - _EDGE)
-        if self.kind == "list":
-            idx = np.minimum((u * len(self.choices)).astype(int), len(self.choices) - 1)
-            return [self.choices[i] for i in idx]
-        if self.kind == "range":
-            if self.integer:
-                lo, hi = int(round(self.low)), int(round(self.high))
-                return [self.text(lo + min(int(x * (hi - lo + 1)), hi - lo)) for x in u]
-            return [self.text(self.low + x * (self.high - self.low), sampled=True) for x in u]
-        name, args = self.dist
-        if name == "uniform":
-            x = args[0] + u * (args[1] - args[0])
-        elif name == "triangular":
-            lo, mode, hi = args
-            x = stats.triang.ppf(u, (mode - lo) / (hi - lo) if hi > lo else 0.5, loc=lo, scale=hi - lo)
-        elif name == "normal":
-            x = stats.norm.ppf(u, loc=args[0], scale=args[1])
-        else:  # lognormal with the mean and standard deviation of the value itself
-            mean, sd = args
-            sigma2 = math.log(1 + (sd / mean) ** 2)
-            x = stats.lognorm.ppf(u, math.sqrt(sigma2), scale=mean * math.exp(-sigma2 / 2))
-        return [self.text(v, sampled=True) for v in x]
+        """Values at quantiles `u` in [0, 1]."""
+
+    @property
+    @abstractmethod
+    def bounds(self) -> tuple[float, float] | None:
+        """Lowest and highest value, in `unit` (threshold search bisects between them)."""
+
+    @property
+    def numeric(self) -> bool:
+        return True
 
     def text(self, x: float, sampled: bool = False) -> str:
         """A number as override text, with the unit (whole numbers without a decimal point)."""
@@ -133,21 +105,99 @@ class Parameter:
         except (ValueError, AttributeError):
             return text
 
+    def _quantiles(self, u: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(u, dtype=float), _EDGE, 1 - _EDGE)
+
+
+@dataclass(frozen=True)
+class ListParameter(Parameter):
+    """`2,4,6` or `1 GW, 1500 MW`: these values (texts kept as written), with equal weight."""
+
+    kind: ClassVar[str] = "list"
+    choices: tuple[str, ...] = ()
+
+    def grid(self) -> list[str]:
+        return list(self.choices)
+
+    def from_unit(self, u: np.ndarray) -> list[str]:
+        idx = np.minimum((self._quantiles(u) * len(self.choices)).astype(int), len(self.choices) - 1)
+        return [self.choices[i] for i in idx]
+
+    def numbers(self) -> list[float] | None:
+        """The values as numbers in `unit`, or None if any is no quantity."""
+        nums = [self.number(c) for c in self.choices]
+        floats = [x for x in nums if isinstance(x, float)]
+        return floats if len(floats) == len(nums) else None
+
     @property
     def numeric(self) -> bool:
-        return self.kind != "list" or all(isinstance(self.number(c), float) for c in self.choices)
+        return self.numbers() is not None
 
     @property
     def bounds(self) -> tuple[float, float] | None:
-        """Lowest and highest value, in `unit` (threshold search bisects between them)."""
-        if self.kind == "range":
-            return self.low, self.high
-        if self.kind == "list" and self.numeric:
-            nums = [self.number(c) for c in self.choices]
-            return min(nums), max(nums)
-        if self.kind == "dist" and self.dist[0] in ("uniform", "triangular"):
-            return self.dist[1][0], self.dist[1][-1]
-        return None
+        nums = self.numbers()
+        return (min(nums), max(nums)) if nums is not None else None
+
+
+@dataclass(frozen=True)
+class RangeParameter(Parameter):
+    """`1..4 step 0.5` or `10..40` (whole numbers, step 1): a grid visits the steps, a sample anywhere."""
+
+    kind: ClassVar[str] = "range"
+    low: float = 0.0  # in `unit`
+    high: float = 0.0
+    step: float | None = None
+
+    def grid(self) -> list[str]:
+        step = self.step if self.step is not None else (1.0 if self.integer else None)
+        if step is None:
+            raise CorridorError(f"--vary {self.path}: a grid over {self.spec!r} needs a step ('{self.spec} step ...')")
+        count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
+        return [self.text(self.low + i * step) for i in range(count)]
+
+    def from_unit(self, u: np.ndarray) -> list[str]:
+        q = self._quantiles(u)
+        if self.integer:
+            lo, hi = int(round(self.low)), int(round(self.high))
+            return [self.text(lo + min(int(x * (hi - lo + 1)), hi - lo)) for x in q]
+        return [self.text(self.low + x * (self.high - self.low), sampled=True) for x in q]
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+@dataclass(frozen=True)
+class DistributionParameter(Parameter):
+    """`uniform(a, b)`, `triangular(a, mode, b)`, `normal(mean, sd)`, `lognormal(mean, sd)`: for sampled
+    designs only (a lognormal's mean and sd are of the value itself)."""
+
+    kind: ClassVar[str] = "dist"
+    dist: str = "uniform"
+    args: tuple[float, ...] = ()  # in `unit`
+
+    def grid(self) -> list[str]:
+        raise CorridorError(f"--vary {self.path}: {self.spec!r} is a distribution, for sampled designs "
+                            "(lhs, sobol, morris); a grid needs a list or a range")
+
+    def from_unit(self, u: np.ndarray) -> list[str]:
+        q, args = self._quantiles(u), self.args
+        if self.dist == "uniform":
+            x = args[0] + q * (args[1] - args[0])
+        elif self.dist == "triangular":
+            lo, mode, hi = args
+            x = stats.triang.ppf(q, (mode - lo) / (hi - lo) if hi > lo else 0.5, loc=lo, scale=hi - lo)
+        elif self.dist == "normal":
+            x = stats.norm.ppf(q, loc=args[0], scale=args[1])
+        else:
+            mean, sd = args
+            sigma2 = math.log(1 + (sd / mean) ** 2)
+            x = stats.lognorm.ppf(q, math.sqrt(sigma2), scale=mean * math.exp(-sigma2 / 2))
+        return [self.text(v, sampled=True) for v in x]
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        return (self.args[0], self.args[-1]) if self.dist in ("uniform", "triangular") else None
 
 
 def parse_vary(text: str) -> Parameter:
@@ -225,7 +275,7 @@ def _range(path: str, spec: str, lo: str, hi: str, step: str | None, where: str)
             raise CorridorError(f"{where}: the step must be > 0, got {step.strip()!r}")
     if not high > low:
         raise CorridorError(f"{where}: a range runs from low to high, got {spec!r}")
-    return Parameter(path, spec, "range", unit, bool(integer), low=low, high=high, step=step_v)
+    return RangeParameter(path, spec, unit, bool(integer), low=low, high=high, step=step_v)
 
 
 def _list(path: str, items: list[str], where: str) -> Parameter:
@@ -242,7 +292,7 @@ def _list(path: str, items: list[str], where: str) -> Parameter:
         integer = all(p[2] for p in parsed)
     except CorridorError:
         unit = ""  # values that are not all quantities of one kind: plain text choices
-    return Parameter(path, ", ".join(items), "list", unit, integer, choices=tuple(items))
+    return ListParameter(path, ", ".join(items), unit, integer, choices=tuple(items))
 
 
 def _dist(path: str, spec: str, name: str, body: str, where: str) -> Parameter:
@@ -259,7 +309,7 @@ def _dist(path: str, spec: str, name: str, body: str, where: str) -> Parameter:
         raise CorridorError(f"{where}: {name} needs a standard deviation > 0, got {spec!r}")
     if name == "lognormal" and not values[0] > 0:
         raise CorridorError(f"{where}: lognormal needs a mean > 0, got {spec!r}")
-    return Parameter(path, spec, "dist", unit, dist=(name, values))
+    return DistributionParameter(path, spec, unit, dist=name, args=values)
 
 
 # --- samplers --------------------------------------------------------------------------------
@@ -291,11 +341,19 @@ class Sampler(ABC):
     """Turns parameters into design rows."""
 
     name: ClassVar[str]
-    sensitivity: ClassVar[bool] = False
 
     @abstractmethod
     def design(self, params: list[Parameter], samples: int | None, rng: np.random.Generator) -> Design:
         """The design rows for `params`; `samples` sets the size of sampled designs."""
+
+
+class SensitivitySampler(Sampler):
+    """A sampler whose rows also give each parameter's sensitivity indices."""
+
+    @classmethod
+    @abstractmethod
+    def analyse(cls, params: list[Parameter], unit: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
+        """Indices per parameter, from the design's unit-cube rows and the output `y` at each row."""
 
 
 def _points(params: list[Parameter], unit: np.ndarray) -> list[Point]:
@@ -333,11 +391,10 @@ class LatinHypercubeSampler(Sampler):
         return Design(self.name, params, _points(params, unit), unit, n)
 
 
-class SobolSampler(Sampler):
+class SobolSampler(SensitivitySampler):
     """Saltelli's scheme on a Sobol sequence (SALib): N x (k + 2) rows for first and total indices."""
 
     name = "sobol"
-    sensitivity = True
 
     def design(self, params: list[Parameter], samples: int | None, rng: np.random.Generator) -> Design:
         from SALib.sample import sobol
@@ -348,23 +405,22 @@ class SobolSampler(Sampler):
         unit = sobol.sample(_problem(params), base, calc_second_order=False, seed=_salib_seed(rng))
         return Design(self.name, params, _points(params, unit), unit, base, notes)
 
-    @staticmethod
-    def analyse(params: list[Parameter], unit: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
+    @classmethod
+    def analyse(cls, params: list[Parameter], unit: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
         """First-order and total Sobol indices with their 95% confidence half-widths, per parameter."""
         from SALib.analyze import sobol
 
         res = sobol.analyze(_problem(params), np.asarray(y, float), calc_second_order=False,
-                            print_to_console=False, seed=0)
+                            print_to_console=False, seed=1)  # (SALib ignores a seed of 0: unseeded CIs)
         return {p.path: {"S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
                          "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i])}
                 for i, p in enumerate(params)}
 
 
-class MorrisSampler(Sampler):
+class MorrisSampler(SensitivitySampler):
     """Morris elementary-effects trajectories (SALib): N x (k + 1) rows on a 4-level grid."""
 
     name = "morris"
-    sensitivity = True
     levels: ClassVar[int] = 4
 
     def design(self, params: list[Parameter], samples: int | None, rng: np.random.Generator) -> Design:

@@ -1,4 +1,5 @@
-"""What a sweep found: thresholds, frontiers, sensitivity indices, plots, `sweep.md` and `sweep.html`.
+"""What a sweep found: thresholds, frontiers, sensitivity indices, plots, `sweep.md` and `sweep.html`;
+and `find.json` and `find.md` for a threshold search.
 
 Read from the rebuilt `sweep.parquet` (one row per point), never from results held in memory.
 """
@@ -12,7 +13,7 @@ import itertools
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
@@ -21,12 +22,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.sweep.designs import SAMPLERS, Parameter
 from sim.io import write_bytes, write_text
 from sim.report.plots import png
+from sim.sweep.designs import SAMPLERS, Parameter, SensitivitySampler
+from sim.sweep.plan import MANIFEST, SweepPlan
+from sim.sweep.tables import write_tables
+from sim.sweep.threshold import Threshold
 
-if TYPE_CHECKING:
-    from sim.sweep.sweep import SweepPlan, Threshold
+Indices = dict[str, dict[str, float]]  # parameter -> index (S1, ST, mu_star, ...) -> value
 
 MAX_MD_ROWS = 200
 BINS = 8  # sampled designs: P(met) is averaged in this many bins of each parameter
@@ -70,16 +73,17 @@ def curve(df: pd.DataFrame, p: Parameter, column: str, grid: bool) -> pd.DataFra
     if ok.empty:
         return pd.DataFrame({"x": [], "y": []})
     if grid or ok[p.path].nunique() <= BINS:
-        g = ok.groupby(p.path)[column].mean()
-        return pd.DataFrame({"x": g.index.astype(float), "y": g.values})
+        means = ok.groupby(p.path)[column].mean()
+        return pd.DataFrame({"x": means.index.astype(float), "y": means.values})
     bins = pd.qcut(ok[p.path], BINS, duplicates="drop")
-    g = ok.groupby(bins, observed=True).agg(x=(p.path, "mean"), y=(column, "mean"))
-    return g.reset_index(drop=True)
+    binned = ok.groupby(bins, observed=True).agg(x=(p.path, "mean"), y=(column, "mean"))
+    return binned.reset_index(drop=True)
 
 
-def crossing(xs: np.ndarray, ps: np.ndarray, level: float, integer: bool) -> tuple[float | None, int | None]:
+def crossing(xs: np.ndarray, ps: np.ndarray, level: float, integer: bool) -> tuple[float, int] | None:
     """The first place along `xs` where `ps` passes `level` (linear between neighbours; for whole
-    numbers, the first value on the meeting side), and the index of the meeting neighbour."""
+    numbers, the first value on the meeting side), and the index of the meeting neighbour; None
+    when `ps` stays on one side."""
     meets = ps >= level
     for i in range(len(xs) - 1):
         if meets[i] != meets[i + 1]:
@@ -88,7 +92,7 @@ def crossing(xs: np.ndarray, ps: np.ndarray, level: float, integer: bool) -> tup
                 return float(xs[j]), j
             x0, x1, p0, p1 = xs[i], xs[i + 1], ps[i], ps[i + 1]
             return float(x0 + (level - p0) * (x1 - x0) / (p1 - p0)), j
-    return None, None
+    return None
 
 
 def crossings(df: pd.DataFrame, plan: SweepPlan, level: float) -> list[Crossing]:
@@ -104,8 +108,8 @@ def crossings(df: pd.DataFrame, plan: SweepPlan, level: float) -> list[Crossing]
             if len(c) < 2:
                 continue
             xs, ps = c["x"].to_numpy(float), c["y"].to_numpy(float)
-            x, j = crossing(xs, ps, level, p.integer)
-            if x is None:
+            found = crossing(xs, ps, level, p.integer)
+            if found is None:
                 state = "above" if ps.min() >= level else "below" if ps.max() < level else "around"
                 means = df.loc[df["status"] == "ok", f"{tid}.mean"].dropna()
                 against = (f"; simulated mean {_fmt(means.min(), 3)}–{_fmt(means.max(), 3)} against "
@@ -114,6 +118,7 @@ def crossings(df: pd.DataFrame, plan: SweepPlan, level: float) -> list[Crossing]
                         f"{_fmt(xs.min())}–{_fmt(xs.max())}{_unit(p)} ({ps.min():.0%}–{ps.max():.0%}{against})")
                 out.append(Crossing(tid, p.path, None, None, None, text))
                 continue
+            x, j = found
             i = j - 1 if j > 0 and ps[j - 1] < level else j + 1
             below, above = (float(xs[i]), float(ps[i])), (float(xs[j]), float(ps[j]))
             side = "at least" if above[0] > below[0] else "at most"
@@ -153,14 +158,26 @@ def frontier(df: pd.DataFrame, plan: SweepPlan, level: float) -> dict[str, pd.Da
     return out
 
 
-def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> dict[str, dict[str, dict]]:
+@dataclass
+class Sensitivity:
+    """The sensitivity indices of one output (`t.mean`, `t.p_met`), or why they were not computed."""
+
+    output: str
+    indices: Indices | None
+    note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.indices) if self.indices is not None else {"note": self.note}
+
+
+def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> list[Sensitivity]:
     """Sobol or Morris indices per target, of the simulated mean and of P(met) (SALib)."""
     sampler = SAMPLERS[plan.design.name]
-    if not sampler.sensitivity or manifest.get("unit") is None:
-        return {}
+    if not issubclass(sampler, SensitivitySampler) or manifest.get("unit") is None:
+        return []
     unit = np.asarray(manifest["unit"], float)
     by_id = df.set_index("id")
-    out: dict[str, dict[str, dict]] = {}
+    out = []
     for tid in plan.targets:
         for key in ("mean", "p_met"):
             col = f"{tid}.{key}"
@@ -168,9 +185,9 @@ def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> 
                 continue
             y = by_id[col].reindex(manifest["rows"]).to_numpy(float)
             if np.isnan(y).any() or np.nanstd(y) == 0:
-                out[f"{tid}.{key}"] = {"note": "failed points or no variation: indices not computed"}
-                continue
-            out[f"{tid}.{key}"] = sampler.analyse(plan.design.params, unit, y)
+                out.append(Sensitivity(col, None, "failed points or no variation: indices not computed"))
+            else:
+                out.append(Sensitivity(col, sampler.analyse(plan.design.params, unit, y)))
     return out
 
 
@@ -233,10 +250,10 @@ def heat_map(df: pd.DataFrame, plan: SweepPlan, a: Parameter, b: Parameter, leve
     return buf.getvalue()
 
 
-def sensitivity_plot(indices: dict[str, dict[str, dict]], design: str) -> bytes | None:
+def sensitivity_plot(indices: list[Sensitivity], design: str) -> bytes | None:
     """Total (Sobol) or mu* (Morris) index of each parameter, per target output."""
     key = "ST" if design == "sobol" else "mu_star"
-    rows = {k: v for k, v in indices.items() if "note" not in v}
+    rows = {s.output: s.indices for s in indices if s.indices is not None}
     if not rows:
         return None
     outputs = list(rows)
@@ -260,8 +277,6 @@ def sensitivity_plot(indices: dict[str, dict[str, dict]], design: str) -> bytes 
 def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | None = None) -> list[str]:
     """Tables (every target), then pictures, sweep.md and sweep.html (of `target` alone when one
     is named); returns the findings for the terminal."""
-    from sim.sweep.sweep import MANIFEST, write_tables
-
     rows, failed = write_tables(folder, plan)
     if target is not None:
         plan = replace(plan, targets={target: plan.targets[target]})
@@ -289,7 +304,7 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
     for name, png in pictures.items():
         write_bytes(folder / name, png)
     if indices:
-        write_text(folder / "sensitivity.json", json.dumps(indices, indent=1))
+        write_text(folder / "sensitivity.json", json.dumps({s.output: s.as_json() for s in indices}, indent=1))
     findings = [c.text for c in found]
     for tid, table in fronts.items():
         findings.append(f"{tid}: {table.columns[1]} for P(met) >= {level:.0%}, by {table.columns[0]}: " +
@@ -311,7 +326,7 @@ def _md_table(df: pd.DataFrame) -> list[str]:
 
 
 def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossing],
-             fronts: dict[str, pd.DataFrame], indices: dict[str, dict[str, dict]], pictures: dict[str, bytes],
+             fronts: dict[str, pd.DataFrame], indices: list[Sensitivity], pictures: dict[str, bytes],
              rows: int, failed: int) -> str:
     """sweep.md: the findings first, then the pictures, then the table."""
     d = plan.design
@@ -327,12 +342,12 @@ def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossi
         lines += ["", f"### {tid}: what meets {level:.0%}", "", *_md_table(table)]
     if indices:
         lines += ["", "## Sensitivity", ""]
-        for out, res in indices.items():
-            if "note" in res:
-                lines.append(f"- `{out}`: {res['note']}")
+        for s in indices:
+            if s.indices is None:
+                lines.append(f"- `{s.output}`: {s.note}")
                 continue
-            table = pd.DataFrame([{"parameter": p, **{k: v for k, v in r.items()}} for p, r in res.items()])
-            lines += [f"`{out}`", "", *_md_table(table), ""]
+            table = pd.DataFrame([{"parameter": p, **r} for p, r in s.indices.items()])
+            lines += [f"`{s.output}`", "", *_md_table(table), ""]
     for name in pictures:
         lines += ["", f"![{name}]({name})"]
     ok = [c for c in df.columns if c in ("point", *[p.path for p in d.params], "status")
@@ -397,8 +412,9 @@ def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
             f"<style>{_CSS}</style></head><body>" + "\n".join(body) + "</body></html>\n")
 
 
-def write_threshold(folder: Path, result: Threshold) -> None:
-    """find.json and find.md for a threshold search."""
+def write_threshold(result: Threshold) -> None:
+    """find.json and find.md for a threshold search, in its folder."""
+    folder = result.folder
     probes = sorted(result.probes, key=lambda p: p.value)
     doc = {"path": result.path, "target": result.target, "level": result.level, "unit": result.unit,
            "answer": result.answer, "note": result.note,

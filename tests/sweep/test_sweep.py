@@ -1,5 +1,5 @@
-"""Sweeps: designs run point by point, durably, the same with any number of workers, resumable
-after a kill, failures recorded; and the threshold search against a threshold computed by hand.
+"""Sweeps end to end (`sim.sweep.sweep`): designs run point by point, durably, the same with any
+number of workers, resumable after a kill, failures recorded.
 
 The machinery tests inject a point function (fast, known answers); the end-to-end tests run the
 real `evaluate` on the small scenarios in tests/scenarios/sweep_*.yaml.
@@ -22,14 +22,15 @@ import pytest
 
 from sim.sweep.designs import parse_vary
 from sim.errors import CorridorError
-from sim.sweep.sweep import (LOG, PointLog, finished_ids, parse_level, plan_sweep, read_log, run_sweep, sweep,
-                       wilson)
+from sim.sweep import run_sweep, sweep
+from sim.sweep.plan import plan_sweep
+from sim.sweep.points import LOG, read_log
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent
-POWER = HERE / "scenarios" / "sweep_power.yaml"
-CARGO = HERE / "scenarios" / "sweep_cargo.yaml"
-MINIMAL = HERE / "scenarios" / "minimal.yaml"
+TESTS = Path(__file__).resolve().parents[1]
+ROOT = TESTS.parent
+POWER = TESTS / "scenarios" / "sweep_power.yaml"
+CARGO = TESTS / "scenarios" / "sweep_cargo.yaml"
+MINIMAL = TESTS / "scenarios" / "minimal.yaml"
 
 
 # --- a point function with known answers ------------------------------------------------------
@@ -59,22 +60,6 @@ def fake_report(scenario: Path, overrides: list[str], seed: int, replications: i
         {"id": "pt", "simulated": {"mean": gw, "ci95": [gw, gw], "p_met": float(gw >= 1.5)},
          "optimised": {"max_deliverable": gw, "binding": []}, "met": gw >= 1.5}, *extra],
         "plan": {"feasible": True, "cost": 10.0 * vessels}, "run": {"seed": seed, "replications": n}}
-
-
-def step_report(scenario: Path, overrides: list[str], seed: int, replications: int | None) -> dict:
-    """Target `t` is met in every replication from 17 vessels, in none below."""
-    vessels = int(_values(overrides)["fleets.ferries.vessels"])
-    n = replications or 6
-    p = 1.0 if vessels >= 17 else 0.0
-    return {"targets": [{"id": "t", "simulated": {"mean": vessels, "ci95": [vessels, vessels], "p_met": p},
-                         "optimised": {}, "met": p >= 0.9}], "run": {"seed": seed, "replications": n}}
-
-
-def coin_report(scenario: Path, overrides: list[str], seed: int, replications: int | None) -> dict:
-    """P(met) exactly 0.9 at every value: never clear of a 0.9 level."""
-    n = replications or 6
-    return {"targets": [{"id": "t", "simulated": {"mean": 1.0, "ci95": [1.0, 1.0], "p_met": round(0.9 * n) / n},
-                         "optimised": {}, "met": True}], "run": {"seed": seed, "replications": n}}
 
 
 VARY = ["fleets.ferries.vessels=8..16 step 1", "links.gd.capacity=1 GW, 2 GW"]
@@ -159,7 +144,7 @@ def test_resume_runs_only_the_missing_points_and_equals_an_uninterrupted_run(don
     assert res.resumed == 7 and res.done == 11
     assert (part / "sweep.csv").read_bytes() == (full / "sweep.csv").read_bytes()
     assert (pd.read_parquet(part / "sweep.parquet")).equals(pd.read_parquet(full / "sweep.parquet"))
-    ids = [r["id"] for _, r in read_log(part / LOG)]
+    ids = [r.id for _, r in read_log(part / LOG)]
     assert len(ids) == 18 + 1 and len(set(ids)) == 18  # the duplicate stays in the log, once in the table
 
 
@@ -175,21 +160,6 @@ def test_without_resume_a_sweep_starts_over(done, tmp_path):
     shutil.copytree(done[1], tmp_path / "s")
     res = _fake_sweep(tmp_path / "s")
     assert res.resumed == 0 and len(list(read_log(tmp_path / "s" / LOG))) == 18
-
-
-def test_point_log_cuts_a_partial_line_and_keeps_the_first_record(tmp_path):
-    path = tmp_path / LOG
-    path.write_bytes(b'{"id": "a", "n": 1}\n{"id": "b", "n": 2}\n{"id": "a", "n": 3}\n{"id": "c", "n"')
-    log = PointLog(path, resume=True)
-    log.append({"id": "d", "n": 4})
-    log.close()
-    records = [r for _, r in read_log(path)]
-    assert [r["id"] for r in records] == ["a", "b", "a", "d"]
-    offsets = finished_ids(path)
-    assert set(offsets) == {"a", "b", "d"}
-    with open(path, "rb") as fh:
-        fh.seek(offsets["a"])
-        assert json.loads(fh.readline())["n"] == 1
 
 
 def test_memory_stays_flat_as_points_grow(tmp_path, monkeypatch):
@@ -213,62 +183,6 @@ def test_memory_stays_flat_as_points_grow(tmp_path, monkeypatch):
     tracemalloc.stop()
     assert len(held) == 450
     assert peaks[500] - peaks[50] < 0.25 * holding, (peaks, holding)
-
-
-def test_wilson_interval_matches_its_closed_forms():
-    z2 = 1.959964 ** 2
-    assert wilson(0, 10) == pytest.approx((0.0, z2 / (10 + z2)))
-    assert wilson(10, 10) == pytest.approx((10 / (10 + z2), 1.0))
-    assert wilson(50, 100) == pytest.approx((0.4038, 0.5962), abs=5e-5)  # the textbook example
-
-
-def test_level_parsing():
-    assert parse_level("90%") == parse_level(0.9) == parse_level("90") == pytest.approx(0.9)
-    for bad in ("abc", "0", "100%", "-5"):
-        with pytest.raises(CorridorError):
-            parse_level(bad)
-
-
-def test_threshold_search_finds_a_step(tmp_path):
-    res = sweep(MINIMAL, vary=["fleets.ferries.vessels=5..40"], find="fleets.ferries.vessels", target="t",
-                level="0.9", out=tmp_path / "f", evaluate_point=step_report, replications=6)
-    assert res.answer == 17
-    misses, meets = res.bracket
-    assert (misses.value, meets.value) == (16, 17) and meets.clear and misses.clear
-    # a point that meets in all of n replications is clear of 90% once n / (n + z^2) >= 0.9: n >= 35
-    assert meets.replications == 48 and misses.replications == 6
-    doc = json.loads((tmp_path / "f" / "find.json").read_text())
-    assert doc["answer"] == 17 and (tmp_path / "f" / "find.md").exists()
-
-
-def test_threshold_search_resumes_from_its_log(tmp_path):
-    kw = dict(vary=["fleets.ferries.vessels=5..40"], find="fleets.ferries.vessels", target="t", out=tmp_path / "f",
-              evaluate_point=step_report, replications=6)
-    first = sweep(MINIMAL, **kw)
-    lines = (tmp_path / "f" / LOG).read_bytes()
-    again = sweep(MINIMAL, resume=True, **kw)
-    assert (tmp_path / "f" / LOG).read_bytes() == lines  # every evaluation came from the log
-    assert again.answer == first.answer == 17
-    with pytest.raises(CorridorError, match="different sweep"):
-        sweep(MINIMAL, resume=True, seed=1, **kw)
-
-
-def test_threshold_search_stops_at_the_replication_cap(tmp_path):
-    res = sweep(MINIMAL, vary=["fleets.ferries.vessels=5..40"], find="fleets.ferries.vessels", target="t",
-                out=tmp_path / "f", evaluate_point=coin_report, replications=6,
-                overrides=["simulation.max_replications=30"])
-    assert all(p.replications == 30 and not p.clear for p in res.probes)
-    assert res.answer is None and "not crossed" in res.note
-
-
-def test_threshold_search_input_errors(tmp_path):
-    with pytest.raises(CorridorError, match="--vary"):
-        sweep(MINIMAL, find="fleets.ferries.vessels", target="t", out=tmp_path)
-    with pytest.raises(CorridorError, match="did you mean"):
-        sweep(MINIMAL, vary=["fleets.ferries.vessels=5..40"], find="fleets.ferries.vessels", target="tt",
-              out=tmp_path)
-    with pytest.raises(CorridorError, match="--target"):
-        sweep(MINIMAL, vary=["fleets.ferries.vessels=5..40"], find="fleets.ferries.vessels", out=tmp_path)
 
 
 def test_sweep_file_with_flags_winning(tmp_path):
@@ -314,18 +228,6 @@ def test_real_sweep_same_table_with_one_and_two_workers_and_each_point_is_a_run(
     assert df["firm.p_met"].iloc[0] < df["firm.p_met"].iloc[-1]
 
 
-def test_real_threshold_matches_the_hand_computed_capacity(tmp_path):
-    """No failures: delivered = min(1.5 GW, capacity x efficiency); efficiency = (1 - 3% x 1000/1000)
-    x (1 - 1%)^2, so the 1.2 GW firm target needs capacity 1.2 / 0.950697 = 1.2622 GW."""
-    need = 1.2 / ((1 - 0.03) * (1 - 0.01) ** 2)
-    res = sweep(POWER, vary=["links.cable.capacity=1 GW..2 GW"], find="links.cable.capacity", target="firm",
-                level=0.9, overrides=["links.cable.reliability.failure_rate=0 /yr"], out=tmp_path / "f", workers=1)
-    misses, meets = res.bracket
-    assert misses.value < need <= meets.value
-    assert meets.value - misses.value <= (2 - 1) / 100 + 1e-12
-    assert meets.p_met == 1.0 and misses.p_met == 0.0 and meets.clear and misses.clear
-
-
 def _log_lines(path: Path) -> int:
     try:
         return path.read_bytes().count(b"\n")
@@ -352,7 +254,7 @@ def test_killed_sweep_resumed_equals_an_uninterrupted_one(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     sweep(CARGO, vary=vary, replications=3, workers=1, out=tmp_path / "whole")
     assert (tmp_path / "killed" / "sweep.csv").read_bytes() == (tmp_path / "whole" / "sweep.csv").read_bytes()
-    ids = [r["id"] for _, r in read_log(log)]
+    ids = [r.id for _, r in read_log(log)]
     assert len(ids) == len(set(ids)) == 10  # no point lost, none run twice
 
 

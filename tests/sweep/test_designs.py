@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.sweep.designs import (GridSampler, LatinHypercubeSampler, MorrisSampler, Point, SobolSampler, design_rng,
-                         make_design, parse_spec, parse_vary)
+                               make_design, parse_spec, parse_vary)
 from sim.errors import CorridorError
 
 
@@ -119,7 +119,8 @@ def test_designs_are_reproducible_from_the_seed():
     for name in ("lhs", "sobol", "morris"):
         one, two = make_design(name, params, 8, 7), make_design(name, params, 8, 7)
         assert [p.id for p in one.rows] == [p.id for p in two.rows]
-    assert [p.id for p in make_design("lhs", params, 8, 7).rows] != [p.id for p in make_design("lhs", params, 8, 8).rows]
+    seven, eight = make_design("lhs", params, 8, 7), make_design("lhs", params, 8, 8)
+    assert [p.id for p in seven.rows] != [p.id for p in eight.rows]
     assert design_rng(3).random() == design_rng(3).random()
 
 
@@ -147,6 +148,7 @@ def test_sobol_indices_of_a_linear_function():
     s = SobolSampler.analyse(params, d.unit, y)
     assert s["a"]["S1"] == pytest.approx(0.2, abs=0.03) and s["b"]["S1"] == pytest.approx(0.8, abs=0.03)
     assert s["a"]["ST"] == pytest.approx(0.2, abs=0.03) and s["b"]["ST"] == pytest.approx(0.8, abs=0.03)
+    assert SobolSampler.analyse(params, d.unit, y) == s  # the bootstrap confidence intervals too
 
 
 def test_morris_effects_of_a_linear_function():

@@ -1,0 +1,219 @@
+"""A sweep point: the task a worker runs, the record it returns, and the durable log of records.
+
+A point is the scenario with overrides, run by the same library function as `corridor run`
+(`evaluate_report`) with the sweep seed. Its record keeps the summary a sweep needs (each
+target's mean, CI, P(met), verdict, optimiser maximum and binding links; the plan's key
+figures), never the per-replication arrays; a point that fails keeps its error instead.
+
+Finished records are appended to `points.jsonl` one complete, flushed and fsynced line at a
+time, so a sweep killed at any moment loses at most the points in flight. On resume a
+truncated last line (a kill mid-write) is cut off; the first record of a point wins if it is
+ever there twice.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import CorridorError
+from sim.sweep.designs import Point
+
+LOG = "points.jsonl"
+
+# (scenario file, overrides, seed, replications or None) -> the report dict of `evaluate(...).data`
+EvaluatePoint = Callable[[Path, list[str], int, int | None], dict[str, Any]]
+
+# What the real point function imports: loaded once per worker before its first point.
+WARM_UP_MODULES = ("sim.run", "sim.optimiser.optimise", "sim.simulate", "sim.cargo.model", "sim.energy.model",
+                   "sim.report.document")
+
+
+def evaluate_report(scenario: Path, overrides: list[str], seed: int, replications: int | None,
+                    workers: int = 1) -> dict[str, Any]:
+    """The real point function: everything `corridor run` does except writing files (`workers`
+    run a point's replications in parallel: the threshold search runs one point at a time)."""
+    from sim.run import evaluate
+
+    return evaluate(scenario, overrides=overrides, seed=seed, replications=replications, workers=workers).data
+
+
+def warm_up() -> None:
+    """Import what the real point function needs, once per worker before its first point
+    (forked workers inherit it from the parent; Dask workers run it when they join)."""
+    for name in WARM_UP_MODULES:
+        importlib.import_module(name)
+
+
+@dataclass
+class TargetSummary:
+    """One target at one point, as the tables show it."""
+
+    mean: float | None
+    ci95_lo: float | None
+    ci95_hi: float | None
+    p_met: float | None
+    met: bool
+    max_deliverable: float | None
+    binding: str  # the optimiser's binding links, joined by ';'
+
+
+@dataclass
+class PointRecord:
+    """One line of the log: a finished point, with its summary (`status` ok) or its error (failed)."""
+
+    id: str
+    index: int
+    overrides: dict[str, str]
+    seed: int
+    status: str  # ok | failed
+    error: str | None
+    replications: int | None
+    targets: dict[str, TargetSummary] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)  # plan.feasible, plan.cost
+    wall_s: float = 0.0
+    asked: int | None = None  # the replications a threshold search asked for
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> PointRecord:
+        targets = {tid: TargetSummary(**t) for tid, t in (d.get("targets") or {}).items()}
+        return cls(d["id"], d["index"], d["overrides"], d["seed"], d["status"], d.get("error"),
+                   d.get("replications"), targets, d.get("figures") or {}, d.get("wall_s", 0.0), d.get("asked"))
+
+
+@dataclass(frozen=True)
+class PointTask:
+    """What a worker needs to run one point (small and picklable)."""
+
+    scenario: str
+    base: tuple[str, ...]
+    point: Point
+    index: int
+    seed: int
+    replications: int | None
+
+
+def summarise(data: dict[str, Any]) -> tuple[dict[str, TargetSummary], dict[str, Any]]:
+    """The targets and plan figures a point keeps from its report."""
+    targets = {}
+    for t in data["targets"]:
+        sim_t, opt = t["simulated"], t.get("optimised") or {}
+        lo, hi = sim_t["ci95"]
+        targets[t["id"]] = TargetSummary(_num(sim_t["mean"]), _num(lo), _num(hi), _num(sim_t["p_met"]),
+                                         bool(t["met"]), _num(opt.get("max_deliverable")),
+                                         ";".join(opt.get("binding") or []))
+    plan = data.get("plan") or {}
+    return targets, {"plan.feasible": plan.get("feasible"), "plan.cost": _num(plan.get("cost"))}
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None else float(x)
+
+
+def run_point(task: PointTask, evaluate_point: EvaluatePoint = evaluate_report) -> PointRecord:
+    """Run one point; a failure (bad combination, solver error) becomes a record with its error."""
+    start = time.perf_counter()
+    record = PointRecord(task.point.id, task.index, dict(task.point.overrides), task.seed, "ok", None,
+                         task.replications)
+    try:
+        data = evaluate_point(Path(task.scenario), [*task.base, *task.point.as_set()], task.seed,
+                              task.replications)
+        record.targets, record.figures = summarise(data)
+        record.seed, record.replications = data["run"]["seed"], data["run"]["replications"]
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, CorridorError) else f"{type(exc).__name__}: {exc}"
+        record.status, record.error = "failed", message.strip() or type(exc).__name__
+    record.wall_s = round(time.perf_counter() - start, 3)
+    return record
+
+
+class PointLog:
+    """`points.jsonl`, open for appending: one complete JSON line per finished point, fsynced."""
+
+    def __init__(self, path: Path, resume: bool):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and self.path.exists():
+            cut_partial_line(self.path)
+        else:
+            self.path.write_bytes(b"")
+        self.fh = open(self.path, "ab")  # noqa: SIM115 (held open across appends; closed by close())
+
+    def __enter__(self) -> PointLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def append(self, record: PointRecord) -> None:
+        self.fh.write((record.to_json() + "\n").encode())
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def cut_partial_line(path: Path) -> None:
+    """Truncate `path` after its last newline (what a kill mid-write leaves behind is cut off)."""
+    with open(path, "rb+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        pos = size
+        while pos > 0:
+            step = min(65536, pos)
+            fh.seek(pos - step)
+            nl = fh.read(step).rfind(b"\n")
+            if nl >= 0:
+                pos = pos - step + nl + 1
+                break
+            pos -= step
+        if pos != size:
+            fh.truncate(pos)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def read_log(path: Path) -> Iterator[tuple[int, PointRecord]]:
+    """(byte offset, record) of every complete, readable line, streamed."""
+    if not Path(path).exists():
+        return
+    with open(path, "rb") as fh:
+        offset = 0
+        for line in fh:
+            record = _parse(line) if line.endswith(b"\n") else None
+            if record is not None:
+                yield offset, record
+            offset += len(line)
+
+
+def record_at(fh: Any, offset: int) -> PointRecord:
+    """The record on the line at `offset` of an open log (an offset `read_log` gave)."""
+    fh.seek(offset)
+    record = _parse(fh.readline())
+    assert record is not None, "record_at: an offset read_log did not give"  # programming error
+    return record
+
+
+def _parse(line: bytes) -> PointRecord | None:
+    try:
+        d = json.loads(line)
+        return PointRecord.from_dict(d) if isinstance(d, dict) and "id" in d else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def finished_ids(path: Path) -> dict[str, int]:
+    """Point id -> byte offset of its first record in the log."""
+    found: dict[str, int] = {}
+    for offset, record in read_log(path):
+        found.setdefault(record.id, offset)
+    return found
