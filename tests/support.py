@@ -1,0 +1,28 @@
+"""Helpers shared by test modules (importable as `support`: pytest puts tests/ on the path)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "tests" / "scenarios"
+MINIMAL = SCENARIOS / "minimal.yaml"
+FAST = ["--set", "simulation.horizon=40 d", "--set", "simulation.warmup=5 d", "-r", "1"]
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file and folder below `folder` with a hash of its bytes (folders and links marked)."""
+    out: dict[str, str] = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(folder))
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            elif path.is_dir():
+                out[rel] = "dir"
+            else:
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
