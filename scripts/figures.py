@@ -13,29 +13,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from sim.run import RESULT_SECTIONS, differences
 
-SECTIONS = ("targets", "flows", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def save(out: Path, replications: int | None) -> None:
     from sim import evaluate
 
-    figures: dict[str, Any] = {}
+    figures: dict[str, object] = {}
     for path in sorted(SCENARIOS.glob("*.yaml")):
         ev = evaluate(path, replications=replications)
-        figures[path.stem] = json.loads(json.dumps({k: ev.data.get(k) for k in SECTIONS}, default=float))
+        figures[path.stem] = json.loads(json.dumps({k: ev.data.get(k) for k in RESULT_SECTIONS}, default=float))
         print(f"{path.stem}: done", file=sys.stderr)
     out.write_text(json.dumps(figures, indent=1, sort_keys=True))
-
-
-def differences(a: Any, b: Any, path: str = "") -> list[str]:
-    if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b), key=str) for d in differences(a.get(k), b.get(k), f"{path}.{k}")]
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{path}[{i}]")]
-    return [] if a == b else [f"{path.lstrip('.')}: {a!r} -> {b!r}"]
 
 
 def main(argv: list[str]) -> int:

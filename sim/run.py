@@ -95,7 +95,7 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
         replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
         solver: str | None = None, workers: int = 1, progress: bool = False) -> RunReport:
     """Run a scenario file end to end and write its report folder atomically."""
-    from sim.report.document import write_report
+    from sim.report.render import write_report
 
     scenario = validate(read_raw(Path(path), overrides))  # bad input fails here, before any folder exists
     parse_precision(precision)
@@ -121,21 +121,38 @@ def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str
     for f in (resolved, manifest_file, report_file):
         if not f.is_file():
             raise CorridorError(f"{f}: missing; a report folder holds it (was the run interrupted?)")
-    try:
-        manifest = json.loads(manifest_file.read_text())
-        before = json.loads(report_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise CorridorError(f"{folder}: unreadable manifest or report ({exc})") from None
-    again = run(resolved, seed=manifest["seed"], replications=manifest["replications"],
-                solver=manifest.get("solver"), out=out or folder.with_name(folder.name + "-rerun"))
+    manifest, before = _json_object(manifest_file), _json_object(report_file)
+    seed, replications, solver = manifest.get("seed"), manifest.get("replications"), manifest.get("solver")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise CorridorError(f"{manifest_file}: seed: expected a whole number >= 0, got {seed!r}")
+    if not isinstance(replications, int) or isinstance(replications, bool) or not 1 <= replications <= 10_000:
+        raise CorridorError(f"{manifest_file}: replications: expected 1 to 10,000, got {replications!r}")
+    if solver not in (None, "highs", "cbc"):
+        raise CorridorError(f"{manifest_file}: solver: expected highs or cbc, got {solver!r}")
+    again = run(resolved, seed=seed, replications=replications, solver=solver,
+                out=out or folder.with_name(folder.name + "-rerun"))
     after = json.loads(json.dumps(again.data, default=float))
-    return again, _differences({k: before.get(k) for k in RESULT_SECTIONS},
-                               {k: after.get(k) for k in RESULT_SECTIONS})
+    return again, differences({k: before.get(k) for k in RESULT_SECTIONS},
+                              {k: after.get(k) for k in RESULT_SECTIONS})
 
 
-def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+def _json_object(path: Path) -> dict[str, Any]:
+    """A JSON object from a report folder, or bad input naming the file."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorridorError(f"{path}: not readable JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise CorridorError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Every figure that differs between two JSON documents, as `key.path: old -> new`."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
+        return [d for k in sorted(set(a) | set(b), key=str) for d in differences(a.get(k), b.get(k), f"{path}.{k}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _differences(x, y, f"{path}[{i}]")]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{i}]")]
     return [] if a == b else [f"{path.lstrip('.')}: {a!r} -> {b!r}"]
