@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from sim.measures import Queue, Reservoir, Tally, TimeWeighted
-from sim.cargo.gate import Gate
 
 
 def test_time_weighted_mean_excludes_warmup_and_bins_days():
@@ -34,16 +33,6 @@ def test_queue_length_and_wait_obey_littles_law_by_hand():
     assert q.summary(10.0)["wait_h_mean"] == pytest.approx(4.5)
     assert q.summary(10.0)["queue_mean"] == pytest.approx(0.9)
     assert q.summary(10.0)["queue_mean"] == pytest.approx(2 / 10 * 4.5)
-
-
-def test_gate_is_a_deterministic_single_server():
-    """1000 kg every hour through a 1 h-per-666.7 kg gate (1.5 h each): the n-th waits
-    0.5 (n - 1) h, as a D/D/1 queue with service 1.5 and gaps 1."""
-    g = Gate("g", rate_kg_h=1000 / 1.5, warmup=0.0, horizon=100.0)
-    passed = [g.reserve(float(n), 1000) for n in range(5)]
-    assert passed == pytest.approx([1.5 + 0.5 * n for n in range(5)])
-    assert g.summary()["wait_h_mean"] == pytest.approx(np.mean([0.5 * n for n in range(5)]))
-    assert g.utilisation() == pytest.approx(5 * 1.5 / 100)
 
 
 def test_reservoir_is_exact_below_its_size_and_bounded_above():

@@ -12,7 +12,7 @@ from sim.cargo.model import simulate_cargo
 from sim.scenario.loading import load_scenario
 from sim.network import Network
 from sim.replications import Streams, estimate
-from sim.weather import Closures
+from sim.weather import Closures, Intervals
 
 HERE = Path(__file__).parent / "scenarios"
 RATE_PER_H = 20 / calendar.HOURS_PER_YEAR  # cargo_weather.yaml: 20 storms a year
@@ -59,27 +59,47 @@ def test_seasonal_storms_only_in_their_month():
 
 
 def test_a_closed_port_holds_work_until_it_reopens():
-    """Two models building Closures from the same seed see the same storms, and a process
-    that waits for a port to open resumes exactly when the storm ends."""
+    """Two samplings from the same seed are the same storms, and a process that waits for a
+    port to open resumes exactly when its closure ends."""
     s = load_scenario(HERE / "cargo_weather.yaml", ["simulation.horizon=1000 d"])
-    logs = []
-    for _ in range(2):
-        env = simpy.Environment()
-        log: list[tuple[str, float]] = []
-        closures = Closures(env, s.weather, Streams(9, 0), 0.0, 24000.0,
-                            trace=lambda e, log=log: log.append((e["event"], e["t"])))
+    a = Closures.sample(s.weather, Streams(9, 0), 24000.0)
+    b = Closures.sample(s.weather, Streams(9, 0), 24000.0)
+    assert a.node("p").starts == b.node("p").starts and a.node("p").ends == b.node("p").ends
+    env = simpy.Environment()
+    resumed: list[float] = []
 
-        def worker(env=env, closures=closures, log=log):
-            while True:
-                yield env.timeout(5.0)
-                if closures.is_closed("p"):
-                    yield from closures.wait_open("p")
-                    log.append(("resumed", env.now))
+    def worker():
+        while True:
+            yield env.timeout(5.0)
+            if a.open_at(env.now, "p") > env.now:
+                yield from a.wait_open(env, "p")
+                resumed.append(env.now)
 
-        env.process(worker())
-        env.run(until=24000.0)
-        logs.append(log)
-    assert logs[0] == logs[1]
-    reopened = [t for e, t in logs[0] if e == "reopened"]
-    resumed = [t for e, t in logs[0] if e == "resumed"]
-    assert resumed and set(resumed) <= set(reopened)
+    env.process(worker())
+    env.run(until=24000.0)
+    ends = a.node("p").ends
+    assert resumed and all(min(abs(t - e) for e in ends) < 1e-9 for t in resumed)
+
+
+def test_open_at_and_finish_work_by_hand():
+    """Closed over [10, 20) and [30, 40): open at once outside them, at their end inside; work
+    stops while closed."""
+    iv = Intervals([10.0, 30.0], [20.0, 40.0])
+    assert iv.open_at(5.0) == 5.0 and iv.open_at(10.0) == 20.0 and iv.open_at(12.0) == 20.0
+    assert iv.open_at(20.0) == 20.0 and iv.open_at(39.9) == 40.0
+    assert iv.finish_work(5.0, 10.0) == 25.0  # 5-10, then 20-25
+    assert iv.finish_work(15.0, 20.0) == 50.0  # waits to 20, 20-30, 40-50
+    assert iv.finish_work(41.0, 3.0) == 44.0
+    assert iv.hours(0.0, 35.0) == 15.0 and iv.count(10.0) == 2 and iv.count(10.5) == 1
+    assert iv.daily(48.0).tolist() == [10.0, 10.0]  # days [0, 24) and [24, 48)
+
+
+def test_a_node_is_closed_while_any_entry_naming_it_is():
+    """Two weather entries over one node: their closures overlap and merge; two nodes are open
+    together only when both are."""
+    closures = Closures({"a": Intervals([10.0], [20.0]), "b": Intervals([15.0, 50.0], [30.0, 60.0])},
+                        {"a": ["x"], "b": ["x", "y"]})
+    assert closures.node("x").starts == [10.0, 50.0] and closures.node("x").ends == [30.0, 60.0]
+    assert closures.open_at(12.0, "y") == 12.0
+    assert closures.open_at(12.0, "x", "y") == 30.0
+    assert closures.open_at(12.0, "z") == 12.0  # no weather there

@@ -2,7 +2,7 @@
 rule, cross, unload, and return.
 
 A fleet is shared by every link that names it (Aktau, Kuryk, Turkmenbashi to Baku/Alat).
-Where a free vessel goes (`Fleet.choose`): to a link with cargo that no other vessel is
+Where a free vessel goes (`FerryFleet.choose`): to a link with cargo that no other vessel is
 already coming for, preferring links that start where the vessel lies (no empty leg), then
 ports with a loading berth not yet taken by a vessel of the fleet (no queueing at a busy
 quay while another port waits), and among those the one whose front consignment has waited
@@ -11,34 +11,36 @@ one). If cargo waits only across the sea it sails there empty; if none waits any
 returns empty to the port it last loaded at and waits there for cargo. Empty legs take a
 link's crossing time (either way), else the great-circle distance at the fleet's speed.
 
-Departure rules (`fleet.departure.rule`), once berthed at the loading port:
-  when_full              sail when a full load waits on the quay (or as much as the port's
-                         yard can hold, when that is less);
-  when_full_or_max_wait  the same, or `max_wait` after berthing with whatever has come (at
-                         least one consignment);
-  schedule               sail at every multiple of `interval` hours with what waits (a slot
-                         with no cargo is skipped; a slot lost to a storm waits for the next).
-Loading and unloading take the fleet's `load` and `unload` times per call, whatever the load.
-A closed port lets no vessel berth, load or sail; a vessel sails only when both ends are open,
-and waits at anchor for room in the destination's yard before berthing there.
+Once berthed at the loading port a vessel sails by the fleet's departure rule
+(`sim.fleet.DepartureRule`), a full load being the vessel's capacity or, when less, what the
+port's yard can hold. Loading and unloading take the fleet's `load` and `unload` times per
+call, whatever the load. A closed port (`sim.weather.Closures`) lets no vessel berth, load or
+sail; a vessel sails only when both ends are open, and waits at anchor for room in the
+destination's yard before berthing there. Its hours are booked by state (`sim.fleet`), and
+reported in four groups: idle, waiting (any cause), working (loading, crossing, unloading),
+sailing empty.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from functools import partial
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.cargo.port import Berths, CargoQueue, Port
 from sim.draws import Draws
-from sim.cargo.port import Berths, CargoQueue, Lot, Port
+from sim.fleet import (IDLE, LOADING, REPORT_GROUP, SAILING_EMPTY, SAILING_LOADED, UNLOADING,
+                       WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER, Await,
+                       DepartureRule, StateClock)
+from sim.weather import Closures
 
 if TYPE_CHECKING:
+    from sim.cargo.journey import Lot
     from sim.scenario.schema import Fleet as FleetSpec
-    from sim.weather import Closures
 
 # Berth kinds each sort of vessel uses, in order of preference.
 FLEET_BERTHS = {
@@ -48,8 +50,6 @@ FLEET_BERTHS = {
     "bulk": ("dry", "grain"),
     "tanker": ("oil",),
 }
-# What a vessel is doing, for the fleet's shares of time.
-IDLE, WAITING, WORKING, EMPTY = "idle", "waiting", "working", "empty"
 
 
 @dataclass(eq=False, slots=True)
@@ -68,16 +68,17 @@ class FerryLink:
 
 
 @dataclass(eq=False, slots=True)
-class Vessel:
+class Ferry:
+    """One vessel of a ferry fleet: where it lies, where it last loaded, and its clock."""
+
     index: int
     port: str
     home: str  # the port it last loaded at: where it returns when no cargo waits
-    state: str = IDLE
-    since: float = 0.0
+    clock: StateClock
 
 
 @dataclass(eq=False)
-class Fleet:
+class FerryFleet:
     """A fleet's vessels, the links they share, and the rule that sends a free vessel."""
 
     env: simpy.Environment
@@ -93,12 +94,14 @@ class Fleet:
     horizon: float
     berths: dict[str, Berths | None] = field(default_factory=dict)  # by port id
     legs: dict[tuple[str, str], Callable[[], float]] = field(default_factory=dict)
-    trace: Callable[[dict], None] | None = None
-    vessels: list[Vessel] = field(default_factory=list)
-    hours: dict[str, float] = field(default_factory=lambda: {IDLE: 0.0, WAITING: 0.0,
-                                                             WORKING: 0.0, EMPTY: 0.0})
+    trace: Callable[[dict[str, Any]], None] | None = None
+    vessels: list[Ferry] = field(default_factory=list)
+    # hours by report group (all vessels), and by state: waits split by cause
+    hours: dict[str, float] = field(default_factory=lambda: {"idle": 0.0, "waiting": 0.0,
+                                                             "working": 0.0, "empty": 0.0})
+    detail: dict[str, float] = field(default_factory=dict)
     calling: dict[str, int] = field(default_factory=dict)  # vessels sent to load, by port
-    _idle: list[tuple[Vessel, simpy.Event]] = field(default_factory=list)
+    idle_vessels: list[tuple[Ferry, simpy.Event]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         kinds = FLEET_BERTHS.get(self.spec.kind, ("ferry",))
@@ -107,10 +110,15 @@ class Fleet:
                 self.berths[port.id] = port.berths_for(kinds)
             self.calling[link.origin.id] = 0
             link.queue.on_put = partial(self.cargo_arrived, link)
-        dep = self.spec.departure
-        self.rule = dep.rule
-        self.max_wait = dep.max_wait.value if dep.max_wait is not None else math.inf
-        self.interval = dep.interval.value if dep.interval is not None else 0.0
+        self.rule = DepartureRule.from_spec(self.spec.departure)
+
+    def add_vessel(self, index: int, port: str) -> Ferry:
+        """A vessel lying idle at `port`, its hours booked with the fleet's."""
+        clock = StateClock(self.warmup, self.horizon, self.hours, IDLE, groups=REPORT_GROUP,
+                           detail=self.detail)
+        v = Ferry(index, port, port, clock)
+        self.vessels.append(v)
+        return v
 
     # --- dispatch -----------------------------------------------------------------------------
 
@@ -132,7 +140,7 @@ class Fleet:
         link.assigned += 1
         self.calling[link.origin.id] += 1
 
-    def choose(self, v: Vessel) -> FerryLink | None:
+    def choose(self, v: Ferry) -> FerryLink | None:
         """The link a free vessel lying at `v.port` should serve next (see the module text)."""
         best, best_key = None, None
         cap = self.cap_kg
@@ -147,15 +155,15 @@ class Fleet:
             self._send(best)
         return best
 
-    def idle(self, v: Vessel) -> simpy.Event:
+    def idle(self, v: Ferry) -> simpy.Event:
         """Wait for cargo anywhere on the fleet's links; the event's value is the link."""
         ev = self.env.event()
-        self._idle.append((v, ev))
+        self.idle_vessels.append((v, ev))
         return ev
 
     def cargo_arrived(self, link: FerryLink) -> None:
         """Wake an idle vessel (the one lying at the link's port first) for unclaimed cargo."""
-        idle = self._idle
+        idle = self.idle_vessels
         if not idle or self._unclaimed(link) <= 0:
             return
         pick, port = 0, link.origin.id
@@ -176,66 +184,49 @@ class Fleet:
 
     # --- bookkeeping --------------------------------------------------------------------------
 
-    def set_state(self, v: Vessel, state: str) -> None:
-        now = self.env._now
-        w = self.warmup
-        if now > w:
-            since = v.since
-            self.hours[v.state] += now - (since if since > w else w)
-        v.since = now
-        v.state = state
+    def set_state(self, v: Ferry, state: str) -> None:
+        v.clock.enter(state, self.env.now)
+
+    def wait_for(self, v: Ferry, cause: str) -> None:
+        """The vessel waits, for `cause`, from now (a wait already for that cause goes on)."""
+        if v.clock.state != cause:
+            v.clock.enter(cause, self.env.now)
 
     def departure_wait(self, link: FerryLink, berthed: float) -> simpy.Event | None:
         """What a vessel berthed at `berthed` on `link` must wait for before it may take its
         cargo by the departure rule, or None if it may take it now."""
         q = link.queue
-        now = self.env._now
-        rule = self.rule
-        if rule == "when_full":
-            cap = self.full_kg(link)
-            if q.kg < cap:
-                return q.wait_for(cap)
-        elif rule == "when_full_or_max_wait":
-            cap = self.full_kg(link)
-            if q.kg < cap:
-                due = berthed + self.max_wait
-                if now < due:
-                    return q.wait_for(cap, due - now)
-                if q.kg == 0:
-                    return q.wait_for(1)
-        else:  # schedule
-            slot = self.next_slot(now)
-            if slot > now:
-                return self.env.timeout(slot - now)
-            if q.kg == 0:
-                return self.env.timeout(self.interval)
-        return None
-
-    def next_slot(self, now: float) -> float:
-        iv = self.interval
-        return math.ceil((now - 1e-6) / iv) * iv
+        cap = self.full_kg(link)
+        wait = self.rule.wait(self.env.now, berthed, q.kg >= cap, q.kg == 0)
+        if wait is None:
+            return None
+        if wait.kind is Await.FULL:
+            return q.wait_for(cap, wait.hours if math.isfinite(wait.hours) else None)
+        if wait.kind is Await.ANY:
+            return q.wait_for(1)
+        return self.env.timeout(wait.hours)
 
     def summary(self) -> dict[str, float]:
         for v in self.vessels:
-            self.set_state(v, v.state)
+            self.set_state(v, v.clock.state)
         total = sum(self.hours.values())
         share = {k: (h / total if total else 0.0) for k, h in self.hours.items()}
         voyages = sum(link.voyages for link in self.links)
         kg = sum(link.kg for link in self.links)
         return {
             "vessels": float(len(self.vessels)),
-            "utilisation": share[WORKING] + share[EMPTY],
-            "working_share": share[WORKING],
-            "empty_share": share[EMPTY],
-            "waiting_share": share[WAITING],
-            "idle_share": share[IDLE],
+            "utilisation": share["working"] + share["empty"],
+            "working_share": share["working"],
+            "empty_share": share["empty"],
+            "waiting_share": share["waiting"],
+            "idle_share": share["idle"],
             "voyages": float(voyages),
             "tonnes": kg / 1000,
             "load_factor": kg / (voyages * self.cap_kg) if voyages else 0.0,
         }
 
 
-def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
+def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[simpy.Event, Any, None]:
     """Process: one vessel's working life: choose a link, sail there empty if it lies elsewhere,
     berth and load by the departure rule, cross, unload, and choose again.
 
@@ -243,13 +234,15 @@ def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
     the model's events, and each nested step would cost a generator and a delegation per event.
     """
     closures = fleet.closures
-    closed = closures.closed
+    stormy = bool(closures.nodes)  # weather somewhere: ask before every move
+    open_at = closures.open_at
     timeout = env.timeout
+    wait_for = fleet.wait_for
     while True:
         link = fleet.choose(v)
         if link is None:
             if v.port == v.home:
-                fleet.set_state(v, IDLE)
+                v.clock.enter(IDLE, env.now)
                 link = yield fleet.idle(v)
                 to = link.origin.id
             else:  # no cargo anywhere: back to the port it last loaded at
@@ -257,33 +250,37 @@ def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
         else:
             to = link.origin.id
         if to != v.port:  # sail empty, once both ends are open
-            if closed and closures.any_closed((v.port, to)) is not None:
-                fleet.set_state(v, WAITING)
-                yield from closures.wait_open(v.port, to)
-            fleet.set_state(v, EMPTY)
+            if stormy and open_at(env.now, v.port, to) > env.now:
+                v.clock.enter(WAITING_WEATHER, env.now)
+                yield from closures.wait_open(env, v.port, to)
+            v.clock.enter(SAILING_EMPTY, env.now)
             yield timeout(fleet.leg_h(v.port, to))
             v.port = to
-            if link is None:
-                continue
+        if link is None:  # it sailed home empty: choose again there
+            continue
 
         # load: berth at the link's origin, wait for the departure rule, take the cargo
         port = link.origin
-        fleet.set_state(v, WAITING)
-        if port.id in closed:
-            yield from closures.wait_open(port.id)
+        v.clock.enter(WAITING_BERTH, env.now)
+        if stormy and open_at(env.now, port.id) > env.now:
+            wait_for(v, WAITING_WEATHER)
+            yield from closures.wait_open(env, port.id)
         berths = fleet.berths[port.id]
         if berths is not None:
             ev = berths.seize()
             if ev is not None:
+                wait_for(v, WAITING_BERTH)
                 yield ev
-        berthed = env._now
+        berthed = env.now
         ends = (port.id, link.destination.id)
         while True:
             ev = fleet.departure_wait(link, berthed)
             if ev is not None:
+                wait_for(v, WAITING_CARGO)
                 yield ev
-            elif closed and closures.any_closed(ends) is not None:
-                yield from closures.wait_open(*ends)
+            elif stormy and open_at(env.now, *ends) > env.now:
+                wait_for(v, WAITING_WEATHER)
+                yield from closures.wait_open(env, *ends)
             else:
                 break
         q = link.queue
@@ -292,40 +289,44 @@ def vessel(env: simpy.Environment, fleet: Fleet, v: Vessel):
         kg = waiting - q.kg
         link.assigned -= 1
         fleet.cargo_arrived(link)  # what is left may call another vessel
-        if env._now >= fleet.warmup:
+        if env.now >= fleet.warmup:
             link.voyages += 1
             link.kg += kg
         if fleet.trace:
             fleet.trace({"t": env.now, "event": "loading", "fleet": fleet.id, "vessel": v.index,
                          "link": link.id, "t_cargo": kg / 1000})
-        fleet.set_state(v, WORKING)
+        v.clock.enter(LOADING, env.now)
         yield timeout(fleet.load.next())
-        if closed and closures.any_closed(ends) is not None:
-            fleet.set_state(v, WAITING)
-            yield from closures.wait_open(*ends)
-            fleet.set_state(v, WORKING)
+        if stormy and open_at(env.now, *ends) > env.now:
+            v.clock.enter(WAITING_WEATHER, env.now)
+            yield from closures.wait_open(env, *ends)
         if berths is not None:
             berths.release()
         fleet.calling[port.id] -= 1
 
         # cross, wait for the destination to be open and its yard to have room, berth, unload
         dest = link.destination
+        v.clock.enter(SAILING_LOADED, env.now)
         yield timeout(link.transit.next())
-        fleet.set_state(v, WAITING)
-        if dest.id in closed:
-            yield from closures.wait_open(dest.id)
+        v.clock.enter(WAITING_BERTH, env.now)
+        if stormy and open_at(env.now, dest.id) > env.now:
+            wait_for(v, WAITING_WEATHER)
+            yield from closures.wait_open(env, dest.id)
         if dest.yard is not None and kg:
             ev = dest.yard.enter(kg)
             if ev is not None:
+                wait_for(v, WAITING_ROOM)
                 yield ev
         berths = fleet.berths[dest.id]
         if berths is not None:
             ev = berths.seize()
             if ev is not None:
+                wait_for(v, WAITING_BERTH)
                 yield ev
-        if dest.id in closed:
-            yield from closures.wait_open(dest.id)
-        fleet.set_state(v, WORKING)
+        if stormy and open_at(env.now, dest.id) > env.now:
+            wait_for(v, WAITING_WEATHER)
+            yield from closures.wait_open(env, dest.id)
+        v.clock.enter(UNLOADING, env.now)
         yield timeout(fleet.unload.next())
         if berths is not None:
             berths.release()

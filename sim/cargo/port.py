@@ -12,8 +12,8 @@ measured per consignment (a train split between two ferries waits until its last
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
@@ -21,20 +21,12 @@ from sim.draws import Draws
 from sim.measures import Queue, Tally, TimeWeighted
 
 if TYPE_CHECKING:
+    from sim.cargo.journey import Lot
     from sim.weather import Closures
 
 # Berth kinds a consignment uses to move between land and a ship that is not a fleet ferry
 # (Poti onto Black Sea shipping), in order of preference.
 HANDLING_KINDS = ("container", "dry", "grain", "roro", "ferry")
-
-
-class Lot(Protocol):
-    """What the port needs to know about a consignment (or part of one) on the quay."""
-
-    kg: int
-    since: float
-
-    def split(self, kg: int) -> Lot: ...
 
 
 class Berths:
@@ -56,7 +48,7 @@ class Berths:
 
     def seize(self) -> simpy.Event | None:
         """Take a berth: None if one was free, else an event that fires when one is yours."""
-        now = self.env._now
+        now = self.env.now
         if self.free > 0 and not self.waiting:
             self.free -= 1
             self.busy.add(now, 1.0)
@@ -68,7 +60,7 @@ class Berths:
 
     def release(self) -> None:
         """Give the berth back; it passes straight to the first in line."""
-        now = self.env._now
+        now = self.env.now
         if self.waiting:
             joined, ev = self.waiting.popleft()
             self.waits.add(joined, now - joined)
@@ -182,7 +174,7 @@ class CargoQueue:
         The taken cargo leaves the port's yard, and a consignment's wait at the port ends when
         its last part is taken.
         """
-        now = self.env._now
+        now = self.env.now
         lots = self.lots
         queue = self.port.queue
         room = cap_kg
@@ -203,11 +195,6 @@ class CargoQueue:
             self.port.yard.leave(kg)
         return taken
 
-    @property
-    def oldest(self) -> float | None:
-        """When the consignment at the front arrived at the port."""
-        return self.lots[0].since if self.lots else None
-
 
 class Port:
     """A port (or any node where cargo meets a ship): berths by kind, yard, cargo queue."""
@@ -218,6 +205,7 @@ class Port:
         self.id = port_id
         self.berths = berths
         self.yard = yard
+        self.warmup, self.horizon = warmup, horizon
         self.queue = Queue(warmup, horizon, daily=True)
         self.handling = self.berths_for(HANDLING_KINDS)
 
@@ -228,7 +216,7 @@ class Port:
                 return self.berths[k]
         return None
 
-    def handle(self, lot: Lot, closures: Closures):
+    def handle(self, lot: Lot, closures: Closures) -> Generator[simpy.Event, Any, None]:
         """Process step: move a consignment between land and a ship at a handling berth, once
         the port is open; its wait at the port ends when its service begins."""
         berths = self.handling
@@ -239,8 +227,8 @@ class Port:
         ev = berths.seize()
         if ev is not None:
             yield ev
-        if closures.is_closed(self.id):
-            yield from closures.wait_open(self.id)
+        if closures.open_at(env.now, self.id) > env.now:
+            yield from closures.wait_open(env, self.id)
         self.queue.leave(env.now, lot.since)
         yield env.timeout(berths.service.next())
         berths.release()
@@ -260,6 +248,7 @@ class Port:
             out["yard_t_max"] = y.stock.peak
             out["yard_utilisation"] = y.stock.mean() / (y.capacity_kg / 1000) if y.capacity_kg else 0.0
             out["blocked_h_mean"] = y.blocked.mean()
-        out["closed_days"] = closures.closed_hours(self.id) / 24
-        out["closures"] = float(closures.closures(self.id))
+        closed = closures.node(self.id)
+        out["closed_days"] = closed.hours(self.warmup, self.horizon) / 24
+        out["closures"] = float(closed.count(self.warmup))
         return out

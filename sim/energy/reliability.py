@@ -19,18 +19,18 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import simpy
 
-from sim.scenario.distributions import Distribution
 from sim.network import HOURS_PER_YEAR, Network, failure_rate_per_year
 from sim.replications import Streams
-from sim.scenario.schema import Reliability, Scenario, Weather
-from sim.weather import storms
+from sim.scenario.distributions import Distribution
+from sim.scenario.schema import Reliability, Scenario
+from sim.weather import NEVER, Closures, Intervals
 
 ComponentKind = Literal["link", "node", "vessel"]
 
@@ -64,7 +64,7 @@ class Timeline:
 
     def at(self, t: float | np.ndarray) -> np.ndarray | float:
         """Share in service at time(s) `t`."""
-        if np.isscalar(t):
+        if isinstance(t, int | float):
             return self.share_at(float(t))
         i = np.searchsorted(self.times, t, side="right") - 1
         return self.share[np.clip(i, 0, len(self.share) - 1)]
@@ -77,12 +77,6 @@ class Timeline:
         """Share in service at one time `t` (fast scalar look-up for event loops)."""
         times, share = self._lists
         return share[max(bisect.bisect_right(times, t) - 1, 0)]
-
-    def next_change(self, t: float) -> float:
-        """The first breakpoint after `t` (infinity when none)."""
-        times = self._lists[0]
-        i = bisect.bisect_right(times, t)
-        return times[i] if i < len(times) else math.inf
 
     def integral(self, t: np.ndarray | float) -> np.ndarray | float:
         """Capacity-hours in service from 0 to `t` (in shares times hours)."""
@@ -106,106 +100,6 @@ class Timeline:
         width = np.diff(edges)
         out = np.where(width > 0, area / np.where(width > 0, width, 1.0), self.share[-1])
         return out
-
-    def down_hours(self, t0: float = 0.0, t1: float | None = None) -> float:
-        """Capacity-hours out of service over [t0, t1] (in shares times hours)."""
-        t1 = self.horizon if t1 is None else t1
-        return float((t1 - t0) - (self.integral(t1) - self.integral(t0)))
-
-
-def combine(timelines: Iterable[Timeline], how: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Timeline:
-    """Combine timelines point by point, exactly (np.minimum: in series, np.maximum: in parallel,
-    np.multiply: independent causes of one component)."""
-    tls = list(timelines)
-    times = np.unique(np.concatenate([tl.times for tl in tls]))
-    share = tls[0].at(times)
-    for tl in tls[1:]:
-        share = how(share, tl.at(times))
-    return Timeline.from_steps(times, np.asarray(share, float), tls[0].horizon)
-
-
-# --- weather windows -------------------------------------------------------------------------
-
-
-def sample_closures(weather: Weather, rng: np.random.Generator, horizon: float) -> np.ndarray:
-    """Closure intervals (k x 2, merged, sorted) of one weather entry from hour 0 to `horizon`.
-
-    The storms come from `sim.weather.storms` driven by the same named stream, so the cargo
-    model's port closures and these (tanker berths, cable repairs) are the same storms. Storms
-    are followed a year past the horizon so a closure running over the end has its true end.
-    """
-    env = simpy.Environment()
-    state = {"under_way": 0, "since": 0.0}
-    out: list[tuple[float, float]] = []
-
-    def start(_: list[str]) -> None:
-        if state["under_way"] == 0:
-            state["since"] = env.now
-        state["under_way"] += 1
-
-    def end(_: list[str]) -> None:
-        state["under_way"] -= 1
-        if state["under_way"] == 0:
-            out.append((state["since"], env.now))
-
-    env.process(storms(env, weather, rng, start, end))
-    env.run(until=horizon + HOURS_PER_YEAR)
-    if state["under_way"] > 0:
-        out.append((state["since"], math.inf))
-    iv = np.asarray(out, float).reshape(-1, 2)
-    return iv[iv[:, 0] < horizon]
-
-
-def merge_intervals(iv: np.ndarray) -> np.ndarray:
-    """Overlapping [start, end) intervals merged into disjoint sorted ones."""
-    if len(iv) == 0:
-        return np.zeros((0, 2))
-    iv = iv[np.argsort(iv[:, 0])]
-    out = [list(iv[0])]
-    for s, e in iv[1:]:
-        if s <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], e)
-        else:
-            out.append([s, e])
-    return np.asarray(out, float)
-
-
-def weather_closures(scenario: Scenario, streams: Streams, horizon: float) -> dict[str, np.ndarray]:
-    """Every weather entry's closures in this replication (stream `weather:<id>`)."""
-    return {wid: sample_closures(w, streams.get(f"weather:{wid}"), horizon)
-            for wid, w in scenario.weather.items()}
-
-
-def node_closures(scenario: Scenario, closures: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Closure intervals of each node (the union of every weather entry naming it)."""
-    acc: dict[str, list[np.ndarray]] = {}
-    for wid, w in scenario.weather.items():
-        for nid in w.nodes:
-            acc.setdefault(nid, []).append(closures[wid])
-    return {nid: merge_intervals(np.concatenate(v)) for nid, v in acc.items()}
-
-
-def open_at(t: float, closures: np.ndarray) -> float:
-    """The first time at or after `t` outside every closure."""
-    if len(closures) == 0:
-        return t
-    i = int(np.searchsorted(closures[:, 0], t, side="right")) - 1
-    if i >= 0 and closures[i, 1] > t:
-        return float(closures[i, 1])
-    return t
-
-
-def finish_work(start: float, work: float, closures: np.ndarray) -> float:
-    """When `work` hours of repair started at `start` are done if work stops during closures."""
-    t = open_at(start, closures)
-    if len(closures) == 0:
-        return t + work
-    i = int(np.searchsorted(closures[:, 0], t, side="right"))
-    while i < len(closures) and closures[i, 0] < t + work:
-        work -= closures[i, 0] - t
-        t = float(closures[i, 1])
-        i += 1
-    return t + work
 
 
 # --- components ------------------------------------------------------------------------------
@@ -243,7 +137,7 @@ def components(scenario: Scenario, network: Network, carriers: Iterable[str]) ->
         rel = scenario.nodes[nid].reliability
         if rel is not None:
             out.append(Component(nid, "node", rel))
-    fleets = sorted({scenario.links[lid].fleet for lid in mine if scenario.links[lid].fleet})
+    fleets = sorted({fid for lid in mine if (fid := scenario.links[lid].fleet)})
     for fid in fleets:
         fleet = scenario.fleets[fid]
         if fleet.reliability is not None:
@@ -260,13 +154,45 @@ def vessel_id(fleet: str, i: int) -> str:
 
 
 @dataclass
+class Outage:
+    """One outage of a component: a part failing, a maintenance window, a scheduled event.
+
+    `end_h` is NaN while a failure is under repair; waits are None where they do not apply (no
+    repair crew; a planned outage)."""
+
+    component: str
+    kind: ComponentKind
+    start_h: float
+    end_h: float
+    cause: str
+    capacity_lost_share: float
+    wait_crew_h: float | None = None
+    wait_weather_h: float | None = None
+    ongoing: bool = False  # still running at the end of the horizon
+
+    def record(self) -> dict[str, Any]:
+        """The outage as a report row (the waits and `ongoing` only where they apply)."""
+        out: dict[str, Any] = {"component": self.component, "kind": self.kind,
+                               "start_h": self.start_h, "end_h": self.end_h, "cause": self.cause,
+                               "capacity_lost_share": self.capacity_lost_share}
+        if self.wait_crew_h is not None:
+            out["wait_crew_h"] = self.wait_crew_h
+        if self.wait_weather_h is not None:
+            out["wait_weather_h"] = self.wait_weather_h
+        if self.ongoing:
+            out["ongoing"] = True
+        return out
+
+
+@dataclass
 class Outcome:
-    """Every component's timeline and every outage in one replication."""
+    """Every component's timeline and every outage (as report rows) in one replication, and
+    the weather's closures that the repairs saw."""
 
     horizon: float
     timelines: dict[str, Timeline] = field(default_factory=dict)
     outages: list[dict[str, Any]] = field(default_factory=list)
-    closures: dict[str, np.ndarray] = field(default_factory=dict)  # by node
+    closures: Closures = field(default_factory=lambda: Closures({}, {}))
     events: int = 0
 
     def timeline(self, cid: str) -> Timeline:
@@ -276,16 +202,16 @@ class Outcome:
 
 @dataclass
 class _Log:
-    """Down/up changes of each component's parts, and outage records, as the simulation runs."""
+    """Down/up changes of each component's parts, and failures, as the simulation runs."""
 
     changes: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
-    outages: list[dict[str, Any]] = field(default_factory=list)
+    outages: list[Outage] = field(default_factory=list)
 
 
 def simulate_reliability(scenario: Scenario, comps: list[Component], streams: Streams,
                          horizon: float) -> Outcome:
     """Failures, repairs, maintenance and scheduled outages of `comps` over [0, horizon]."""
-    closures = weather_closures(scenario, streams, horizon)
+    closures = Closures.sample(scenario.weather, streams, horizon)
     env = simpy.Environment()
     crews = {cid: simpy.Resource(env, capacity=max(int(c.vessels.value), 1))
              for cid, c in scenario.repair_crews.items()}
@@ -293,74 +219,70 @@ def simulate_reliability(scenario: Scenario, comps: list[Component], streams: St
     for comp in comps:
         if comp.part_rate_per_h > 0:
             rng = streams.get(f"reliability:{comp.kind}:{comp.id}")
-            weather = closures.get(comp.reliability.weather) if comp.reliability.weather else None
-            for part in range(comp.reliability.units):
+            weather = closures.entries.get(comp.reliability.weather or "", NEVER)
+            for _ in range(comp.reliability.units):
                 env.process(_part(env, comp, rng, crews.get(comp.reliability.repair_crew or ""),
                                   scenario, weather, log))
     env.run(until=horizon)
-    outcome = Outcome(horizon, closures=node_closures(scenario, closures))
-    for rec in log.outages:
-        rec.pop("_open", None)
-    outcome.outages = log.outages
+    outages = log.outages
+    events = 0
+    timelines: dict[str, Timeline] = {}
     for comp in comps:
         planned = _planned(comp, streams, horizon)
-        outcome.outages += [_record(comp, s, e, share, cause) for s, e, share, cause in planned]
-        outcome.timelines[comp.id] = _timeline(comp, log.changes.get(comp.id, []), planned, horizon)
-        outcome.events += 2 * len(log.changes.get(comp.id, [])) + 2 * len(planned)
-    outcome.outages.sort(key=lambda r: (r["start_h"], r["component"]))
-    _close_open(outcome.outages, horizon)
-    return outcome
+        outages += [Outage(comp.id, comp.kind, float(s), float(e), cause, float(share))
+                    for s, e, share, cause in planned]
+        timelines[comp.id] = _timeline(comp, log.changes.get(comp.id, []), planned, horizon)
+        events += 2 * len(log.changes.get(comp.id, [])) + 2 * len(planned)
+    outages.sort(key=lambda o: (o.start_h, o.component))
+    _close_open(outages, horizon)
+    return Outcome(horizon, timelines, [o.record() for o in outages], closures, events)
 
 
 def _part(env: simpy.Environment, comp: Component, rng: np.random.Generator,
-          crew: simpy.Resource | None, scenario: Scenario, weather: np.ndarray | None, log: _Log):
+          crew: simpy.Resource | None, scenario: Scenario, weather: Intervals, log: _Log
+          ) -> Generator[simpy.Event, Any, None]:
     """One part of a component: up, failed, waiting for a vessel, mobilising, repaired, up."""
     rel = comp.reliability
     mobilisation: Distribution | None = None
     if rel.repair_crew:
         mobilisation = scenario.repair_crews[rel.repair_crew].mobilisation
-    closures = weather if weather is not None else np.zeros((0, 2))
     changes = log.changes.setdefault(comp.id, [])
+    repair = rel.repair
+    assert repair is not None  # sim.scenario.checks requires a repair time with failures
     while True:
         yield env.timeout(rng.exponential(1.0 / comp.part_rate_per_h))
         failed = env.now
         changes.append((failed, +1))
-        rec = _record(comp, failed, math.nan, 1.0 / rel.units, "failure")
-        rec["_open"] = True
-        log.outages.append(rec)
+        outage = Outage(comp.id, comp.kind, float(failed), math.nan, "failure", 1.0 / rel.units)
+        log.outages.append(outage)
         req = crew.request() if crew is not None else None
         if req is not None:
-            rec["wait_crew_h"] = math.inf  # until a vessel comes (the horizon, if none does)
+            outage.wait_crew_h = math.inf  # until a vessel comes (the horizon, if none does)
             yield req
-            rec["wait_crew_h"] = float(env.now - failed)
+            outage.wait_crew_h = float(env.now - failed)
             if mobilisation is not None:
                 yield env.timeout(mobilisation.sample(rng))
-        work = rel.repair.sample(rng)
-        done = finish_work(env.now, work, closures)
+        work = repair.sample(rng)
+        done = weather.finish_work(env.now, work)
         waited = done - env.now - work
-        rec["wait_weather_h"] = float(waited) if waited > 1e-9 else 0.0
+        outage.wait_weather_h = float(waited) if waited > 1e-9 else 0.0
         yield env.timeout(done - env.now)
-        if req is not None:
+        if crew is not None and req is not None:
             crew.release(req)
-        rec["end_h"] = float(env.now)
-        rec.pop("_open")
+        outage.end_h = float(env.now)
         changes.append((env.now, -1))
 
 
-def _record(comp: Component, start: float, end: float, share: float, cause: str) -> dict[str, Any]:
-    return {"component": comp.id, "kind": comp.kind, "start_h": float(start), "end_h": float(end),
-            "cause": cause, "capacity_lost_share": float(share)}
-
-
-def _close_open(outages: list[dict[str, Any]], horizon: float) -> None:
+def _close_open(outages: list[Outage], horizon: float) -> None:
     """Outages still running at the end of the horizon end there, marked ongoing."""
-    for rec in outages:
-        if math.isnan(rec["end_h"]) or rec["end_h"] > horizon:
-            rec["end_h"] = float(horizon)
-            rec["ongoing"] = True
-        for key in ("wait_crew_h", "wait_weather_h"):
-            if key in rec and not math.isfinite(rec[key]):
-                rec[key] = float(horizon - rec["start_h"])
+    for o in outages:
+        if math.isnan(o.end_h) or o.end_h > horizon:
+            o.end_h = float(horizon)
+            o.ongoing = True
+        if o.wait_crew_h is not None and not math.isfinite(o.wait_crew_h):
+            o.wait_crew_h = float(horizon - o.start_h)
+        if o.wait_weather_h is not None and not math.isfinite(o.wait_weather_h):
+            o.wait_weather_h = float(horizon - o.start_h)
 
 
 def _planned(comp: Component, streams: Streams, horizon: float) -> list[tuple[float, float, float, str]]:

@@ -4,18 +4,17 @@ machine-repairman queue), and repair work that stops while a storm is on."""
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
 import pytest
-import simpy
 
 from sim.network import HOURS_PER_YEAR, availability
-from sim.energy.reliability import (Component, Timeline, combine, finish_work, open_at, sample_closures,
-                             simulate_reliability)
+from sim.energy.reliability import Component, Timeline, simulate_reliability
 from sim.replications import Streams, estimate
 from sim.scenario.schema import Reliability, Scenario, Weather
-from sim.weather import Closures
+from sim.weather import Closures, sample_closures
 
 YEARS = 50
 HORIZON = YEARS * HOURS_PER_YEAR
@@ -38,6 +37,15 @@ def sigma_time_average(lam: float, mu: float, horizon: float) -> float:
     """Standard deviation of the up-time share of an exponential on/off process over `horizon`
     (asymptotic: variance 2 lambda mu / ((lambda + mu)^3 T))."""
     return math.sqrt(2 * lam * mu / ((lam + mu) ** 3 * horizon))
+
+
+def combine(timelines: list[Timeline], how) -> Timeline:
+    """Timelines combined point by point (np.minimum: in series, np.maximum: in parallel)."""
+    times = np.unique(np.concatenate([tl.times for tl in timelines]))
+    share = timelines[0].at(times)
+    for tl in timelines[1:]:
+        share = how(share, tl.at(times))
+    return Timeline.from_steps(times, np.asarray(share, float), timelines[0].horizon)
 
 
 def shares(comps: list[Component], reps: int, sc: Scenario | None = None) -> list[dict[str, Timeline]]:
@@ -97,23 +105,15 @@ def test_two_cables_sharing_one_repair_ship_queue_as_machine_repairman():
     assert max(waits) > 0 and min(waits) == 0
 
 
-def test_repair_work_stops_during_closures():
-    closures = np.array([[10.0, 20.0], [30.0, 40.0]])
-    assert finish_work(5.0, 10.0, closures) == 25.0  # 5-10, then 20-25
-    assert finish_work(15.0, 20.0, closures) == 50.0  # waits to 20, 20-30, 40-50
-    assert finish_work(41.0, 3.0, closures) == 44.0
-    assert open_at(12.0, closures) == 20.0 and open_at(25.0, closures) == 25.0
-
-
 def test_storms_lengthen_sea_repairs_and_no_repair_ends_in_a_storm():
     storms = {"sea": {"nodes": ["a"], "rate": "30 /yr", "duration": {"dist": "exponential", "mean": "3 d"}}}
     sc = scenario(weather=storms)
     calm = simulate_reliability(sc, [Component("c", "link", rel())], Streams(3, 0), HORIZON)
     rough = simulate_reliability(sc, [Component("c", "link", rel(weather="sea"))], Streams(3, 0), HORIZON)
-    closed = rough.closures["a"]
+    closed = rough.closures.node("a")
     for rec in rough.outages:
-        i = np.searchsorted(closed[:, 0], rec["end_h"], side="right") - 1
-        assert i < 0 or not (closed[i, 0] < rec["end_h"] < closed[i, 1])
+        i = bisect.bisect_right(closed.starts, rec["end_h"]) - 1
+        assert i < 0 or not (closed.starts[i] < rec["end_h"] < closed.ends[i])
     assert sum(r["wait_weather_h"] for r in rough.outages) > 0
     assert rough.timelines["c"].mean() < calm.timelines["c"].mean()
 
@@ -124,13 +124,11 @@ def test_closures_are_the_cargo_models_storms():
                                 "low": "6 h", "mode": "1 d", "high": "3 d"}})
     horizon = 2 * HOURS_PER_YEAR
     mine = sample_closures(w, Streams(9, 0).get("weather:sea"), horizon)
-    env = simpy.Environment()
-    cargo = Closures(env, {"sea": w}, Streams(9, 0), 0.0, horizon)
-    env.run(until=horizon)
-    cargo.finish()
-    hours = float(np.sum(np.minimum(mine[:, 1], horizon) - mine[:, 0]))
-    assert hours == pytest.approx(cargo.closed_hours("a"), rel=1e-9)
-    assert len(mine) == cargo.closures("a") and len(mine) > 10
+    cargo = Closures.sample({"sea": w}, Streams(9, 0), horizon)
+    assert mine.starts == cargo.node("a").starts and mine.ends == cargo.node("a").ends
+    sc = scenario(weather={"sea": w.model_dump(by_alias=True)})
+    out = simulate_reliability(sc, [], Streams(9, 0), horizon)
+    assert out.closures.node("a").starts == mine.starts and len(mine) > 10
 
 
 def test_maintenance_windows_and_scheduled_outages():

@@ -10,7 +10,6 @@ from sim.calendar import normalised
 from sim.energy.model import simulate_continuous
 from sim.scenario.loading import load_scenario
 from sim.network import HOURS_PER_YEAR, Network
-from sim.energy.liquids import waterfill
 from sim.replications import Streams
 
 
@@ -106,9 +105,3 @@ def test_same_seed_same_numbers(scenarios_dir):
     used.get("weather:storms").random(50)  # the cargo model drew storms from this stream first
     after = simulate_continuous(sc, Network(sc), used, 0)
     assert after.outages == a.outages and after.fleets == a.fleets
-
-
-def test_waterfill_shares_pro_rata_up_to_demand():
-    assert waterfill(10.0, [2.0, float("inf"), float("inf")], [1.0, 1.0, 2.0]) == \
-        pytest.approx([2.0, 8 / 3, 16 / 3])
-    assert waterfill(10.0, [1.0, 2.0], [1.0, 1.0]) == [1.0, 2.0]
