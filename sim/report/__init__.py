@@ -1,1 +1,2 @@
-"""The report folder: the document, its Markdown and HTML, plots, the map, and `compare`."""
+"""The report of a run: the typed document (document), its pages and folder (render, page),
+its pictures (plots, maps), and reports side by side (compare)."""

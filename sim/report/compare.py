@@ -11,25 +11,35 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 from rich.table import Table
 from scipy import stats
 
 from sim.errors import CorridorError
-from sim.report.document import SCHEMA_VERSION, fmt
+from sim.report import page
+from sim.report.document import SCHEMA_VERSION, Delivered, ReportDocument, Simulated
+from sim.report.render import fmt
 
 ALPHA = 0.05
 
 
 @dataclass
 class Loaded:
+    """A report read from disk, with the resolved scenario beside it (when there is one)."""
+
     path: Path
-    data: dict[str, Any]
+    doc: ReportDocument
     resolved: dict[str, Any] | None
+
+    @property
+    def name(self) -> str:
+        return self.doc.scenario.name
 
 
 @dataclass
@@ -47,15 +57,36 @@ class Row:
 
 
 @dataclass
+class InputChange:
+    """One input of `report` that differs from the first report's: `before` -> `after`
+    ("added" / "removed" for a whole item)."""
+
+    report: str
+    path: str
+    before: Any
+    after: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"report": self.report, "path": self.path, "from": self.before, "to": self.after}
+
+    def __str__(self) -> str:
+        if self.after == "added":
+            return f"{self.report}: {self.path} added"
+        if self.before == "removed":
+            return f"{self.report}: {self.path} removed"
+        return f"{self.report}: {self.path}: {self.before} → {self.after}"
+
+
+@dataclass
 class Comparison:
     names: list[str]
     paths: list[str]
-    input_changes: list[dict[str, Any]]
+    input_changes: list[InputChange]
     rows: list[Row]
 
     def to_dict(self) -> dict[str, Any]:
         return {"reports": [{"name": n, "path": p} for n, p in zip(self.names, self.paths)],
-                "input_changes": self.input_changes,
+                "input_changes": [ch.to_dict() for ch in self.input_changes],
                 "rows": [r.__dict__ for r in self.rows]}
 
 
@@ -75,9 +106,13 @@ def load_report(path: Path) -> Loaded:
     if major != SCHEMA_VERSION.split(".")[0]:
         raise CorridorError(f"{file}: report schema {data['schema_version']} cannot be read by this version "
                             f"(reads {SCHEMA_VERSION.split('.')[0]}.x); rerun the scenario to compare")
-    for key in ("scenario", "run", "targets"):
-        if key not in data:
-            raise CorridorError(f"{file}: report is missing {key!r} (truncated or hand-edited?)")
+    try:
+        doc = ReportDocument.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise CorridorError(f"{file}: report has a missing or bad {where!r} ({first['msg']}; "
+                            f"{exc.error_count()} problems in all: truncated or hand-edited?)") from None
     resolved_file = file.parent / "scenario.resolved.yaml"
     resolved = None
     if resolved_file.is_file():
@@ -85,7 +120,7 @@ def load_report(path: Path) -> Loaded:
             resolved = yaml.safe_load(resolved_file.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             raise CorridorError(f"{resolved_file}: not readable YAML ({exc})") from None
-    return Loaded(file, data, resolved)
+    return Loaded(file, doc, resolved)
 
 
 _PROSE = {"note", "description", "source", "name", "sha256"}
@@ -115,23 +150,24 @@ def _diff(a: Any, b: Any, path: str, out: list[tuple[str, Any, Any]]) -> None:
         out.append((path, a, b))
 
 
-def input_changes(reports: list[Loaded]) -> list[dict[str, Any]]:
-    """Inputs of each report that differ from the first report's (its resolved scenario)."""
+def input_changes(reports: list[Loaded]) -> list[InputChange]:
+    """Inputs of each report that differ from the first report's (its resolved scenario), then
+    differences in seed and number of replications."""
+    first = reports[0]
     changes = []
     for other in reports[1:]:
         found: list[tuple[str, Any, Any]] = []
-        _diff(reports[0].resolved or {}, other.resolved or {}, "", found)
-        changes += [{"report": other.data["scenario"]["name"], "path": p, "from": a, "to": b}
-                    for p, a, b in found if p not in ("year",)]
+        _diff(first.resolved or {}, other.resolved or {}, "", found)
+        changes += [InputChange(other.name, p, a, b) for p, a, b in found if p != "year"]
     for other in reports[1:]:
-        for k in ("seed", "replications"):
-            if other.data["run"][k] != reports[0].data["run"][k]:
-                changes.append({"report": other.data["scenario"]["name"], "path": f"run.{k}",
-                                "from": reports[0].data["run"][k], "to": other.data["run"][k]})
+        for key, before, after in (("seed", first.doc.run.seed, other.doc.run.seed),
+                                   ("replications", first.doc.run.replications, other.doc.run.replications)):
+            if after != before:
+                changes.append(InputChange(other.name, f"run.{key}", before, after))
     return changes
 
 
-def _test(a: list[float], b: list[float], paired: bool) -> float | None:
+def p_value(a: list[float], b: list[float], paired: bool) -> float | None:
     """Two-sided p-value that runs a and b differ in mean."""
     a_, b_ = np.asarray(a, float), np.asarray(b, float)
     if len(a_) < 2 or len(b_) < 2:
@@ -147,52 +183,52 @@ def _test(a: list[float], b: list[float], paired: bool) -> float | None:
 
 
 def compare(paths: list[Path]) -> Comparison:
+    """Reports side by side: every target and flow of any of them, and the plan's cost."""
     reports = [load_report(p) for p in paths]
     rows: list[Row] = []
-    ids = []
-    for r in reports:
-        ids += [t["id"] for t in r.data["targets"] if t["id"] not in ids]
-    for tid in ids:
-        entries = [next((t for t in r.data["targets"] if t["id"] == tid), None) for r in reports]
-        unit = next(e["unit"] for e in entries if e)
-        rows.append(_tested_row("target", tid, unit, reports, [e["simulated"] if e else None for e in entries]))
+    for tid in _ids([[t.id for t in r.doc.targets] for r in reports]):
+        targets = [next((t for t in r.doc.targets if t.id == tid), None) for r in reports]
+        unit = next(t.unit for t in targets if t)
+        rows.append(_tested_row("target", tid, unit, reports, [t.simulated if t else None for t in targets]))
         rows.append(_plain_row("target", f"{tid} P(met)", "share",
-                               [e["simulated"]["p_met"] if e else None for e in entries]))
+                               [t.simulated.p_met if t else None for t in targets]))
         rows.append(_plain_row("optimiser", f"{tid} max", unit,
-                               [e["optimised"].get("max_deliverable") if e else None for e in entries]))
-    flow_ids: list[str] = []
-    for r in reports:
-        flow_ids += [f["id"] for f in r.data.get("flows", []) if f["id"] not in flow_ids]
-    for fid in flow_ids:
-        entries = [next((f for f in r.data.get("flows", []) if f["id"] == fid), None) for r in reports]
-        unit = next(e["unit"] for e in entries if e)
+                               [t.optimised.max_deliverable if t else None for t in targets]))
+    for fid in _ids([[f.id for f in r.doc.flows] for r in reports]):
+        flows = [next((f for f in r.doc.flows if f.id == fid), None) for r in reports]
+        unit = next(f.unit for f in flows if f)
         rows.append(_tested_row("flow", f"{fid} delivered", unit, reports,
-                                [e.get("delivered") if e else None for e in entries]))
-        if any(e and "transit_days" in e for e in entries):
+                                [f.delivered if f else None for f in flows]))
+        transit = [f.transit_days if f else None for f in flows]
+        if any(t is not None for t in transit):
             rows.append(_plain_row("flow", f"{fid} transit days", "d",
-                                   [e["transit_days"].get("mean") if e and "transit_days" in e else None
-                                    for e in entries]))
-    rows.append(_plain_row("plan", "plan cost", "MUSD/yr",
-                           [(r.data.get("plan") or {}).get("cost") for r in reports]))
-    return Comparison([r.data["scenario"]["name"] for r in reports], [str(r.path) for r in reports],
-                      input_changes(reports), rows)
+                                   [t.get("mean") if t is not None else None for t in transit]))
+    rows.append(_plain_row("plan", "plan cost", "MUSD/yr", [r.doc.plan.cost for r in reports]))
+    return Comparison([r.name for r in reports], [str(r.path) for r in reports], input_changes(reports), rows)
+
+
+def _ids(per_report: list[list[str]]) -> list[str]:
+    """Every id of any report, in order of first appearance."""
+    return list(dict.fromkeys(i for ids in per_report for i in ids))
 
 
 def _tested_row(kind: str, ident: str, unit: str, reports: list[Loaded],
-                estimates: list[dict[str, Any] | None]) -> Row:
+                estimates: list[Simulated | Delivered | None]) -> Row:
     """A figure with per-replication values in each report: deltas and a noise test each."""
-    row = Row(kind, ident, unit, [e["mean"] if e else None for e in estimates])
-    ref, base = estimates[0], reports[0].data["run"]
+    row = Row(kind, ident, unit, [e.mean if e else None for e in estimates])
+    ref, base = estimates[0], reports[0].doc.run
     for r, e in zip(reports, estimates):
         if ref is None or e is None:
-            row.deltas.append(None), row.relative.append(None), row.p_values.append(None)
+            row.deltas.append(None)
+            row.relative.append(None)
+            row.p_values.append(None)
             row.significant.append(None)
             continue
-        delta = e["mean"] - ref["mean"]
+        delta = e.mean - ref.mean
         row.deltas.append(delta)
-        row.relative.append(delta / ref["mean"] if ref["mean"] else None)
-        paired = r.data["run"]["seed"] == base["seed"] and r.data["run"]["replications"] == base["replications"]
-        p = _test(ref.get("replications", []), e.get("replications", []), paired)
+        row.relative.append(delta / ref.mean if ref.mean else None)
+        paired = r.doc.run.seed == base.seed and r.doc.run.replications == base.replications
+        p = p_value(ref.replications, e.replications, paired)
         row.p_values.append(p)
         row.significant.append(None if p is None else bool(p < ALPHA))
     return row
@@ -216,21 +252,13 @@ def _cell(row: Row, i: int) -> str:
     return f"{fmt(v)} ({row.deltas[i]:+.3g}{rel_text}){mark}"
 
 
-def _change_text(ch: dict[str, Any]) -> str:
-    if ch["to"] == "added":
-        return f"{ch['report']}: {ch['path']} added"
-    if ch["from"] == "removed":
-        return f"{ch['report']}: {ch['path']} removed"
-    return f"{ch['report']}: {ch['path']}: {ch['from']} → {ch['to']}"
-
-
 def render(c: Comparison, fmt_: str = "table") -> Any:
     """The comparison as a rich table (terminal), Markdown, JSON or HTML text."""
     if fmt_ == "json":
         return json.dumps(c.to_dict(), indent=2, default=float)
     head = ["figure", "unit"] + c.names
     body = [[r.id, r.unit] + [_cell(r, i) for i in range(len(c.names))] for r in c.rows]
-    changes = [_change_text(ch) for ch in c.input_changes]
+    changes = [str(ch) for ch in c.input_changes]
     note = "* = larger than the runs' noise (p < 0.05; paired when seeds match)"
     if fmt_ == "md":
         lines = ["# Comparison: " + " vs ".join(c.names), "", "## What changed in the inputs", ""]
@@ -239,14 +267,11 @@ def render(c: Comparison, fmt_: str = "table") -> Any:
         lines += ["| " + " | ".join(row) + " |" for row in body]
         return "\n".join(lines + ["", note]) + "\n"
     if fmt_ == "html":
-        import html
-
-        rows_html = "".join("<tr>" + "".join(f"<td>{html.escape(x)}</td>" for x in row) + "</tr>" for row in body)
-        items = "".join(f"<li>{html.escape(x)}</li>" for x in changes) or "<li>nothing</li>"
-        return (f"<!doctype html><meta charset='utf-8'><title>Comparison</title>"
-                f"<h1>{html.escape(' vs '.join(c.names))}</h1><h2>What changed in the inputs</h2><ul>{items}</ul>"
-                f"<table border=1 cellpadding=4><tr>{''.join(f'<th>{html.escape(h)}</th>' for h in head)}</tr>"
-                f"{rows_html}</table><p>{html.escape(note)}</p>")
+        items = "".join(f"<li>{escape(x)}</li>" for x in changes) or "<li>nothing</li>"
+        return page.page("Comparison: " + " vs ".join(c.names), [
+            f"<h1>{escape(' vs '.join(c.names))}</h1>", f"<h2>What changed in the inputs</h2><ul>{items}</ul>",
+            "<h2>Figures</h2>", page.table(head, [[escape(x) for x in row] for row in body]),
+            f"<p class=meta>{escape(note)}</p>"])
     if fmt_ != "table":
         raise CorridorError(f"--format: expected table, md, json or html, got {fmt_!r}")
     table = Table(*head, title="Comparison: " + " vs ".join(c.names), caption=note)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -10,13 +9,12 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
 
+from sim.io import write_bytes
 from sim.network import Network
+from sim.report.plots import CARRIER_COLOURS, png
 
-CARRIER_COLOURS = {
-    "cargo": "#1f77b4", "oil": "#3b3b3b", "power": "#d62728", "data": "#2ca02c",
-    "hydrogen": "#9467bd", "ammonia": "#8c564b",
-}
 # Schematic coastlines (hand-traced, about 0.3 degree accuracy) so readers can place the ports.
 _SEAS = {
     "Caspian Sea": [(47.0, 45.6), (48.5, 46.2), (49.5, 46.6), (51.0, 47.0), (53.0, 46.8), (53.2, 45.3),
@@ -32,12 +30,19 @@ _SEAS = {
 }
 
 
-def _positions(g) -> tuple[dict[str, tuple[float, float]], set[str]]:
-    """Map positions; nodes east of a gap of more than 15 degrees of longitude (the China origin)
-    are drawn at the map's eastern edge so the corridor itself keeps a readable scale."""
+FAR_GAP_DEG = 15.0  # a gap in longitude wider than this puts the nodes east of it off the map
+FAR_MARGIN_DEG = 4.0  # ...drawn this far east of the last node before the gap
+
+
+def positions(network: Network) -> tuple[dict[str, tuple[float, float]], set[str]]:
+    """Map positions (lon, lat) by node, and the nodes drawn off the map: nodes east of a gap of
+    more than 15 degrees of longitude (the China origin) are drawn at the map's eastern edge so
+    the corridor itself keeps a readable scale."""
+    g = network.graph
     lons = sorted({a["lon"] for _, a in g.nodes(data=True)})
-    cut = next((a + 4.0 for a, b in zip(lons, lons[1:]) if b - a > 15.0), None)
-    pos, far = {}, set()
+    cut = next((a + FAR_MARGIN_DEG for a, b in zip(lons, lons[1:]) if b - a > FAR_GAP_DEG), None)
+    pos: dict[str, tuple[float, float]] = {}
+    far: set[str] = set()
     for nid, a in g.nodes(data=True):
         if cut is not None and a["lon"] > cut:
             pos[nid], far = (cut, a["lat"]), far | {nid}
@@ -48,13 +53,22 @@ def _positions(g) -> tuple[dict[str, tuple[float, float]], set[str]]:
 
 def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[str, float] | None = None,
              binding: set[str] | frozenset[str] = frozenset(), title: str | None = None) -> bytes:
+    """The map as PNG bytes (also written to `path` when given); see `map_figure`."""
+    data = png(map_figure(network, utilisation=utilisation, binding=binding, title=title), dpi=None)
+    if path is not None:
+        write_bytes(Path(path), data)
+    return data
+
+
+def map_figure(network: Network, *, utilisation: dict[str, float] | None = None,
+               binding: set[str] | frozenset[str] = frozenset(), title: str | None = None) -> Figure:
     """Draw the network; links coloured by carrier, or by utilisation (0-1) when given.
 
     Line width grows with capacity relative to the largest link of the same carrier; binding
-    links are drawn dashed-outlined. Returns the PNG bytes (and writes them to `path`).
+    links are outlined in black.
     """
     g = network.graph
-    pos, far = _positions(g)
+    pos, far = positions(network)
     fig, ax = plt.subplots(figsize=(12, 7.5), dpi=110)
     for sea, pts in _SEAS.items():
         xs, ys = zip(*pts)
@@ -70,6 +84,7 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[st
         off = offsets[view.carrier]
         seg = [(ax_ + off, ay + off), (bx + off, by + off)]
         width = 0.8 + 4.0 * (view.nameplate / biggest[view.carrier]) ** 0.5
+        colour: str | tuple[float, float, float, float]
         if utilisation is not None:
             colour = cmap(min(max(utilisation.get(lid, 0.0), 0.0), 1.0))
         else:
@@ -96,20 +111,11 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: dict[st
         sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
         fig.colorbar(sm, ax=ax, shrink=0.6, label="utilisation (binding links outlined)")
     else:
-        for c, colour in CARRIER_COLOURS.items():
+        for c, hue in CARRIER_COLOURS.items():
             if network.carrier_links(c):
-                ax.plot([], [], color=colour, lw=3, label=c)
+                ax.plot([], [], color=hue, lw=3, label=c)
         ax.plot([], [], color="#888", lw=2, ls="dotted", label="not built (0 capacity)")
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.set_title(title or f"{network.scenario.name}: the corridor network "
                  "(width ∝ √capacity within a carrier)", fontsize=10)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    data = buf.getvalue()
-    if path is not None:
-        from sim.io import write_bytes
-
-        write_bytes(Path(path), data)
-    return data
+    return fig

@@ -1,56 +1,71 @@
-"""Report pictures, each drawn from a run's report data and simulation result; PNG bytes out."""
+"""Report pictures, each drawn from a run's report document and simulation result.
+
+Each `*_figure` function returns the matplotlib figure (None when there is nothing to show), so
+a test can read back what it plots; `png` turns a finished figure into PNG bytes and `all_plots`
+draws every picture the report shows.
+"""
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.figure import Figure
 
-from sim.report.maps import CARRIER_COLOURS
+if TYPE_CHECKING:
+    from sim.report.document import ReportDocument
+    from sim.simulate import SimulationResult
+
+CARRIER_COLOURS = {
+    "cargo": "#1f77b4", "oil": "#3b3b3b", "power": "#d62728", "data": "#2ca02c",
+    "hydrogen": "#9467bd", "ammonia": "#8c564b",
+}
+BOUND_CAP = 3  # an optimiser bound beyond 3x its target is drawn at 3x
 
 
-def png(fig: Any) -> bytes:
-    """A finished figure as PNG bytes (the figure is closed)."""
+def png(fig: Figure, dpi: float | None = 100) -> bytes:
+    """A finished figure as PNG bytes (the figure is closed); `dpi=None` keeps the figure's own."""
     buf = io.BytesIO()
     fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=100)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     return buf.getvalue()
 
 
-def targets_chart(data: dict[str, Any]) -> bytes | None:
+def targets_figure(doc: ReportDocument) -> Figure | None:
     """Each target's simulated mean (95% CI) and optimiser maximum, as a share of its figure."""
-    rows = [t for t in data["targets"] if t["target"]]
+    rows = [t for t in doc.targets if t.target]
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.4))
     y = np.arange(len(rows))
     for i, t in enumerate(rows):
-        sim_t = t["simulated"]
-        mean, (lo, hi) = sim_t["mean"] / t["target"], (c / t["target"] for c in sim_t["ci95"])
-        colour = "#2ca02c" if t["met"] else "#d62728"
+        mean, (lo, hi) = t.simulated.mean / t.target, (c / t.target for c in t.simulated.ci95)
+        colour = "#2ca02c" if t.met else "#d62728"
         ax.errorbar(mean * 100, i, xerr=[[max(mean - lo, 0) * 100], [max(hi - mean, 0) * 100]], fmt="o",
                     color=colour, capsize=4, label="simulated mean, 95% CI" if i == 0 else None)
-        opt = t["optimised"]["max_deliverable"]
+        opt = t.optimised.max_deliverable
         if opt is not None:
-            ax.plot(min(opt / t["target"], 3) * 100, i, "|", color="#333", ms=14, mew=2,
+            ax.plot(min(opt / t.target, BOUND_CAP) * 100, i, "|", color="#333", ms=14, mew=2,
                     label="optimiser maximum" if i == 0 else None)
     ax.axvline(100, color="#888", ls="--", lw=1)
-    ax.set_yticks(y, [f"{t['id']}\n({t['target']:g} {t['unit']})" for t in rows], fontsize=8)
+    ax.set_yticks(y, [f"{t.id}\n({t.target:g} {t.unit})" for t in rows], fontsize=8)
     ax.set_xlabel("% of the target figure (dashed line = target)")
     ax.invert_yaxis()
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Targets: simulated against the figure, and the optimiser's bound", fontsize=10)
-    return png(fig)
+    return fig
 
 
-def daily_series(result: Any, prefix: str, ylabel: str, title: str) -> bytes | None:
-    """Mean across replications (band: 10th-90th percentile) of every daily series `prefix:*`."""
+def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str) -> Figure | None:
+    """Mean across replications (band: 10th-90th percentile) of every daily series `prefix:*`
+    (the first eight by name)."""
     keys = sorted({k for r in result.replications for k in r.series if k.startswith(prefix + ":")})
     if not keys:
         return None
@@ -65,92 +80,98 @@ def daily_series(result: Any, prefix: str, ylabel: str, title: str) -> bytes | N
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, ncol=2)
-    return png(fig)
+    return fig
 
 
-def delivered_against_target(data: dict[str, Any], result: Any, carrier: str) -> bytes | None:
-    """Hourly delivered rate of each firm target of `carrier` in replication 0, outages shaded."""
-    scenario = result.scenario
-    chosen = [t for t in data["targets"] if t["carrier"] == carrier]
+def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str) -> Figure | None:
+    """Hourly delivered rate of each target of `carrier` in replication 0, outages shaded."""
+    chosen = [t for t in doc.targets if t.carrier == carrier]
     rep = result.replications[0] if result.replications else None
     if not chosen or rep is None:
         return None
     fig, axes = plt.subplots(len(chosen), 1, figsize=(9, 2.6 * len(chosen)), squeeze=False)
     drew = False
     for ax, t in zip(axes[:, 0], chosen):
-        hourly = [rep.flows[f].hourly for f in scenario.targets[t["id"]].flows
-                  if f in rep.flows and rep.flows[f].hourly is not None]
+        hourly = [record.hourly for f in result.scenario.targets[t.id].flows
+                  if (record := rep.flows.get(f)) is not None and record.hourly is not None]
         if not hourly:
             ax.set_visible(False)
             continue
         total = np.sum(hourly, axis=0)
         days = np.arange(len(total)) / 24
         ax.plot(days, total, lw=0.4, color=CARRIER_COLOURS[carrier], label="delivered (replication 0)")
-        ax.axhline(t["target"], color="black", ls="--", lw=1, label=f"target {t['target']:g} {t['unit']}")
-        warm = data["run"]["warmup_days"]
+        ax.axhline(t.target, color="black", ls="--", lw=1, label=f"target {t.target:g} {t.unit}")
+        warm = doc.run.warmup_days
         for o in rep.outages:
             start, end = (o["start_h"] / 24 - warm, o["end_h"] / 24 - warm)
             if end > 0:
                 ax.axvspan(max(start, 0), end, color="#d62728", alpha=0.12)
-        ax.set_ylabel(t["unit"])
-        ax.set_title(f"{t['id']}: delivered against the target (red: outages)", fontsize=9)
+        ax.set_ylabel(t.unit)
+        ax.set_title(f"{t.id}: delivered against the target (red: outages)", fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
         drew = True
     axes[-1, 0].set_xlabel("day of the measured period")
     if not drew:
         plt.close(fig)
         return None
-    return png(fig)
+    return fig
 
 
-def transit_days(data: dict[str, Any], result: Any) -> bytes | None:
+def transit_figure(doc: ReportDocument, result: SimulationResult) -> Figure | None:
     """Per-replication mean transit days of each cargo/oil flow (box) with its mean p95 (x)."""
-    flows = [f for f in data["flows"] if f.get("transit_days")]
+    flows = [f for f in doc.flows if f.transit_days]
     if not flows:
         return None
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(flows) + 1.5))
-    samples = [[r.flows[f["id"]].transit_days.get("mean", np.nan) for r in result.replications
-                if f["id"] in r.flows] for f in flows]
-    ax.boxplot(samples, orientation="horizontal", tick_labels=[f["id"] for f in flows])
+    samples = [[r.flows[f.id].transit_days.get("mean", np.nan) for r in result.replications
+                if f.id in r.flows] for f in flows]
+    ax.boxplot(samples, orientation="horizontal", tick_labels=[f.id for f in flows])
     for i, f in enumerate(flows, 1):
-        if f["transit_days"].get("p95") is not None:
-            ax.plot(f["transit_days"]["p95"], i, "x", color="#d62728", label="p95 (mean)" if i == 1 else None)
+        p95 = (f.transit_days or {}).get("p95")
+        if p95 is not None:
+            ax.plot(p95, i, "x", color="#d62728", label="p95 (mean)" if i == 1 else None)
     ax.set_xlabel("transit days, origin to destination")
     ax.set_title("Transit time per flow across replications", fontsize=10)
     ax.legend(fontsize=8)
-    return png(fig)
+    return fig
 
 
-def gap_chart(data: dict[str, Any]) -> bytes | None:
+def gap_figure(doc: ReportDocument) -> Figure | None:
     """Optimiser bound against simulated mean per target: what queues, storms and outages cost."""
-    rows = [t for t in data["targets"] if t["optimised"]["max_deliverable"] is not None]
+    rows = [(t, bound) for t in doc.targets if (bound := t.optimised.max_deliverable) is not None]
     if not rows:
         return None
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.5))
     y = np.arange(len(rows))
-    bound = [min(t["optimised"]["max_deliverable"], 3 * t["target"]) / t["target"] * 100 for t in rows]
-    simulated = [t["simulated"]["mean"] / t["target"] * 100 for t in rows]
-    ax.barh(y - 0.2, bound, height=0.4, color="#bbb", label="optimiser bound (steady state)")
+    bounds = [min(bound, BOUND_CAP * t.target) / t.target * 100 for t, bound in rows]
+    simulated = [t.simulated.mean / t.target * 100 for t, _ in rows]
+    ax.barh(y - 0.2, bounds, height=0.4, color="#bbb", label="optimiser bound (steady state)")
     ax.barh(y + 0.2, simulated, height=0.4, color="#1f77b4", label="simulated mean")
     ax.axvline(100, color="black", ls="--", lw=1)
-    ax.set_yticks(y, [t["id"] for t in rows], fontsize=8)
+    ax.set_yticks(y, [t.id for t, _ in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("% of the target figure")
     ax.set_title("The gap between the optimiser's bound and the simulation", fontsize=10)
     ax.legend(fontsize=8)
-    return png(fig)
+    return fig
 
 
-def all_plots(data: dict[str, Any], result: Any) -> dict[str, bytes]:
-    """Every picture the report shows, by file name; pictures with nothing to show are left out."""
-    pictures = {
-        "targets.png": targets_chart(data),
-        "gap.png": gap_chart(data),
-        "queues.png": daily_series(result, "queue", "consignments waiting", "Queues at ports and crossings"),
-        "closures.png": daily_series(result, "closed", "hours closed that day", "Port closures (storms, ice)"),
-        "storage.png": daily_series(result, "storage", "tonnes in storage", "Oil storage levels"),
-        "power.png": delivered_against_target(data, result, "power"),
-        "data.png": delivered_against_target(data, result, "data"),
-        "transit.png": transit_days(data, result),
+def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]:
+    """Every picture the report shows as PNG bytes, by file name; pictures with nothing to show
+    are left out. Each figure is drawn and closed before the next."""
+    drawings: dict[str, Callable[[], Figure | None]] = {
+        "targets.png": lambda: targets_figure(doc),
+        "gap.png": lambda: gap_figure(doc),
+        "queues.png": lambda: daily_figure(result, "queue", "consignments waiting", "Queues at ports and crossings"),
+        "closures.png": lambda: daily_figure(result, "closed", "hours closed that day", "Port closures (storms, ice)"),
+        "storage.png": lambda: daily_figure(result, "storage", "tonnes in storage", "Oil storage levels"),
+        "power.png": lambda: delivered_figure(doc, result, "power"),
+        "data.png": lambda: delivered_figure(doc, result, "data"),
+        "transit.png": lambda: transit_figure(doc, result),
     }
-    return {name: png for name, png in pictures.items() if png is not None}
+    pictures = {}
+    for name, draw in drawings.items():
+        fig = draw()
+        if fig is not None:
+            pictures[name] = png(fig)
+    return pictures

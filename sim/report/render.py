@@ -1,0 +1,248 @@
+"""The report folder, written from the report document: `report.json`, `report.md`, `report.html`,
+CSV tables, the resolved scenario, a manifest, the plan, the map and the plots; and the terminal
+tables `corridor run` and `corridor optimise` print.
+
+Every number a page shows is `fmt` of a number in report.json (a test reads the Markdown back).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import sys
+from collections.abc import Mapping
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+
+from sim.io import write_bytes, write_text
+from sim.report import page
+from sim.report.document import ReportDocument, TargetRow, as_document, version
+
+if TYPE_CHECKING:
+    from sim.optimiser.result import OptimiseResult
+    from sim.scenario.schema import Scenario
+    from sim.simulate import SimulationResult
+
+PACKAGES = ("simpy", "networkx", "numpy", "scipy", "pulp", "highspy", "pydantic", "pint", "pandas",
+            "matplotlib")
+CAPTIONS = {
+    "targets.png": "Targets: simulated mean with its 95% interval, and the optimiser's maximum.",
+    "map.png": "The corridor, links coloured by simulated utilisation; binding links outlined.",
+    "gap.png": "What the steady-state optimiser promises against what the simulation delivers.",
+    "queues.png": "Queues at ports and crossings over the year.",
+    "closures.png": "Port closures over the year.",
+    "storage.png": "Oil storage levels over the year.",
+    "power.png": "Delivered power against the target, with outages shaded.",
+    "data.png": "Delivered data capacity against the target, with outages shaded.",
+    "transit.png": "Transit days per flow.",
+}
+
+
+def fmt(x: float | None, digits: int = 3) -> str:
+    """One number as the report prints it (the Markdown test reads numbers back through this)."""
+    if x is None:
+        return "—"
+    return f"{x:.{digits}g}" if abs(x) < 1e6 else f"{x:.4g}"
+
+
+def binding(t: TargetRow) -> str:
+    """What binds a target in the optimiser: links, then nodes and fleets (marked as such)."""
+    opt = t.optimised
+    names = opt.binding + [f"node {n}" for n in opt.binding_nodes] + [f"fleet {f}" for f in opt.binding_fleets]
+    return ", ".join(names) or "—"
+
+
+def _interval(ci95: list[float] | None) -> str:
+    lo, hi = ci95 or (None, None)
+    return f"{fmt(lo)} – {fmt(hi)}"
+
+
+def markdown(doc: ReportDocument) -> str:
+    """report.md: the verdict first, then the evidence."""
+    s, r = doc.scenario, doc.run
+    lines = [f"# {s.name} ({s.year})", "", s.description, "",
+             f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
+             f"(warm-up {fmt(r.warmup_days)} days); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
+             "", "## Targets", "",
+             "| target | unit | figure | simulated mean | 95% CI | P(met) | optimiser max | binding | verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for t in doc.targets:
+        lines.append(f"| {t.id} | {t.unit} | {fmt(t.target)} | {fmt(t.simulated.mean)} | "
+                     f"{_interval(t.simulated.ci95)} | {fmt(t.simulated.p_met)} | "
+                     f"{fmt(t.optimised.max_deliverable)} | {binding(t)} | {'met' if t.met else 'NOT met'} |")
+    lines += ["", "## Flows", "", "| flow | unit | demand | delivered | 95% CI | transit days (mean / p95) |",
+              "|---|---|---|---|---|---|"]
+    for f in doc.flows:
+        delivered, transit = f.delivered, f.transit_days or {}
+        lines.append(f"| {f.id} | {f.unit} | {fmt(f.demand)} | {fmt(delivered.mean if delivered else None)} | "
+                     f"{_interval(delivered.ci95 if delivered else None)} | "
+                     f"{fmt(transit.get('mean'))} / {fmt(transit.get('p95'))} |")
+    lines += ["", "## Links", "", "| link | carrier | nameplate | firm | utilisation | availability |",
+              "|---|---|---|---|---|---|"]
+    for l in doc.links:
+        lines.append(f"| {l.id} | {l.carrier} | {fmt(l.nameplate)} {l.unit} | {fmt(l.firm)} | "
+                     f"{fmt(l.utilisation)} | {fmt(l.availability)} |")
+    plan = doc.plan
+    if plan.made:
+        lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.", ""]
+        lines += [f"- {e.id}: {fmt(e.amount)} {e.unit} at {fmt(e.cost)} MUSD/yr" for e in plan.expansions]
+    lines += ["", "## Sources behind the verdicts", ""]
+    lines += [f"- `{sid}`: {text}" for sid, text in doc.sources.items()]
+    return "\n".join(lines) + "\n"
+
+
+def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
+    """report.html: one self-contained page (pictures inline), verdict first, evidence after."""
+    s, r = doc.scenario, doc.run
+
+    def pictured(*names: str) -> list[str]:
+        return [page.figure(pictures[n], CAPTIONS.get(n, n)) for n in names if n in pictures]
+
+    target_rows = [[escape(t.id), f"{fmt(t.target)} {escape(t.unit)}", fmt(t.simulated.mean),
+                    _interval(t.simulated.ci95), f"{t.simulated.p_met:.0%}", fmt(t.optimised.max_deliverable),
+                    escape(binding(t)),
+                    '<span class="met">met</span>' if t.met else '<span class="unmet">NOT met</span>']
+                   for t in doc.targets]
+    flow_rows = [[escape(f.id), escape(f.unit), fmt(f.demand), fmt(f.delivered.mean if f.delivered else None),
+                  fmt((f.transit_days or {}).get("mean")), fmt((f.transit_days or {}).get("p95"))]
+                 for f in doc.flows]
+    link_rows = [[escape(l.id), escape(l.carrier), f"{fmt(l.nameplate)} {escape(l.unit)}", fmt(l.firm),
+                  fmt(l.utilisation), fmt(l.availability)] for l in doc.links]
+    parts = [
+        f"<h1>{escape(s.name)} ({s.year})</h1><p>{escape(s.description)}</p>",
+        f"<p class=meta>Seed {r.seed} · {r.replications} replications · {fmt(r.horizon_days)} days "
+        f"(warm-up {fmt(r.warmup_days)}) · solver {escape(str(r.solver))} · scenario sha256 "
+        f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
+        "<h2>Verdict</h2>",
+        page.table(["target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
+                   target_rows, frozenset({2, 3, 4, 5})),
+        *pictured("targets.png", "gap.png"), "<h2>The corridor</h2>", *pictured("map.png"),
+        "<h2>Over the year</h2>", *pictured("queues.png", "closures.png", "storage.png", "power.png", "data.png"),
+        "<h2>Flows</h2>", page.table(["flow", "unit", "demand", "delivered", "transit days", "p95"], flow_rows,
+                                     frozenset({2, 3, 4, 5})), *pictured("transit.png"),
+        "<h2>Links</h2>", page.table(["link", "carrier", "nameplate", "firm", "utilisation", "availability"],
+                                     link_rows, frozenset({2, 3, 4, 5})),
+    ]
+    plan = doc.plan
+    if plan.made:
+        plan_rows = [[escape(x.id), f"{fmt(x.amount)} {escape(x.unit)}", fmt(x.cost)] for x in plan.expansions]
+        parts += [f"<h2>Expansion plan</h2><p>Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.</p>",
+                  page.table(["expansion", "amount", "MUSD/yr"], plan_rows, frozenset({1, 2}))]
+    source_rows = [[f"<code>{escape(k)}</code>", escape(v)] for k, v in doc.sources.items()]
+    parts += ["<h2>Sources behind the verdicts</h2>", page.table(["source", "what"], source_rows),
+              "<p class=meta>Every figure traces to scenario.resolved.yaml beside this page.</p>"]
+    return page.page(f"{s.name}: corridor report", parts)
+
+
+def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
+    """The terminal summary printed by `corridor run`."""
+    doc = as_document(data)
+    table = Table("target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding",
+                  "verdict", title=f"{doc.scenario.name}: {doc.run.replications} replications")
+    for t in doc.targets:
+        table.add_row(t.id, f"{fmt(t.target)} {t.unit}", fmt(t.simulated.mean), _interval(t.simulated.ci95),
+                      f"{t.simulated.p_met:.0%}", fmt(t.optimised.max_deliverable), binding(t),
+                      "[green]met[/]" if t.met else "[red]NOT met[/]")
+    return table
+
+
+def optimise_table(scenario: Scenario, result: OptimiseResult) -> Group:
+    """The terminal summary printed by `corridor optimise`: bounds, what binds, the plan, N-1."""
+    doc = result.to_dict()
+    plan = doc.get("plan", {})
+    n1 = plan.get("n_minus_1", {})
+    table = Table("target", "figure", "max now", "max together", "max with plan", "binding", "N-1 worst loss",
+                  title=f"{scenario.name}: optimiser ({doc.get('solver')}, {doc.get('status')})")
+    for tid, t in scenario.targets.items():
+        o = doc.get("targets", {}).get(tid, {})
+        worst = n1.get("targets", {}).get(tid)
+        names = list(o.get("binding_with_plan", [])) + [f"node {n}" for n in o.get("binding_nodes_with_plan", [])]
+        table.add_row(tid, f"{fmt(t.value.value)} {t.value.unit}", fmt(o.get("max_alone")),
+                      fmt(o.get("max_together")), fmt(o.get("max_with_plan")), ", ".join(names) or "—",
+                      f"{worst['link']}: keeps {worst['share_kept']:.0%}" if worst and worst.get("link") else "—")
+    lines: list[RenderableType] = [table, f"Plan: {'feasible' if plan.get('feasible') else 'NOT feasible'}, "
+                                          f"{fmt(plan.get('cost'))} MUSD/yr"]
+    for e in plan.get("expansions", []):
+        lines.append(f"  + {e['id']}: {fmt(e['amount'])} {e.get('unit', '')} ({fmt(e.get('cost'))} MUSD/yr)")
+    for tid, short in (plan.get("shortfalls") or {}).items():
+        lines.append(f"  short: {tid} by {fmt(short)}")
+    if n1:
+        lines.append(f"N-1 at {n1.get('required_share', 0):.0%} of each target: "
+                     f"{'secure' if n1.get('secure') else 'NOT secure'}")
+    return Group(*lines)
+
+
+def _flat(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested record as one CSV row: `a.b` keys, a CI as `.lo`/`.hi`, other lists joined by `;`."""
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flat(v, key + "."))
+        elif k == "ci95" and isinstance(v, list) and len(v) == 2 and isinstance(v[0], (int, float)):
+            out[key + ".lo"], out[key + ".hi"] = v
+        elif isinstance(v, list):
+            out[key] = ";".join(map(str, v))
+        else:
+            out[key] = v
+    return out
+
+
+def csv_table(rows: list[dict[str, Any]]) -> str:
+    """Rows as CSV; the columns are every key of every row, in order of first appearance."""
+    if not rows:
+        return ""
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def manifest(doc: ReportDocument) -> dict[str, Any]:
+    """manifest.json: what ran this report (versions, platform, seed, command line)."""
+    return {
+        "corridor": doc.run.version, "python": sys.version.split()[0],
+        "platform": platform.platform(), "machine": platform.machine(),
+        "packages": {p: version(p) for p in PACKAGES},
+        "solver": doc.run.solver, "seed": doc.run.seed,
+        "replications": doc.run.replications, "wall_s": doc.run.wall_s,
+        "argv": sys.argv,
+    }
+
+
+def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scenario: Scenario,
+                 planned: Scenario, plan: OptimiseResult, result: SimulationResult, resolved: str) -> None:
+    """Write every file of the report folder (the caller stages the folder atomically)."""
+    from sim.network import build_network
+    from sim.optimiser.optimise import write_plan
+    from sim.report.maps import draw_map
+    from sim.report.plots import all_plots
+
+    doc = as_document(data)
+    report = doc.to_json()
+    write_text(folder / "report.json", json.dumps(report, indent=2))
+    write_text(folder / "report.md", markdown(doc))
+    write_text(folder / "scenario.resolved.yaml", resolved)
+    write_text(folder / "manifest.json", json.dumps(manifest(doc), indent=2))
+    write_text(folder / "targets.csv", csv_table([{k: v for k, v in _flat(t).items() if k != "simulated.replications"}
+                                                  for t in report["targets"]]))
+    write_text(folder / "links.csv", csv_table([_flat(l) for l in report["links"]]))
+    write_text(folder / "flows.csv", csv_table([_flat(f) for f in report["flows"]]))
+    write_plan(plan, folder)
+    utilisation = {l.id: l.utilisation for l in doc.links if l.utilisation is not None}
+    pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=doc.binding_links(),
+                                    title=f"{scenario.name}: simulated utilisation (binding links outlined)")}
+    pictures.update(all_plots(doc, result))
+    for name, png in pictures.items():
+        write_bytes(folder / name, png)
+    write_text(folder / "report.html", html_report(doc, pictures))

@@ -1,0 +1,116 @@
+"""The report folder: every file there, Markdown and CSV equal to the JSON, HTML that renders, and
+the terminal summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+
+import pytest
+from rich.console import Console
+
+from sim.report.document import as_document
+from sim.report.render import fmt, html_report, markdown, summary_table
+
+
+def test_report_folder_has_every_file(runs):
+    folder = runs[0].folder
+    for name in ("report.json", "report.md", "report.html", "scenario.resolved.yaml", "manifest.json",
+                 "targets.csv", "links.csv", "flows.csv", "plan.json", "plan.md", "map.png", "targets.png"):
+        assert (folder / name).is_file(), name
+    assert not list(folder.parent.glob(".a.*")), "no staging folder left behind"
+
+
+def test_every_number_in_the_markdown_tables_is_the_json_one(runs):
+    data = json.loads((runs[0].folder / "report.json").read_text())
+    md = (runs[0].folder / "report.md").read_text()
+    assert md == markdown(as_document(data))
+    rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| target")]
+    for t in data["targets"]:
+        row = next(r for r in rows if r.startswith(f"| {t['id']} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == fmt(t["target"])
+        assert cells[3] == fmt(t["simulated"]["mean"])
+        assert cells[4] == f"{fmt(t['simulated']['ci95'][0])} – {fmt(t['simulated']['ci95'][1])}"
+        assert cells[5] == fmt(t["simulated"]["p_met"])
+        assert cells[6] == fmt(t["optimised"]["max_deliverable"])
+        assert cells[8] == ("met" if t["met"] else "NOT met")
+    for f in data["flows"]:
+        row = next(r for r in rows if r.startswith(f"| {f['id']} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == fmt(f["demand"]) and cells[3] == fmt(f["delivered"]["mean"])
+    for link in data["links"]:
+        row = next(r for r in rows if r.startswith(f"| {link['id']} |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[2] == f"{fmt(link['nameplate'])} {link['unit']}" and cells[4] == fmt(link["utilisation"])
+
+
+def test_fmt_prints_three_significant_digits_and_a_dash_for_nothing():
+    assert fmt(None) == "—"
+    assert fmt(2.84567) == "2.85"
+    assert fmt(0.000123456) == "0.000123"
+    assert fmt(12_345_678.9) == "1.235e+07"
+    assert fmt(3) == "3"
+
+
+def test_the_csv_tables_are_the_json_rows(runs):
+    data = runs[0].data
+    with (runs[0].folder / "targets.csv").open() as fh:
+        targets = list(csv.DictReader(fh))
+    assert [r["id"] for r in targets] == [t["id"] for t in data["targets"]]
+    for row, t in zip(targets, data["targets"]):
+        assert float(row["simulated.mean"]) == t["simulated"]["mean"]
+        assert (float(row["simulated.ci95.lo"]), float(row["simulated.ci95.hi"])) == tuple(t["simulated"]["ci95"])
+        assert row["optimised.binding"] == ";".join(t["optimised"]["binding"])
+        assert "simulated.replications" not in row
+    with (runs[0].folder / "links.csv").open() as fh:
+        links = list(csv.DictReader(fh))
+    assert [(r["id"], r["from"], r["to"]) for r in links] == [(l["id"], l["from"], l["to"]) for l in data["links"]]
+
+
+def test_the_html_page_shows_every_verdict_and_needs_no_network(runs):
+    doc = as_document(runs[0].data)
+    page = (runs[0].folder / "report.html").read_text()
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert not re.search(r"""(src|href)=["']?https?://""", page), "the page must not need a network"
+    for t in doc.targets:
+        assert f"<td>{t.id}</td>" in page
+        assert ("met" if t.met else "NOT met") in page
+    assert page.count("<img ") == len(list(runs[0].folder.glob("*.png")))
+    assert "<img" not in html_report(doc, {}), "no pictures given, none shown"
+
+
+def test_the_terminal_summary_has_a_row_per_target(runs):
+    table = summary_table(runs[0].data)
+    assert table.row_count == len(runs[0].data["targets"])
+    console = Console(width=200, record=True)
+    console.print(table)
+    text = console.export_text()
+    for t in runs[0].data["targets"]:
+        assert t["id"] in text and fmt(t["simulated"]["mean"]) in text
+
+
+def test_report_html_renders_in_a_browser_without_errors(runs, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (make test installs it where apt-get can)")
+    from playwright.sync_api import sync_playwright
+
+    html = runs[0].folder / "report.html"
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(html.as_uri())
+        images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
+        page.screenshot(path=str(tmp_path / "report-screenshot.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert len(images) >= 3 and all(done and width > 0 for done, width in images)
+    assert (tmp_path / "report-screenshot.png").stat().st_size > 20_000
