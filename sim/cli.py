@@ -117,7 +117,7 @@ def validate(scenarios: Annotated[list[str], typer.Argument(help="Scenario files
     for name in scenarios:
         try:
             load_scenario(_resolve(name), set_ or [])
-            out.print(f"[green]ok[/] {name}")
+            out.print(f"[green]ok[/] {escape(name)}")
         except CorridorError as exc:
             problems += exc.problems
     if problems:
@@ -151,7 +151,7 @@ def show(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None) -> None:
     kinds: dict[str, int] = {}
     for _, attrs in net.graph.nodes(data=True):
         kinds[attrs["kind"]] = kinds.get(attrs["kind"], 0) + 1
-    out.print(f"[bold]{s.name}[/] ({s.year}): {s.description}")
+    out.print(f"[bold]{escape(s.name)}[/] ({s.year}): {escape(s.description)}")
     out.print(f"{net.graph.number_of_nodes()} nodes: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
     table = Table("carrier", "links", "modes", "total capacity", box=None)
     for carrier, row in net.summary().items():
@@ -193,7 +193,7 @@ def optimise(scenario: str, set_: SetOpt = None, out_dir: OutOpt = None,
 
         out.print_json(json.dumps(result.to_dict()))
     elif not quiet:
-        from sim.report.document import optimise_table
+        from sim.report.render import optimise_table
 
         out.print(optimise_table(s, result))
         out.print(f"plan written to {folder}")
@@ -214,7 +214,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
         fail_on_unmet: Annotated[bool, typer.Option(
             "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
     """Optimise, then simulate with replications; write a report folder and print the verdicts."""
-    from sim.report.document import summary_table
+    from sim.report.render import summary_table
     from sim.run import run as run_scenario
 
     path = _resolve(scenario)
