@@ -8,13 +8,15 @@ outlive the process that started them.
   the kernel to send them SIGTERM when their parent dies (Linux `PR_SET_PDEATHSIG`; elsewhere a
   thread watches the parent's pid).
 - `process_pool` terminates its workers when the block is left by an exception or a signal,
-  instead of waiting for work in flight.
+  instead of waiting for work in flight. A worker whose set-up fails stays alive and fails
+  each task with that error (a pool would otherwise replace the dead worker, forever).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import multiprocessing
 import multiprocessing.pool
 import os
@@ -22,11 +24,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 _PR_SET_PDEATHSIG = 1
+_SETUP_ERROR: list[BaseException] = []  # in a worker: the error its set-up raised, if any
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Interrupted(BaseException):
@@ -72,16 +78,36 @@ def worker_start(initializer: Callable[..., None] | None = None, *args: Any) -> 
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     die_with_parent()
     if initializer is not None:
-        initializer(*args)
+        try:
+            initializer(*args)
+        except Exception as exc:  # reported by every task this worker is given
+            _SETUP_ERROR.append(exc)
+
+
+def _checked(fn: Callable[[T], R], item: T) -> R:
+    if _SETUP_ERROR:
+        raise RuntimeError("the worker's set-up failed") from _SETUP_ERROR[0]
+    return fn(item)
+
+
+class Workers:
+    """Worker processes of one `process_pool` block."""
+
+    def __init__(self, pool: multiprocessing.pool.Pool):
+        self.pool = pool
+
+    def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+        """`fn(item)` for every item, in the workers, results as they finish."""
+        return self.pool.imap_unordered(functools.partial(_checked, fn), items)
 
 
 @contextmanager
 def process_pool(workers: int, initializer: Callable[..., None] | None = None,
-                 initargs: tuple[Any, ...] = ()) -> Iterator[multiprocessing.pool.Pool]:
+                 initargs: tuple[Any, ...] = ()) -> Iterator[Workers]:
     """A pool of `workers` processes; on an error or a signal its workers are terminated at once."""
     pool = multiprocessing.Pool(workers, initializer=worker_start, initargs=(initializer, *initargs))
     try:
-        yield pool
+        yield Workers(pool)
     except BaseException:
         pool.terminate()
         pool.join()

@@ -19,12 +19,22 @@ def scenario():
     return load_scenario(Path(__file__).parent / "scenarios" / "minimal.yaml", SHORT)
 
 
-def test_two_workers_give_the_figures_of_one(scenario) -> None:
-    one = simulate(scenario, replications=4, seed=7, workers=1)
-    two = simulate(scenario, replications=4, seed=7, workers=2)
+@pytest.fixture(scope="module")
+def noisy():
+    """An M/M/c port whose delivered tonnes vary from replication to replication."""
+    return load_scenario(Path(__file__).parent / "scenarios" / "cargo_mmc.yaml",
+                         [*SHORT, "targets.t={carrier: cargo, value: 2 Mt/yr, flows: [f]}"])
+
+
+def test_two_workers_give_the_figures_of_one(noisy) -> None:
+    one = simulate(noisy, replications=4, seed=7, workers=1)
+    two = simulate(noisy, replications=4, seed=7, workers=2)
+    assert len(set(one.values["t"])) > 1  # the replications differ, so order matters
     assert [r.index for r in two.replications] == [0, 1, 2, 3]
     assert one.values == two.values
     assert one.flow("f")["delivered"] == two.flow("f")["delivered"]
+    with_precision = simulate(noisy, replications=2, seed=7, precision=0.05, workers=2)
+    assert with_precision.values == simulate(noisy, replications=2, seed=7, precision=0.05).values
 
 
 def test_a_replication_is_the_same_alone_or_in_a_batch(scenario) -> None:
@@ -32,8 +42,8 @@ def test_a_replication_is_the_same_alone_or_in_a_batch(scenario) -> None:
     assert batch.values["t"][:2] == simulate(scenario, replications=2, seed=11).values["t"]
 
 
-def test_precision_adds_replications_until_the_interval_is_narrow_enough(scenario) -> None:
-    result = simulate(scenario, replications=2, seed=3, precision=0.02)
+def test_precision_adds_replications_until_the_interval_is_narrow_enough(noisy) -> None:
+    result = simulate(noisy, replications=2, seed=3, precision=0.02)
     assert result.precision_reached is True
     assert len(result.replications) > 2
     for values in result.values.values():
@@ -42,8 +52,8 @@ def test_precision_adds_replications_until_the_interval_is_narrow_enough(scenari
             assert (est.hi - est.lo) / 2 <= 0.02 * abs(est.mean)
 
 
-def test_precision_stops_at_the_replication_cap(scenario) -> None:
-    capped = scenario.model_copy(deep=True)
+def test_precision_stops_at_the_replication_cap(noisy) -> None:
+    capped = noisy.model_copy(deep=True)
     capped.simulation.max_replications = 3
     result = simulate(capped, replications=2, seed=3, precision=1e-9)
     assert len(result.replications) == 3
