@@ -46,6 +46,9 @@ Trace = Callable[[dict[str, Any]], None]
 INF = math.inf
 
 
+MAX_LIVE_LOTS = 20_000  # consignment parts of one flow in the system at once; more are turned away
+
+
 # --- consignments ----------------------------------------------------------------------------
 
 
@@ -144,6 +147,8 @@ class FlowState:
     bounds: list[float] = field(default_factory=list)  # running sums of the routes' shares
     arrived_total_kg: int = 0
     delivered_total_kg: int = 0
+    turned_away_total_kg: int = 0
+    turned_away_kg: int = 0  # in the measured period
     arrived_kg: int = 0
     delivered_kg: int = 0
     arrived_n: int = 0
@@ -184,6 +189,19 @@ class Traffic:
             self.trace({"t": now, "event": "arrived", "flow": f.id, "route": route.id,
                         "t_cargo": kg / 1000})
         return lot
+
+    def turn_away(self, f: FlowState) -> None:
+        """A consignment arrives while its flow already has `MAX_LIVE_LOTS` parts in the system:
+        it is counted as arrived and turned away at the origin, not stored, so memory is bounded
+        by the system's capacity and not by the demand."""
+        now = self.env.now
+        kg = f.kg
+        f.arrived_total_kg += kg
+        f.turned_away_total_kg += kg
+        if now >= self.warmup:
+            f.arrived_kg += kg
+            f.arrived_n += 1
+            f.turned_away_kg += kg
 
     def choose_route(self, f: FlowState, now: float) -> Route:
         """By the flow's shares (a draw from its route stream), or the fastest expected now."""
@@ -233,6 +251,7 @@ def arrivals(env: simpy.Environment, traffic: Traffic, f: FlowState
     gap = f.gaps.next
     horizon = traffic.horizon
     timeout, process, new_lot = env.timeout, env.process, traffic.new_lot
+    live = f.live
     t = 0.0
     while True:
         work = 1.0 if deterministic else gap()
@@ -240,7 +259,10 @@ def arrivals(env: simpy.Environment, traffic: Traffic, f: FlowState
         if t >= horizon:
             return
         yield timeout(t - env.now)
-        process(journey(env, traffic, new_lot(f), False))
+        if len(live) >= MAX_LIVE_LOTS:
+            traffic.turn_away(f)
+        else:
+            process(journey(env, traffic, new_lot(f), False))
 
 
 def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool

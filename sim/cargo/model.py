@@ -8,8 +8,11 @@ cargo link in file order.
 
 Accounting. Tonnes are whole kilograms inside the model. Every consignment part that exists is
 in its flow's `live` set until delivered, so over the whole horizon, warm-up included,
-    arrived_total_kg == delivered_total_kg + in_system_kg
-holds exactly in every replication (FlowRecord.extra). The rates and statistics in the record
+    arrived_total_kg == delivered_total_kg + in_system_kg + turned_away_total_kg
+holds exactly in every replication (FlowRecord.extra). A flow holds at most
+`journey.MAX_LIVE_LOTS` parts in the system; a consignment arriving beyond that is counted and
+turned away at its origin (`turned_away_t` in the measured period), so memory is bounded by what
+the corridor can hold, not by the demand. The rates and statistics in the record
 count only the measured period [warmup, horizon]: `delivered` is the tonnes delivered in it,
 annualised (Mt/yr); `arrived` the tonnes that arrived in it; `in_system` the tonnes left at the
 end. Transit times (days) are those of consignments whose last part was delivered after the
@@ -349,6 +352,8 @@ def _flow_record(m: CargoModel, f: FlowState, span: float) -> FlowRecord:
         "arrived_total_kg": float(f.arrived_total_kg),
         "delivered_total_kg": float(f.delivered_total_kg),
         "in_system_kg": float(in_system_kg),
+        "turned_away_total_kg": float(f.turned_away_total_kg),
+        "turned_away_t": f.turned_away_kg / 1000,
         "delivered_t": delivered_t,
         "consignments_arrived": float(f.arrived_n),
         "consignments_delivered": float(f.delivered_n),

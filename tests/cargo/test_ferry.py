@@ -59,7 +59,7 @@ def test_trains_are_split_between_ferries_and_still_conserved(run):
     trains = sum(r.extra["consignments_arrived"] for r in rep.flows.values())
     assert rep.nodes["poti"]["arrivals"] > 1.2 * trains * (170 / 200) * 0.9
     x = rep.flows["china"].extra
-    assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"]
+    assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"] + x["turned_away_total_kg"]
 
 
 def test_ferry_waits_split_by_cause_add_up_to_the_waiting_share(scenarios_dir):

@@ -26,7 +26,8 @@ def test_conservation_in_every_replication(run):
         rep = run("cargo_ferry.yaml", i, overrides=("simulation.horizon=200 d",))
         for fid, rec in rep.flows.items():
             x = rec.extra
-            assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"], (i, fid)
+            assert (x["arrived_total_kg"]
+                    == x["delivered_total_kg"] + x["in_system_kg"] + x["turned_away_total_kg"]), (i, fid)
             assert x["arrived_total_kg"] > 0
             assert rec.in_system == x["in_system_kg"] / 1000
 
@@ -77,7 +78,7 @@ def test_baseline_scenario_runs_and_conserves():
     assert rep.flows and rep.events > 1000
     for rec in rep.flows.values():
         x = rec.extra
-        assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"]
+        assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"] + x["turned_away_total_kg"]
     days = math.ceil(scenario.simulation.horizon.value / 24)
     assert all(len(v) == days for k, v in rep.series.items() if k.startswith("queue:"))
 
@@ -94,3 +95,36 @@ def test_the_environment_counts_every_event_it_processes():
         env.process(ticker())
     env.run(until=10.0)
     assert env.processed == 100 + 100 * 9 and env.now == 10.0
+
+
+def test_demand_far_beyond_capacity_is_turned_away_not_stored(run, monkeypatch):
+    """A flow at 200x its corridor's capacity keeps at most MAX_LIVE_LOTS parts in the system and
+    reports the rest as turned away; conservation still holds to the kilogram."""
+    from sim.cargo import journey
+
+    monkeypatch.setattr(journey, "MAX_LIVE_LOTS", 300)
+    calm = run("cargo_ferry.yaml", 0, overrides=("simulation.horizon=70 d",))
+    flood = run("cargo_ferry.yaml", 0, overrides=("simulation.horizon=70 d", "flows.china.rate=200 Mt/yr"))
+    x = flood.flows["china"].extra
+    assert x["turned_away_t"] > 0 and calm.flows["china"].extra["turned_away_t"] == 0
+    assert x["arrived_total_kg"] == x["delivered_total_kg"] + x["in_system_kg"] + x["turned_away_total_kg"]
+    parts = x["in_system_kg"] / (x["arrived_total_kg"] / x["consignments_arrived"])
+    assert parts <= 300 * 1.01  # whole consignments at the bound (a part may be a split train)
+    assert flood.flows["china"].delivered <= calm.flows["china"].delivered * 5 + 5  # capacity, not demand
+
+
+def test_memory_of_an_overloaded_run_is_bounded(tmp_path):
+    """1,000x the baseline demand for one replication stays under 1.5 GB of address space."""
+    code = (
+        "import resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))\n"
+        "from sim.scenario.loading import load_scenario\n"
+        "from sim.simulate import run_replication\n"
+        f"s = load_scenario({str(ROOT / 'tests' / 'scenarios' / 'cargo_ferry.yaml')!r},"
+        " ['simulation.horizon=40 d', 'simulation.warmup=5 d', 'flows.china.rate=1000 Mt/yr', 'flows.kazakh.rate=300 Mt/yr'])\n"
+        "rep = run_replication(s, 0, 1)\n"
+        "print(rep.flows['china'].extra['turned_away_t'] > 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "True"
