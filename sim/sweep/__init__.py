@@ -11,6 +11,7 @@ The package, in the order data flows through it:
     config      a sweep file merged with flags -> SweepConfig
     designs     --vary specs -> parameters -> design rows (grid, lhs, sobol, morris)
     plan        scenario + design, validated once -> SweepPlan and its manifest sweep.json
+    folder      the output folder: checked first, started fresh whole, or continued on resume
     points      one point run -> its record; points.jsonl, the durable log of records
     executors   where points run: this process, local worker processes, a Dask cluster
     tables      the log -> sweep.parquet and sweep.csv, in design order
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import time
 from collections.abc import Iterable
 from concurrent.futures.process import BrokenProcessPool
@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.errors import CorridorError
-from sim.io import write_text
-from sim.sweep.config import read_config
-from sim.sweep.executors import make_executor, progress_bar
-from sim.sweep.plan import MANIFEST, SweepPlan, check_same, plan_sweep
+from sim.io import results_folder
+from sim.sweep.config import parse_level, read_config
+from sim.sweep.executors import check_workers, make_executor, progress_bar
+from sim.sweep.folder import continues, start
+from sim.sweep.plan import MANIFEST, SweepPlan, plan_sweep
 from sim.sweep.points import (LOG, EvaluatePoint, PointLog, PointTask, evaluate_report, finished_ids, read_log,
                               run_point, warm_up)
 from sim.sweep.threshold import Threshold, find_threshold
@@ -71,6 +72,7 @@ def sweep(scenario: Path | str | None = None, *, vary: Iterable[str] = (), overr
     Flags override a sweep file's keys; `vary` adds to (or replaces, by path) its `vary`. `level`
     is a probability as `--level` takes it: 0.9, "90%" or "90".
     """
+    check_workers(workers)
     cfg = read_config(file, scenario=scenario, vary=list(vary), overrides=list(overrides), seed=seed,
                       replications=replications, out=out, design=design, samples=samples, level=level,
                       find=find, target=target)
@@ -84,7 +86,7 @@ def sweep(scenario: Path | str | None = None, *, vary: Iterable[str] = (), overr
         return found
     plan = plan_sweep(cfg.scenario, cfg.params, overrides=cfg.overrides, seed=cfg.seed,
                       replications=cfg.replications, design=cfg.design, samples=cfg.samples)
-    folder = cfg.out if cfg.out is not None else Path("results") / plan.name / "sweep"
+    folder = cfg.out if cfg.out is not None else results_folder(plan.name, "sweep")
     return run_sweep(plan, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
                      level=cfg.level, target=cfg.target, evaluate_point=evaluate_point)
 
@@ -93,44 +95,50 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
               resume: bool = False, progress: bool = False, level: float = 0.9, target: str | None = None,
               evaluate_point: EvaluatePoint = evaluate_report) -> SweepResult:
     """Run the plan's unfinished points, appending each to the log as it finishes; then the tables
-    (every target) and the findings and pictures (of `target` alone when one is named)."""
+    (every target) and the findings and pictures (of `target` alone when one is named).
+
+    Everything is checked before anything is written: a refused sweep leaves the folder as it was.
+    A new sweep replaces an earlier folder of corridor's whole (never mixing tables); `resume`
+    continues one only if it holds the same sweep."""
     from sim.sweep.render import write_outputs
 
-    start = time.perf_counter()
+    began = time.perf_counter()
     folder = Path(folder)
+    check_workers(workers)
+    level = parse_level(level)
     if target is not None and target not in plan.targets:
         hint = difflib.get_close_matches(target, list(plan.targets), n=1)
         raise CorridorError(f"--target: no target {target!r} in {plan.name}" +
                             (f"; did you mean {hint[0]!r}?" if hint else f" (it has {', '.join(plan.targets)})"))
-    manifest = plan.manifest()
-    if resume:
-        check_same(folder, manifest)
-    write_text(folder / MANIFEST, json.dumps(manifest, indent=1))
+    continuing = continues(folder, resume, plan.manifest(), MANIFEST)
     wanted = {p.id for p in plan.points}
     done: set[str] = set()
     failed = 0
-    with PointLog(folder / LOG, resume) as log:
-        for _, record in read_log(folder / LOG):
-            if record.id in wanted and record.id not in done:
-                done.add(record.id)
-                failed += record.status != "ok"
-        resumed = len(done)
-        todo = (PointTask(str(plan.scenario), tuple(plan.base), p, i, plan.seed, plan.replications)
-                for i, p in enumerate(plan.points) if p.id not in done)
-        run = functools.partial(run_point, evaluate_point=evaluate_point)
-        prepare = warm_up if evaluate_point is evaluate_report else None
-        try:
-            with make_executor(workers, scheduler, prepare) as executor, \
+    for _, record in read_log(folder / LOG) if continuing else ():
+        if record.id in wanted and record.id not in done:
+            done.add(record.id)
+            failed += record.status != "ok"
+    resumed = len(done)
+    todo = (PointTask(str(plan.scenario), tuple(plan.base), p, i, plan.seed, plan.replications)
+            for i, p in enumerate(plan.points) if p.id not in done)
+    run = functools.partial(run_point, evaluate_point=evaluate_point)
+    prepare = warm_up if evaluate_point is evaluate_report else None
+    try:
+        # The workers (or the Dask connection) first: a scheduler that cannot be reached is refused
+        # before the folder is touched.
+        with make_executor(workers, scheduler, prepare) as executor:
+            start(folder, continuing, "sweep", MANIFEST, plan.manifest())
+            with PointLog(folder / LOG, resume=True) as log, \
                     progress_bar(progress, len(plan.points), resumed) as tick:
                 for record in executor.run(run, todo):
                     log.append(record)
                     failed += record.status != "ok"
                     tick(failed)
-        except BrokenProcessPool:
-            saved = len(finished_ids(folder / LOG))
-            raise RuntimeError(f"a worker process died (out of memory?); {saved} finished points are saved in "
-                               f"{folder / LOG}: rerun with --resume to continue") from None
+    except BrokenProcessPool:
+        saved = len(finished_ids(folder / LOG))
+        raise RuntimeError(f"a worker process died (out of memory?); {saved} finished points are saved in "
+                           f"{folder / LOG}: rerun with --resume to continue") from None
     findings = write_outputs(folder, plan, level, target)
     return SweepResult(folder, len(plan.points), len(plan.points) - resumed, failed, resumed,
-                       time.perf_counter() - start, findings)
+                       time.perf_counter() - began, findings)
 

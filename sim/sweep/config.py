@@ -27,7 +27,7 @@ import yaml
 
 from sim import bundled
 from sim.errors import CorridorError
-from sim.sweep.designs import Parameter, parse_spec, parse_vary
+from sim.sweep.designs import MAX_POINTS, Parameter, parse_spec, parse_vary
 
 FILE_KEYS = ("scenario", "vary", "set", "seed", "replications", "design", "samples", "level", "find",
              "target", "out")
@@ -79,6 +79,7 @@ def read_config(file: Path | None, *, scenario: Path | str | None = None, vary: 
         target=target if target is not None else doc.get("target"),
         out=out if out is not None else file_out,
     )
+    check_ranges(seed=cfg.seed, replications=cfg.replications, samples=cfg.samples)
     if cfg.find is not None and cfg.target is None:
         raise CorridorError("--find needs --target ID (the target whose probability met is searched)")
     return cfg
@@ -92,10 +93,23 @@ def _file_scenario(name: Any, here: Path) -> Path:
     return beside if beside.is_file() else bundled.scenario(str(name)) or beside
 
 
+MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS (not imported: it pulls in the simulator)
+MAX_SEED = 2**63 - 1
+RANGES = {"seed": (0, MAX_SEED), "replications": (1, MAX_REPLICATIONS), "samples": (1, MAX_POINTS)}
+
+
 def _whole_number(key: str, value: Any) -> int | None:
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise CorridorError(f"{key}: expected a whole number, got {value!r}")
     return value
+
+
+def check_ranges(**values: int | None) -> None:
+    """Seed, replications and samples within the bounds the command line gives them (bad -> the flag named)."""
+    for key, value in values.items():
+        low, high = RANGES[key]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            raise CorridorError(f"--{key}: expected a whole number from {low:,} to {high:,}, got {value!r}")
 
 
 def set_texts(value: Any) -> list[str]:
@@ -136,14 +150,20 @@ def read_sweep_file(file: Path) -> dict[str, Any]:
 
 
 def parse_level(value: float | str) -> float:
-    """`0.9`, `90%` or `90` -> 0.9: the probability a target must be met with."""
+    """`0.9`, `90%` or `90` -> 0.9: the probability a target must be met with. A bare number is a
+    probability in (0, 1), or a whole percentage (2 to 99); anything else (1.5, 0, 100%) is refused."""
+    text = str(value).strip()
     try:
-        text = str(value).strip()
-        x = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-        if x > 1 and not text.endswith("%"):
-            x /= 100
+        number = float(text.removesuffix("%"))
     except ValueError:
         raise CorridorError(f"--level: expected a probability such as 0.9 or 90%, got {value!r}") from None
+    if text.endswith("%"):
+        x = number / 100
+    elif number > 1 and number.is_integer():
+        x = number / 100  # `90`: a whole percentage
+    else:
+        x = number
     if not 0 < x < 1:
-        raise CorridorError(f"--level: expected a probability between 0 and 1 (or 0-100 %), got {value!r}")
+        raise CorridorError(f"--level: expected a probability between 0 and 1 (exclusive) such as 0.9, or a "
+                            f"percentage such as 90%, got {value!r}")
     return x

@@ -34,6 +34,7 @@ _RANGE = re.compile(r"^(.+?)\.\.(.+?)(?:\s+step\s+(.+))?$", re.S)
 _DIST = re.compile(r"^\s*(uniform|triangular|normal|lognormal)\s*\((.*)\)\s*$", re.S | re.I)
 _DIST_ARGS = {"uniform": 2, "triangular": 3, "normal": 2, "lognormal": 2}
 _EDGE = 1e-9  # quantiles are kept inside (0, 1) so normal tails stay finite
+MAX_POINTS = 100_000  # design rows a sweep may have: checked before a row is built or a point is run
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ class Parameter(ABC):
     @abstractmethod
     def grid(self) -> list[str]:
         """Every value a grid design visits."""
+
+    @abstractmethod
+    def grid_size(self) -> int:
+        """How many values `grid` gives, counted without building them."""
 
     @abstractmethod
     def from_unit(self, u: np.ndarray) -> list[str]:
@@ -119,6 +124,9 @@ class ListParameter(Parameter):
     def grid(self) -> list[str]:
         return list(self.choices)
 
+    def grid_size(self) -> int:
+        return len(self.choices)
+
     def from_unit(self, u: np.ndarray) -> list[str]:
         idx = np.minimum((self._quantiles(u) * len(self.choices)).astype(int), len(self.choices) - 1)
         return [self.choices[i] for i in idx]
@@ -149,11 +157,18 @@ class RangeParameter(Parameter):
     step: float | None = None
 
     def grid(self) -> list[str]:
+        step = self._grid_step()
+        return [self.text(self.low + i * step) for i in range(self.grid_size())]
+
+    def grid_size(self) -> int:
+        steps = (self.high - self.low) / self._grid_step()
+        return int(math.floor(steps + 1e-9)) + 1 if math.isfinite(steps) and steps < 1e18 else 10**18
+
+    def _grid_step(self) -> float:
         step = self.step if self.step is not None else (1.0 if self.integer else None)
         if step is None:
             raise CorridorError(f"--vary {self.path}: a grid over {self.spec!r} needs a step ('{self.spec} step ...')")
-        count = int(math.floor((self.high - self.low) / step + 1e-9)) + 1
-        return [self.text(self.low + i * step) for i in range(count)]
+        return step
 
     def from_unit(self, u: np.ndarray) -> list[str]:
         q = self._quantiles(u)
@@ -179,6 +194,9 @@ class DistributionParameter(Parameter):
     def grid(self) -> list[str]:
         raise CorridorError(f"--vary {self.path}: {self.spec!r} is a distribution, for sampled designs "
                             "(lhs, sobol, morris); a grid needs a list or a range")
+
+    def grid_size(self) -> int:
+        return len(self.grid())
 
     def from_unit(self, u: np.ndarray) -> list[str]:
         q, args = self._quantiles(u), self.args
@@ -346,6 +364,14 @@ class Sampler(ABC):
     def design(self, params: list[Parameter], samples: int | None, rng: np.random.Generator) -> Design:
         """The design rows for `params`; `samples` sets the size of sampled designs."""
 
+    @abstractmethod
+    def size(self, params: list[Parameter], samples: int | None) -> int:
+        """How many rows `design` gives, counted before any is built."""
+
+    def why(self, params: list[Parameter], samples: int | None) -> str:
+        """What the row count comes from, as the message of a design that is too big says it."""
+        return f"--samples {samples} over {', '.join(p.path for p in params)}"
+
 
 class SensitivitySampler(Sampler):
     """A sampler whose rows also give each parameter's sensitivity indices."""
@@ -379,6 +405,12 @@ class GridSampler(Sampler):
         rows = [Point(tuple(zip((p.path for p in params), combo))) for combo in itertools.product(*grids)]
         return Design(self.name, params, rows)
 
+    def size(self, params: list[Parameter], samples: int | None) -> int:
+        return math.prod(p.grid_size() for p in params)
+
+    def why(self, params: list[Parameter], samples: int | None) -> str:
+        return " x ".join(f"{p.path} ({p.grid_size():,} values)" for p in params)
+
 
 class LatinHypercubeSampler(Sampler):
     """`samples` points, each parameter's range cut into `samples` strata visited once."""
@@ -390,6 +422,9 @@ class LatinHypercubeSampler(Sampler):
         unit = qmc.LatinHypercube(d=len(params), rng=rng).random(n)
         return Design(self.name, params, _points(params, unit), unit, n)
 
+    def size(self, params: list[Parameter], samples: int | None) -> int:
+        return samples or 32
+
 
 class SobolSampler(SensitivitySampler):
     """Saltelli's scheme on a Sobol sequence (SALib): N x (k + 2) rows for first and total indices."""
@@ -400,10 +435,18 @@ class SobolSampler(SensitivitySampler):
         from SALib.sample import sobol
 
         n = samples or 32
-        base = 1 << max(n - 1, 1).bit_length() if n & (n - 1) else n
+        base = self.base(n)
         notes = [f"--samples {n} rounded up to {base} (Sobol needs a power of two)"] if base != n else []
         unit = sobol.sample(_problem(params), base, calc_second_order=False, seed=_salib_seed(rng))
         return Design(self.name, params, _points(params, unit), unit, base, notes)
+
+    @staticmethod
+    def base(n: int) -> int:
+        """`--samples` rounded up to a power of two."""
+        return 1 << max(n - 1, 1).bit_length() if n & (n - 1) else n
+
+    def size(self, params: list[Parameter], samples: int | None) -> int:
+        return self.base(samples or 32) * (len(params) + 2)
 
     @classmethod
     def analyse(cls, params: list[Parameter], unit: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
@@ -429,6 +472,9 @@ class MorrisSampler(SensitivitySampler):
         n = samples or 10
         unit = morris.sample(_problem(params), n, num_levels=self.levels, seed=_salib_seed(rng))
         return Design(self.name, params, _points(params, unit), unit, n)
+
+    def size(self, params: list[Parameter], samples: int | None) -> int:
+        return (samples or 10) * (len(params) + 1)
 
     @classmethod
     def analyse(cls, params: list[Parameter], unit: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float]]:
@@ -460,6 +506,12 @@ def make_design(name: str, params: list[Parameter], samples: int | None, seed: i
     dup = sorted({p for p in paths if paths.count(p) > 1})
     if dup:
         raise CorridorError(f"--vary: {', '.join(dup)} is varied twice")
-    if samples is not None and samples < 1:
-        raise CorridorError(f"--samples: expected a positive number, got {samples}")
-    return SAMPLERS[name]().design(params, samples, design_rng(seed))
+    if samples is not None and not 1 <= samples <= MAX_POINTS:
+        raise CorridorError(f"--samples: expected 1 to {MAX_POINTS:,}, got {samples}")
+    sampler = SAMPLERS[name]()
+    rows = sampler.size(params, samples)
+    if rows > MAX_POINTS:
+        raise CorridorError(f"--vary: the {name} design over {sampler.why(params, samples)} has {rows:,} points, "
+                            f"more than the {MAX_POINTS:,} a sweep may have; use fewer values, a coarser step "
+                            "or a sampled design (--design lhs --samples N)")
+    return sampler.design(params, samples, design_rng(seed))

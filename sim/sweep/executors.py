@@ -4,6 +4,10 @@ Executors are interchangeable behind one interface (as EMA Workbench's evaluator
 tasks)` yields `fn(task)` for every task as each finishes, order not kept, with at most
 `window` tasks in flight so memory does not grow with the number of tasks. Results do not
 depend on the executor: a point's randomness comes from the sweep seed, never from the worker.
+
+Workers never outlive the sweep: local workers start with `sim.processes.worker_start` (they
+leave Ctrl-C to the parent and get SIGTERM when it dies) and are terminated at once when the
+sweep is left by an error or a signal; a Dask client and the cluster started for it are closed.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from sim.errors import CorridorError
+from sim.processes import worker_start
+
+MAX_WORKERS = 256  # as the command line's --workers
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,7 +40,7 @@ class Executor(ABC):
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
         return None
 
     @abstractmethod
@@ -68,14 +75,32 @@ class PoolExecutor(Executor):
         if self.prepare is not None:
             self.prepare()  # in this process: forked workers start with it done
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
-        # Start the workers now, before a progress bar starts its thread (forking with threads is unsafe).
-        wait([self.pool.submit(_ready) for _ in range(self.workers)])
+        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
+                                        initializer=worker_start)
+        try:
+            # Start the workers now, before a progress bar starts its thread (forking with threads is unsafe).
+            wait([self.pool.submit(_ready) for _ in range(self.workers)])
+        except BaseException:
+            self.stop()
+            raise
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
+    def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
+        if self.pool is None:
+            return
+        if exc_type is not None:
+            self.stop()  # an error or a signal: do not wait for the points in flight
+        else:
             self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def stop(self) -> None:
+        """Terminate the workers at once and release the pool."""
+        pool = self.pool
+        if pool is None:
+            return
+        for process in list(pool._processes.values()):  # no public way before Python 3.14's terminate_workers
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pool = self.pool
@@ -99,7 +124,18 @@ class DaskExecutor(Executor):
         self.cluster: Any = None
 
     def __enter__(self) -> DaskExecutor:
-        from distributed import Client, LocalCluster
+        try:
+            self.connect()
+        except BaseException:
+            self.__exit__(None)
+            raise
+        return self
+
+    def connect(self) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise CorridorError("--scheduler: needs the Dask `distributed` package (pip install distributed)") from None
 
         if self.address is None:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
@@ -113,13 +149,17 @@ class DaskExecutor(Executor):
             self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
         if self.prepare is not None:
             self.client.run(self.prepare)
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+    def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
+        """Close the client, then the cluster started for the sweep (also after an error or a signal)."""
+        try:
+            if self.client is not None:
+                self.client.close()
+        finally:
+            self.client = None
+            if self.cluster is not None:
+                self.cluster.close()
+            self.cluster = None
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         from distributed import as_completed
@@ -137,12 +177,21 @@ class DaskExecutor(Executor):
 def make_executor(workers: int | None, scheduler: str | None,
                   prepare: Callable[[], None] | None = None) -> Executor:
     """Processes by default (all cores), a Dask cluster with `scheduler` ('local' starts one)."""
-    n = workers if workers is not None else (os.cpu_count() or 1)
-    if n < 1:
-        raise CorridorError(f"--workers: expected at least 1, got {n}")
+    check_workers(workers)
+    if scheduler is not None and (not scheduler.strip() or len(scheduler.split()) != 1):
+        raise CorridorError(f"--scheduler: expected 'local' or a scheduler ADDRESS such as tcp://host:8786, "
+                            f"got {scheduler!r}")
+    n = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
     if scheduler is not None:
         return DaskExecutor(None if scheduler == "local" else scheduler, n, prepare)
     return SequentialExecutor() if n == 1 else PoolExecutor(n, prepare)
+
+
+def check_workers(workers: int | None) -> None:
+    """`--workers`: None (all cores) or a whole number from 1 to MAX_WORKERS."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise CorridorError(f"--workers: expected a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
 
 
 @contextmanager

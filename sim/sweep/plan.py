@@ -4,6 +4,9 @@ Planning validates the base scenario and each varied path once, so a typo is one
 before any point runs, not one failure per point (a value that fails validation only at some
 points is recorded at those points). The plan is written as the manifest `sweep.json`; a
 resumed sweep must find the same identity there, else the logged points would not belong to it.
+The identity holds a hash of every file the scenario was read from (the top file, each
+`extends:` parent, each profile file it names), the `--set` overrides, the seed, replications
+and the design: a resume after any change is refused, naming what changed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import CorridorError, Problem, ScenarioError
+from sim.sweep.config import check_ranges
 from sim.sweep.designs import Design, Parameter, Point, make_design
 
 if TYPE_CHECKING:
@@ -24,7 +28,7 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1.0"
 MANIFEST = "sweep.json"
-IDENTITY = ("scenario", "overrides", "seed", "replications", "design", "samples", "params", "points")
+IDENTITY = ("scenario", "sources", "overrides", "seed", "replications", "design", "samples", "params", "points")
 
 
 @dataclass
@@ -40,12 +44,14 @@ class SweepPlan:
     design: Design
     points: list[Point]
     targets: dict[str, str] = field(default_factory=dict)  # id -> its figure, as the tables describe it
+    sources: list[dict[str, str]] = field(default_factory=list)  # every file read: {"file", "sha256"}
 
     def manifest(self) -> dict[str, Any]:
         d = self.design
         return {
             "schema_version": SCHEMA_VERSION, "scenario": {"name": self.name, "file": str(self.scenario),
                                                             "sha256": self.sha256},
+            "sources": self.sources,
             "overrides": self.base, "seed": self.seed, "replications": self.replications,
             "targets": self.targets,
             "design": d.name, "samples": d.samples, "notes": d.notes,
@@ -62,21 +68,46 @@ def plan_sweep(scenario: Path, params: list[Parameter], *, overrides: Iterable[s
     """Validate the base scenario and the varied paths, and build the design (bad input raises)."""
     from sim.scenario.loading import read_raw, validate
 
+    check_ranges(seed=seed, replications=replications, samples=samples)
     scenario = Path(scenario)
     base = list(overrides)
-    model = validate(read_raw(scenario, base))
-    if replications is not None and replications < 1:
-        raise CorridorError(f"--replications: expected at least 1, got {replications}")
+    raw = read_raw(scenario, base)
+    model = validate(raw)
     sweep_seed = model.simulation.seed if seed is None else seed
     d = make_design(design, params, samples, sweep_seed)
     points = d.unique()
     check_paths(scenario, base, points[0])
     return SweepPlan(scenario, model.name, file_sha256(scenario), base, sweep_seed, replications, d, points,
-                     describe_targets(model))
+                     describe_targets(model), scenario_sources(raw.files, model))
 
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def scenario_sources(files: Iterable[str], model: Scenario) -> list[dict[str, str]]:
+    """Every file a scenario's results depend on, with its hash: the files it was read from (the
+    top file and each `extends:` parent, as the loader lists them) and the profile files it names
+    (found where `sim.energy.profiles` looks for them)."""
+    from sim import bundled
+
+    paths = [Path(f) for f in files]
+    for node in model.nodes.values():
+        name = node.generation.file if node.generation is not None else None
+        if name:
+            found = next((p for p in (Path(name), bundled.folder("scenarios") / name) if p.is_file()), None)
+            if found is not None and found not in paths:
+                paths.append(found)
+    return [{"file": str(p), "sha256": file_sha256(p)} for p in paths]
+
+
+def scenario_identity(scenario: Path, base: list[str]) -> tuple[str, list[dict[str, str]]]:
+    """The scenario's name and sources (`scenario_sources`), read and validated with `base`."""
+    from sim.scenario.loading import read_raw, validate
+
+    raw = read_raw(scenario, base)
+    model = validate(raw)
+    return model.name, scenario_sources(raw.files, model)
 
 
 def check_paths(scenario: Path, base: list[str], point: Point) -> None:
@@ -133,15 +164,55 @@ def describe_targets(model: Scenario) -> dict[str, str]:
 
 def check_same(folder: Path, identity: dict[str, Any], name: str = MANIFEST,
                keys: tuple[str, ...] = IDENTITY) -> None:
-    """On resume, the folder must hold the same sweep (else its points would not belong)."""
+    """On resume, the folder must hold the same sweep (else its points would not belong): refused,
+    naming what changed, after any change to the scenario's files, the overrides or the design."""
     path = folder / name
     if not path.exists():
         return
     try:
-        old = json.loads(path.read_text())
-    except ValueError:
-        return
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorridorError(f"--resume: {path}: cannot read the sweep's manifest ({exc}); rerun without --resume "
+                            "to start over, or choose another --out") from None
+    if not isinstance(old, dict):
+        raise CorridorError(f"--resume: {path}: not a sweep manifest; rerun without --resume to start over")
     differ = [k for k in keys if old.get(k) != identity.get(k)]
     if differ:
-        raise CorridorError(f"--resume: {folder} holds a different sweep ({', '.join(differ)} differ); "
+        what = "; ".join(changes(old, identity, differ))
+        raise CorridorError(f"--resume: {folder} holds a different sweep ({', '.join(differ)} differ): {what}; "
                             "rerun without --resume to start it over, or choose another --out")
+
+
+def changes(old: dict[str, Any], new: dict[str, Any], keys: list[str]) -> list[str]:
+    """What differs between two identities, as a reader would say it."""
+    out = []
+    for key in keys:
+        was, now = old.get(key), new.get(key)
+        if key == "sources" and isinstance(was, list) and isinstance(now, list):
+            out += _file_changes(was, now)
+        elif key == "scenario" and isinstance(was, dict) and isinstance(now, dict):
+            if was.get("file") != now.get("file"):
+                out.append(f"the scenario was {was.get('file')}, now {now.get('file')}")
+            elif was.get("sha256") != now.get("sha256"):
+                out.append(f"{now.get('file')} changed since the sweep began")
+        elif key == "overrides":
+            out.append(f"--set was {_short(was)}, now {_short(now)}")
+        elif key in ("points", "params"):
+            out.append(f"the {key} of the design differ (--vary or --design changed)")
+        else:
+            out.append(f"{key} was {_short(was)}, now {_short(now)}")
+    return list(dict.fromkeys(out)) or ["the manifest differs"]
+
+
+def _file_changes(was: list[Any], now: list[Any]) -> list[str]:
+    old = {d.get("file"): d.get("sha256") for d in was if isinstance(d, dict)}
+    new = {d.get("file"): d.get("sha256") for d in now if isinstance(d, dict)}
+    out = [f"{f} changed since the sweep began" for f in new if f in old and old[f] != new[f]]
+    out += [f"{f} is read now and was not then" for f in new if f not in old]
+    out += [f"{f} was read then and is not now" for f in old if f not in new]
+    return out or ["the order of the scenario's files changed"]
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 3] + "..."

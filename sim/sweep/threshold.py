@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import math
 import os
 from collections.abc import Callable, Iterable
@@ -19,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.errors import CorridorError
-from sim.io import write_text
+from sim.io import results_folder
+from sim.sweep.config import check_ranges
 from sim.sweep.designs import Parameter, Point, RangeParameter
 from sim.sweep.executors import progress_bar
-from sim.sweep.plan import check_same, file_sha256
+from sim.sweep.folder import continues, start
+from sim.sweep.plan import file_sha256, scenario_sources
 from sim.sweep.points import LOG, EvaluatePoint, PointLog, PointRecord, PointTask, evaluate_report, read_log, run_point
 
 SEARCH = "search.json"
@@ -93,9 +94,11 @@ def find_threshold(scenario: Path | str, *, path: str, target: str, level: float
     bounds = param.bounds
     if bounds is None or not param.numeric:
         raise CorridorError(f"--find {path}: needs a numeric range (LOW..HIGH), got {param.spec!r}")
+    check_ranges(seed=seed, replications=replications)
     scenario = Path(scenario)
     base = list(overrides)
-    model = validate(read_raw(scenario, base))
+    raw = read_raw(scenario, base)
+    model = validate(raw)
     if target not in model.targets:
         hint = difflib.get_close_matches(target, list(model.targets), n=1)
         raise CorridorError(f"--target: no target {target!r} in {model.name}" +
@@ -104,10 +107,11 @@ def find_threshold(scenario: Path | str, *, path: str, target: str, level: float
     start_n = replications or model.simulation.replications
     if evaluate_point is evaluate_report:  # one point at a time: its replications share the workers
         evaluate_point = functools.partial(evaluate_report, workers=workers or os.cpu_count() or 1)
-    folder = Path(out) if out is not None else Path("results") / model.name / "find"
+    folder = Path(out) if out is not None else results_folder(model.name, "find")
     search = Search(folder, scenario, base, param, bounds, target, level,
                     seed=model.simulation.seed if seed is None else seed, start_n=start_n,
-                    cap=max(model.simulation.max_replications, start_n), evaluate_point=evaluate_point)
+                    cap=max(model.simulation.max_replications, start_n), evaluate_point=evaluate_point,
+                    sources=scenario_sources(raw.files, model))
     return search.run(resume, progress)
 
 
@@ -115,25 +119,28 @@ class Search:
     """One bisection: its parameter and level, the probes so far, and the log that makes it resumable."""
 
     def __init__(self, folder: Path, scenario: Path, base: list[str], param: Parameter, bounds: tuple[float, float],
-                 target: str, level: float, *, seed: int, start_n: int, cap: int, evaluate_point: EvaluatePoint):
+                 target: str, level: float, *, seed: int, start_n: int, cap: int, evaluate_point: EvaluatePoint,
+                 sources: list[dict[str, str]] | None = None):
         self.folder, self.scenario, self.base, self.param, self.bounds = folder, scenario, base, param, bounds
         self.target, self.level, self.seed, self.start_n, self.cap = target, level, seed, start_n, cap
         self.evaluate_point = evaluate_point
+        self.sources = sources if sources is not None else []  # every file the scenario was read from
         self.step = param.step if isinstance(param, RangeParameter) else None  # a grid of steps to stay on
         self.probes: list[Probe] = []
         self.cache: dict[tuple[str, int | None], PointRecord] = {}
 
     def run(self, resume: bool, progress: bool) -> Threshold:
         """Probe both ends, then bisect while they sit on opposite sides of the level (the caller
-        writes find.json and find.md: `render.write_threshold`)."""
+        writes find.json and find.md: `render.write_threshold`). A resume continues only the same
+        search (the same files, overrides, seed and path); a new one starts a fresh folder."""
         folder = self.folder
         identity = {"scenario": {"file": str(self.scenario), "sha256": file_sha256(self.scenario)},
-                    "overrides": self.base, "seed": self.seed, "path": self.param.path}
-        if resume:
-            check_same(folder, identity, SEARCH, tuple(identity))
+                    "sources": self.sources, "overrides": self.base, "seed": self.seed, "path": self.param.path}
+        continuing = continues(folder, resume, identity, SEARCH, tuple(identity))
+        if continuing:
             self.cache = {(r.id, r.asked): r for _, r in read_log(folder / LOG)}
-        write_text(folder / SEARCH, json.dumps(identity, indent=1))
-        with PointLog(folder / LOG, resume) as log, progress_bar(progress, None, 0) as tick:
+        start(folder, continuing, "find", SEARCH, identity)
+        with PointLog(folder / LOG, resume=True) as log, progress_bar(progress, None, 0) as tick:
             return self.bisect(lambda value: self.probe(value, log, tick))
 
     def bisect(self, probe: Callable[[float], Probe]) -> Threshold:
