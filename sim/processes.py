@@ -20,12 +20,14 @@ import functools
 import multiprocessing
 import multiprocessing.pool
 import os
+import queue
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any, TypeVar
 
 _PR_SET_PDEATHSIG = 1
@@ -99,6 +101,30 @@ class Workers:
     def imap_unordered(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """`fn(item)` for every item, in the workers, results as they finish."""
         return self.pool.imap_unordered(functools.partial(_checked, fn), items)
+
+    def run(self, fn: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
+        """`fn(item)` for every item, results as they finish, with at most `window` items handed
+        out at once (the items are taken from their iterator only as room frees up)."""
+        finished: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        task = functools.partial(_checked, fn)
+        it = iter(items)
+        in_flight = 0
+
+        def hand_out(n: int) -> int:
+            for item in islice(it, n):
+                self.pool.apply_async(task, (item,), callback=lambda r: finished.put((True, r)),
+                                      error_callback=lambda e: finished.put((False, e)))
+                n -= 1
+            return n
+
+        in_flight = window - hand_out(window)
+        while in_flight:
+            ok, value = finished.get()
+            in_flight -= 1
+            if not ok:
+                raise value
+            in_flight += 1 - hand_out(1)
+            yield value
 
 
 @contextmanager

@@ -5,7 +5,7 @@ tasks)` yields `fn(task)` for every task as each finishes, order not kept, with 
 `window` tasks in flight so memory does not grow with the number of tasks. Results do not
 depend on the executor: a point's randomness comes from the sweep seed, never from the worker.
 
-Workers never outlive the sweep: local workers start with `sim.processes.worker_start` (they
+Workers never outlive the sweep: local workers come from `sim.processes.process_pool` (they
 leave Ctrl-C to the parent and get SIGTERM when it dies) and are terminated at once when the
 sweep is left by an error or a signal; a Dask client and the cluster started for it are closed.
 """
@@ -13,17 +13,15 @@ sweep is left by an error or a signal; a Dask client and the cluster started for
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from itertools import islice
 from typing import Any, TypeVar
 
 from sim.errors import CorridorError
-from sim.processes import worker_start
+from sim.processes import Workers, process_pool
 
 MAX_WORKERS = 256  # as the command line's --workers
 
@@ -60,59 +58,30 @@ class SequentialExecutor(Executor):
             yield fn(task)
 
 
-def _ready() -> int:
-    return os.getpid()
-
-
 class PoolExecutor(Executor):
-    """Local worker processes (`concurrent.futures.ProcessPoolExecutor`)."""
+    """Local worker processes (`sim.processes.process_pool`)."""
 
     def __init__(self, workers: int, prepare: Callable[[], None] | None = None):
         self.workers, self.prepare = workers, prepare
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: Workers | None = None
+        self.stack = ExitStack()
 
     def __enter__(self) -> PoolExecutor:
         if self.prepare is not None:
             self.prepare()  # in this process: forked workers start with it done
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method),
-                                        initializer=worker_start)
-        try:
-            # Start the workers now, before a progress bar starts its thread (forking with threads is unsafe).
-            wait([self.pool.submit(_ready) for _ in range(self.workers)])
-        except BaseException:
-            self.stop()
-            raise
+        # the workers start now, before a progress bar starts its thread (forking with threads is unsafe)
+        self.pool = self.stack.enter_context(process_pool(self.workers))
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
-        if self.pool is None:
-            return
-        if exc_type is not None:
-            self.stop()  # an error or a signal: do not wait for the points in flight
-        else:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def stop(self) -> None:
-        """Terminate the workers at once and release the pool."""
-        pool = self.pool
-        if pool is None:
-            return
-        for process in list(pool._processes.values()):  # no public way before Python 3.14's terminate_workers
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # on an error or a signal the pool terminates its workers at once; else it waits for them
+        error = exc[0] if exc and isinstance(exc[0], BaseException) else None
+        self.stack.__exit__(exc_type, error, error.__traceback__ if error is not None else None)
 
     def run(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pool = self.pool
         assert pool is not None, "use PoolExecutor as a context manager"  # programming error
-        it = iter(tasks)
-        pending = {pool.submit(fn, t) for t in islice(it, self.window)}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                for nxt in islice(it, 1):
-                    pending.add(pool.submit(fn, nxt))
-                yield future.result()
+        return pool.run(fn, tasks, self.window)
 
 
 class DaskExecutor(Executor):
