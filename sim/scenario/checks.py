@@ -1,6 +1,12 @@
 """Checks across a valid scenario's parts: every reference names something that exists, and
 figures that depend on each other agree (a capacity's unit and its link's carrier, a fleet's
-load unit and the payload table, the warm-up and the horizon).
+load unit and the payload table, the warm-up and the horizon); every flow can reach its
+destination over links of its carrier.
+
+The measured window (horizon less warm-up) must be long enough to judge a target: at least
+`MIN_WINDOW_H` (a week: every timetable, `max_wait` and ferry round trip in a scenario repeats
+within one) and at least half the horizon (the warm-up is never most of the run: a warm-up of
+99.99 of 100 days judged a target on a quarter of an hour). The horizon is at most `MAX_HORIZON_H`.
 
 Each problem is a (key path, message) pair, so the loader can name the file and line.
 """
@@ -15,6 +21,9 @@ from sim.scenario.figure import Figure
 from sim.scenario.schema import LOAD_UNITS, Flow, Reliability, Scenario
 
 KeyPath = tuple[str | int, ...]
+
+MIN_WINDOW_H = 7 * 24.0
+MAX_HORIZON_H = 100 * 8766.0  # a century: daily series are kept for the whole horizon
 
 
 Found = list[tuple[KeyPath, str]]
@@ -96,6 +105,24 @@ def _flows(s: Scenario, out: Found) -> None:
                     out.append((("flows", fid), f"{unit} consignments need payload.{unit}"))
         for rid, route in (flow.routes or {}).items():
             _route(s, out, ("flows", fid, "routes", rid, "path"), flow, route.path)
+        if not flow.routes and flow.origin in s.nodes and flow.destination in s.nodes and not _reachable(s, flow):
+            out.append((("flows", fid), f"no {flow.carrier} path from {flow.origin!r} to {flow.destination!r}: "
+                                        f"no chain of {flow.carrier} links (each from -> to) joins them"))
+
+
+def _reachable(s: Scenario, flow: Flow) -> bool:
+    """Whether the flow's destination can be reached from its origin over links of its carrier."""
+    after: dict[str, list[str]] = {}
+    for link in s.links.values():
+        if link.carrier == flow.carrier:
+            after.setdefault(link.from_, []).append(link.to)
+    seen, todo = {flow.origin}, [flow.origin]
+    while todo:
+        for nxt in after.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return flow.destination in seen
 
 
 def _route(s: Scenario, out: Found, path: KeyPath, flow: Flow, nodes: list[str]) -> None:
@@ -131,5 +158,14 @@ def _expansions(s: Scenario, out: Found) -> None:
 
 
 def _simulation(s: Scenario, out: Found) -> None:
-    if s.simulation.warmup.value >= s.simulation.horizon.value:
+    horizon, warmup = s.simulation.horizon.value, s.simulation.warmup.value
+    window = horizon - warmup
+    if horizon > MAX_HORIZON_H:
+        out.append((("simulation", "horizon"), f"at most {MAX_HORIZON_H / 8766:g} years, got "
+                                                f"{s.simulation.horizon.text!r}"))
+    if warmup >= horizon:
         out.append((("simulation", "warmup"), "the warm-up must be shorter than the horizon"))
+    elif window < MIN_WINDOW_H or window < horizon / 2:
+        out.append((("simulation", "warmup" if warmup > 0 else "horizon"),
+                    f"the measured window (horizon less warm-up) is {window / 24:.4g} d: too short to judge a "
+                    f"target; it must be at least {MIN_WINDOW_H / 24:g} d and at least half the horizon"))

@@ -290,9 +290,10 @@ def parse_distribution(raw: Any, kind: Kind = "duration") -> Distribution:
         raise ValueError("values: expected a non-empty list of quantities")
     vals = tuple(_nonneg(units.to_canonical(v, kind), "values") for v in values)
     weights = raw.get("weights") or []
-    if weights and (len(weights) != len(vals) or any(
-            not isinstance(w, (int, float)) or w < 0 for w in weights) or sum(weights) <= 0):
-        raise ValueError("weights: expected one non-negative number per value, not all zero")
+    if weights and (not isinstance(weights, list) or len(weights) != len(vals) or any(
+            isinstance(w, bool) or not isinstance(w, (int, float)) or not 0 <= w <= 1e300 for w in weights)
+            or not 0 < sum(weights) < math.inf):
+        raise ValueError("weights: expected one finite non-negative number per value, not all zero")
     return Empirical(values=vals, weights=tuple(float(w) for w in weights), **meta)
 
 

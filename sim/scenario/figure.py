@@ -17,6 +17,9 @@ from sim.scenario.units import Kind
 
 # The lower bound of a figure: > 0, >= 0, or none. A share with a bound is also at most 1.
 Minimum = Literal["positive", "nonneg"] | None
+# A count (vessels, berths, an expansion's vessels) is at most this: fleets and quays count in
+# tens, and each counted thing becomes a process in the simulation.
+MAX_COUNT = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,17 @@ def parse_figure(raw: Any, kinds: tuple[Kind, ...], minimum: Minimum = "nonneg")
                          f"got {raw!r}")
     kind: Kind
     if kinds == ("count",):
-        if isinstance(raw, str) or raw != int(raw):
+        if isinstance(raw, str) or isinstance(raw, float) and not raw.is_integer():
             raise ValueError(f"expected a whole number, got {raw!r}")
+        if not -MAX_COUNT <= raw <= MAX_COUNT:
+            raise ValueError(f"expected a whole number from 0 to {MAX_COUNT:,}")
         value, kind, text = float(raw), "count", str(raw)
     else:
         value, kind = _convert(raw, kinds)
         text = str(raw)
     _check_bounds(value, kind, raw, text, minimum)
+    if kind == "count" and value > MAX_COUNT:
+        raise ValueError(f"expected at most {MAX_COUNT:,}, got {text!r}")
     unit = "1" if kind == "count" else units.CANONICAL[kind]
     return Figure(value, unit, kind, text, source, note)
 
@@ -83,10 +90,12 @@ def _unwrap(raw: Any) -> tuple[Any, str | None, str | None]:
             "expected a quantity ('15 Mt/yr') or {value: 15 Mt/yr, source: s1_025}"
             + (f"; unknown key(s): {', '.join(sorted(map(str, extra)))}" if extra else "")
         )
-    source = raw.get("source")
+    source, note = raw.get("source"), raw.get("note")
     if source is not None and not isinstance(source, str):
         raise ValueError("source: expected a row id such as s1_025 or article:P2")
-    return raw["value"], source, raw.get("note")
+    if note is not None and not isinstance(note, str):
+        raise ValueError("note: expected text")
+    return raw["value"], source, note
 
 
 def _convert(raw: str | int | float, kinds: tuple[Kind, ...]) -> tuple[float, Kind]:

@@ -2,18 +2,27 @@
 
 Every problem found is collected (not just the first) and raised together as a ScenarioError
 whose entries name the file, the key path and the line.
+
+Input is bounded before it is believed: a scenario file is a regular file (a folder, a FIFO, a
+device or a socket is refused without being read) of at most `MAX_BYTES`; its YAML is plain
+(mappings, lists, text, numbers, true/false, null: no tags such as `!!python/object`), nested at
+most `MAX_DEPTH` levels; and a whole scenario (every file of its `extends:` chain, at most
+`MAX_EXTENDS` files) holds at most `MAX_NODES` YAML nodes with every alias counted as expanded,
+so an alias bomb is refused after reading at most that many. `--set` values follow the same rules.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -25,6 +34,12 @@ from sim.scenario.checks import references
 from sim.scenario.schema import Scenario, figures
 
 Path_ = tuple[Any, ...]
+
+MAX_BYTES = 2_000_000  # one scenario file; the bundled ones are under 50 kB
+MAX_NODES = 50_000  # YAML nodes in a whole scenario, aliases counted expanded (bundled: under 5,000)
+MAX_DEPTH = 64  # levels of nested mappings and lists (the bundled scenarios use 7)
+MAX_EXTENDS = 16  # files in one extends chain
+MAX_PROBLEMS = 100  # problems listed before "and N more"
 
 
 @dataclass
@@ -48,7 +63,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
 
 
 def read_raw(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Raw:
-    raw = _read_with_extends(Path(path), ())
+    raw = _read_with_extends(Path(path), (), _Budget(), None)
     for text in overrides:
         apply_override(raw, text)
     return raw
@@ -59,11 +74,11 @@ def validate(raw: Raw) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_problem(raw, err) for err in exc.errors()]) from None
+        raise ScenarioError(_capped([_problem(raw, err) for err in exc.errors()])) from None
     problems = [_at(raw, p, m) for p, m in references(scenario)]
     problems += [_at(raw, p, m) for p, m in sources.check(figures(scenario))]
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_capped(problems))
     return scenario
 
 
@@ -72,97 +87,328 @@ def _at(raw: Raw, path: Path_, message: str) -> Problem:
     return Problem(file, path, line, message)
 
 
-# --- YAML with line numbers ------------------------------------------------------------------
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems, and a line saying how many more there are."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    last = problems[MAX_PROBLEMS]
+    return problems[:MAX_PROBLEMS] + [Problem(last.file, (), None,
+                                              f"... and {len(problems) - MAX_PROBLEMS:,} more problems")]
 
 
-def _read_yaml(file: Path) -> tuple[dict[str, Any], dict[Path_, tuple[str, int | None]]]:
+def _refuse(file: str, line: int | None, message: str, path: Path_ = ()) -> NoReturn:
+    raise ScenarioError([Problem(file, path, line, message)])
+
+
+# --- reading a file: a regular file, bounded in size ---------------------------------------
+
+
+class _Unreadable(Exception):
+    """A scenario path that is not a readable regular file of a sensible size (the reason)."""
+
+
+class _Missing(_Unreadable):
+    """A scenario path where there is no file at all."""
+
+
+def _read_bytes(file: Path) -> bytes:
+    """The bytes of `file`, a regular file of at most MAX_BYTES; anything else is refused
+    without reading it (a FIFO would block, /dev/zero never ends)."""
+    try:
+        info = os.stat(file)
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable(f"not a regular file ({_kind(info.st_mode)}); expected a YAML scenario file")
+        _check_size(info.st_size)
+        fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise _Missing("cannot read the file: no such file") from None
+    except OSError as exc:
+        raise _Unreadable(f"cannot read the file: {exc.strerror}") from None
+    except ValueError:  # a NUL byte in the path
+        raise _Unreadable("not a file name (it holds a NUL byte)") from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())  # it may have been swapped since the stat above
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable(f"not a regular file ({_kind(info.st_mode)}); expected a YAML scenario file")
+        try:
+            blob = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise _Unreadable(f"cannot read the file: {exc.strerror}") from None
+    _check_size(len(blob))
+    return blob
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_BYTES:
+        raise _Unreadable(f"the file is {size / 1e6:.1f} MB; a scenario file may be at most "
+                          f"{MAX_BYTES / 1e6:g} MB (the bundled ones are under 50 kB)")
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return name
+    return "not a plain file"
+
+
+# --- YAML with line numbers, bounded -------------------------------------------------------
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: faster
+_YAML = "tag:yaml.org,2002:"
+_MAP, _SEQ, _STR = _YAML + "map", _YAML + "seq", _YAML + "str"
+_SCALAR_TAGS = {_YAML + t for t in ("null", "bool", "int", "float", "str", "merge")}
+_AS_TEXT = {_YAML + "timestamp", _YAML + "value"}  # no scenario field is a date: keep the text
+
+
+@dataclass
+class _Budget:
+    """YAML nodes read so far for one scenario (all its files), each alias counted as expanded."""
+
+    used: int = 0
+
+    def spend(self, n: int, file: str, line: int) -> None:
+        self.used += n
+        if self.used > MAX_NODES:
+            _refuse(file, line, f"more than {MAX_NODES:,} YAML nodes (each alias counted as expanded); "
+                                "a scenario needs a few thousand")
+
+
+class _Open:
+    """A mapping or list being read: its node, anchor, the budget used before it, its height."""
+
+    __slots__ = ("node", "mapping", "anchor", "start", "height", "key")
+
+    def __init__(self, node: yaml.MappingNode | yaml.SequenceNode, mapping: bool, anchor: str | None,
+                 start: int) -> None:
+        self.node, self.mapping, self.anchor, self.start = node, mapping, anchor, start
+        self.height = 0
+        self.key: yaml.Node | None = None
+
+
+def _compose(text: str, name: str, budget: _Budget) -> yaml.Node | None:
+    """The YAML node tree of `text` (None when it holds no document), read event by event so
+    that depth, node count (aliases expanded) and tags are checked before anything is built.
+    Raises ScenarioError for a bound or a tag, yaml.YAMLError for malformed YAML."""
+    try:
+        return _compose_events(text, name, budget)
+    except yaml.MarkedYAMLError as exc:
+        if "nesting depth" not in str(exc.problem):
+            raise
+        mark = exc.problem_mark or exc.context_mark
+        _refuse(name, mark.line + 1 if mark else None, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _compose_events(text: str, name: str, budget: _Budget) -> yaml.Node | None:
+    """`_compose`, without the translation of libyaml's own depth limit (1,000 levels)."""
+    resolve = yaml.resolver.Resolver().resolve
+    anchors: dict[str, tuple[yaml.Node, int, int]] = {}  # anchor -> (node, expanded size, height)
+    stack: list[_Open] = []
+    roots: list[yaml.Node] = []
+
+    def place(line: int, node: yaml.Node, height: int) -> None:
+        if len(stack) + height > MAX_DEPTH:
+            _refuse(name, line, f"nested more than {MAX_DEPTH} levels deep (aliases expanded)")
+        if not stack:
+            roots.append(node)
+            return
+        top = stack[-1]
+        if height > top.height:
+            top.height = height
+        if top.mapping:
+            if top.key is None:
+                top.key = node
+                return
+            top.node.value.append((top.key, node))
+            top.key = None
+            return
+        top.node.value.append(node)
+
+    documents = 0
+    node: yaml.Node
+    event: Any  # the attributes differ by the kind of event, told apart below
+    for event in yaml.parse(text, Loader=_LOADER):
+        kind = type(event)
+        mark = cast(yaml.Mark, event.start_mark)  # libyaml's mark type has the same fields
+        line = mark.line + 1
+        if kind is yaml.ScalarEvent:
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(yaml.ScalarNode, event.value, event.implicit)
+            if tag in _AS_TEXT:
+                tag = _STR
+            elif tag not in _SCALAR_TAGS:
+                _refuse(name, line, _bad_tag(tag))
+            budget.spend(1, name, line)
+            node = yaml.ScalarNode(tag, event.value, mark, None, event.style)
+            if event.anchor is not None:
+                anchors[event.anchor] = (node, 1, 1)
+            place(line, node, 1)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            mapping = kind is yaml.MappingStartEvent
+            node_kind, want = (yaml.MappingNode, _MAP) if mapping else (yaml.SequenceNode, _SEQ)
+            tag = event.tag
+            if tag is None or tag == "!":
+                tag = resolve(node_kind, None, event.implicit)
+            if tag != want:
+                _refuse(name, line, _bad_tag(tag))
+            if len(stack) + 1 > MAX_DEPTH:
+                _refuse(name, line, f"nested more than {MAX_DEPTH} levels deep")
+            begin = budget.used
+            budget.spend(1, name, line)
+            stack.append(_Open(node_kind(tag, [], mark, None, event.flow_style), mapping, event.anchor, begin))
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            top = stack.pop()
+            size, height = budget.used - top.start, top.height + 1
+            if top.anchor is not None:
+                anchors[top.anchor] = (top.node, size, height)
+            place(line, top.node, height)
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                inside = any(o.anchor == event.anchor for o in stack)
+                _refuse(name, line, f"the alias *{event.anchor} " + (
+                    "is inside the node it names (a recursive structure)" if inside
+                    else "names no anchor defined before it"))
+            node, size, height = anchors[event.anchor]
+            budget.spend(size, name, line)
+            place(line, node, height)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                _refuse(name, line, "a second YAML document (---): a scenario file holds one mapping")
+    return roots[0] if roots else None
+
+
+def _bad_tag(tag: str) -> str:
+    shown = "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
+    return (f"the YAML tag {shown} is not allowed: a scenario file holds plain mappings, lists, text, "
+            "numbers, true/false and null")
+
+
+def _read_yaml(file: Path, text: str, budget: _Budget) -> tuple[dict[str, Any], dict[Path_, tuple[str, int | None]]]:
+    """A file's text (already read) as plain data and the line of every key path."""
     name = str(file)
     try:
-        blob = file.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([Problem(name, (), None, f"cannot read the file: {exc.strerror}")]) from None
-    if b"\x00" in blob:
-        raise ScenarioError([Problem(name, (), None, "not a text file (it holds binary data)")])
-    try:
-        text = blob.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(name, (), None,
-                                     f"not UTF-8 text (bad byte at offset {exc.start})")]) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text, name, budget)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        raise ScenarioError([Problem(name, (), line, f"malformed YAML: {exc.problem}")]) from None
+        _refuse(name, line, f"malformed YAML: {exc.problem}")
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, at an offset
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        _refuse(name, line, f"malformed YAML: {exc.reason} (character U+{char:04X})")
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(name, (), None, f"malformed YAML: {exc}")]) from None
+        _refuse(name, None, f"malformed YAML: {exc}")
     if node is None:
-        raise ScenarioError([Problem(name, (), None, "the file is empty: expected a scenario mapping")])
+        _refuse(name, None, "the file is empty: expected a scenario mapping")
     if not isinstance(node, yaml.MappingNode):
-        raise ScenarioError([Problem(name, (), node.start_mark.line + 1,
-                                     "expected a mapping of scenario keys at the top level")])
+        got = "a list" if isinstance(node, yaml.SequenceNode) else "a single value"
+        _refuse(name, node.start_mark.line + 1, f"expected a mapping of scenario keys at the top level, got {got}")
     origins: dict[Path_, tuple[str, int | None]] = {}
     problems: list[Problem] = []
-    data = _construct(node, (), name, origins, problems)
+    data = _construct(node, (), name, origins, problems, yaml.constructor.SafeConstructor())
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_capped(problems))
     return data, origins
 
 
-def _construct(node: yaml.Node, path: Path_, name: str, origins: dict, problems: list[Problem]) -> Any:
+def _decode(blob: bytes) -> str:
+    """The text of a file's bytes; ValueError (the reason) when it is not UTF-8 text."""
+    if b"\x00" in blob:
+        raise ValueError("not a text file (it holds binary data)")
+    try:
+        return blob.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def _construct(node: yaml.Node, path: Path_, name: str, origins: dict[Path_, tuple[str, int | None]],
+               problems: list[Problem], constructor: yaml.constructor.SafeConstructor) -> Any:
+    """Plain data from a node tree that `_compose` bounded (depth and expanded size)."""
     origins[path] = (name, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(Problem(name, path, key_node.start_mark.line + 1,
-                                        "YAML merge keys (<<) are not supported: use extends"))
+            line = key_node.start_mark.line + 1
+            if key_node.tag == _YAML + "merge":
+                problems.append(Problem(name, path, line, "YAML merge keys (<<) are not supported: use extends"))
                 continue
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key_node, yaml.ScalarNode):
+                got = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                problems.append(Problem(name, path, line, f"keys must be text, got {got}"))
+                continue
+            try:
+                key = _scalar(key_node, constructor)
+            except ValueError as exc:
+                problems.append(Problem(name, path, line, str(exc)))
+                continue
             if not isinstance(key, (str, int)) or isinstance(key, bool):
-                problems.append(Problem(name, path, key_node.start_mark.line + 1,
-                                        f"keys must be text, got {key!r}"))
+                problems.append(Problem(name, path, line, f"keys must be text, got {_short(key)}"))
                 continue
             key = str(key)
             if key in out:
-                problems.append(Problem(name, path + (key,), key_node.start_mark.line + 1,
-                                        "duplicate key (an earlier line sets it too)"))
-            out[key] = _construct(value_node, path + (key,), name, origins, problems)
-            origins[path + (key,)] = (name, key_node.start_mark.line + 1)
+                problems.append(Problem(name, path + (key,), line, "duplicate key (an earlier line sets it too)"))
+            out[key] = _construct(value_node, path + (key,), name, origins, problems, constructor)
+            origins[path + (key,)] = (name, line)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), name, origins, problems) for i, v in enumerate(node.value)]
-    return _scalar(node)
-
-
-def _scalar(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
+        return [_construct(v, path + (i,), name, origins, problems, constructor) for i, v in enumerate(node.value)]
     try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+        return _scalar(node, constructor)
+    except ValueError as exc:
+        problems.append(Problem(name, path, node.start_mark.line + 1, str(exc)))
+        return None
+
+
+def _scalar(node: yaml.Node, constructor: yaml.constructor.SafeConstructor) -> Any:
+    """The value of a scalar node; ValueError (fit to show) when its text does not fit its tag."""
+    try:
+        return constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ValueError(f"cannot read {_short(node.value)} as {node.tag.removeprefix(_YAML)}: {problem}") from None
 
 
 # --- extends and overrides -------------------------------------------------------------------
 
 
-def _read_with_extends(file: Path, chain: tuple[Path, ...]) -> Raw:
-    resolved = file.resolve()
+def _read_with_extends(file: Path, chain: tuple[Path, ...], budget: _Budget,
+                       referrer: tuple[str, int | None, str] | None) -> Raw:
+    """A file and the files it extends, merged; `referrer` is (file, line, text) of the
+    `extends:` that names this one, where problems with reaching it are reported."""
+
+    def unreachable(message: str) -> NoReturn:
+        if referrer is None:
+            _refuse(str(file), None, message)
+        _refuse(referrer[0], referrer[1], f"{referrer[2]!r}: {message}", ("extends",))
+
+    try:
+        resolved = file.resolve()
+    except (OSError, ValueError, RuntimeError):
+        unreachable("cannot resolve the path")
     if resolved in chain:
         cycle = " -> ".join(p.name for p in chain + (resolved,))
-        raise ScenarioError([Problem(str(file), ("extends",), None, f"extends loops: {cycle}")])
-    data, origins = _read_yaml(file)
+        unreachable(f"extends loops: {cycle}")
+    if len(chain) >= MAX_EXTENDS:
+        unreachable(f"more than {MAX_EXTENDS} files in the extends chain")
+    try:
+        text = _decode(_read_bytes(file))
+    except _Unreadable as exc:
+        if referrer is not None and isinstance(exc, _Missing):
+            unreachable(f"no scenario file {referrer[2]!r} next to this one")
+        unreachable(str(exc))
+    except ValueError as exc:
+        _refuse(str(file), None, str(exc))
+    data, origins = _read_yaml(file, text, budget)
     parent_ref = data.get("extends")
     if parent_ref is None:
         return Raw(data, origins, [str(file)])
-    if not isinstance(parent_ref, str):
-        raise ScenarioError([Problem(str(file), ("extends",), origins[("extends",)][1],
-                                     "expected the path of another scenario file")])
-    parent_file = (file.parent / parent_ref)
-    if not parent_file.is_file():
-        raise ScenarioError([Problem(str(file), ("extends",), origins[("extends",)][1],
-                                     f"no scenario file {parent_ref!r} next to this one")])
-    parent = _read_with_extends(parent_file, chain + (resolved,))
+    line = origins[("extends",)][1]
+    if not isinstance(parent_ref, str) or not parent_ref.strip():
+        _refuse(str(file), line, "expected the path of another scenario file", ("extends",))
+    parent = _read_with_extends(file.parent / parent_ref, chain + (resolved,), budget,
+                                (str(file), line, parent_ref))
     merged = _deep_merge(parent.data, {k: v for k, v in data.items() if k != "extends"})
     return Raw(merged, {**parent.origins, **origins}, parent.files + [str(file)])
 
@@ -187,45 +433,87 @@ def parse_override(text: str) -> tuple[Path_, Any]:
     """`links.btc.capacity=60 Mt/yr` -> (("links", "btc", "capacity"), "60 Mt/yr")."""
     m = _SET.match(text)
     if not m:
-        raise ScenarioError([Problem("--set", (), None, f"expected PATH=VALUE, got {text!r}")])
+        _refuse("--set", None, f"expected PATH=VALUE, got {text!r}")
     key, value_text = m.group(1), m.group(2).strip()
     path: list[Any] = []
     for part in key.replace("[", ".").replace("]", "").split("."):
         if not part:
-            raise ScenarioError([Problem("--set", (), None, f"empty key in path {key!r}")])
+            _refuse("--set", None, f"empty key in path {key!r}")
         path.append(int(part) if part.isdigit() else part)
+    if len(path) > MAX_DEPTH:
+        _refuse("--set", None, f"the path {key[:40]!r}... is more than {MAX_DEPTH} keys deep")
+    return tuple(path), _override_value(value_text, f"--set {text.strip()}")
+
+
+def _override_value(text: str, where: str) -> Any:
+    """A `--set` value read as YAML by the scenario file rules (text when it is not YAML)."""
+    if not text:
+        return ""
     try:
-        value = yaml.safe_load(value_text) if value_text else ""
+        node = _compose(text, where, _Budget())
     except yaml.YAMLError:
-        value = value_text
-    return tuple(path), value
+        return text
+    if node is None:
+        return None
+    problems: list[Problem] = []
+    value = _construct(node, (), where, {}, problems, yaml.constructor.SafeConstructor())
+    if problems:
+        raise ScenarioError([Problem(where, (), None, p.message) for p in problems])
+    return value
 
 
 def apply_override(raw: Raw, text: str) -> None:
     path, value = parse_override(text)
     where = f"--set {text.strip()}"
-    node: Any = raw.data
+    if value is None:  # null deletes, as in extends
+        _delete(raw.data, path, where)
+    else:
+        _set(raw.data, path, value, where)
+    for p in [p for p in raw.origins if p[: len(path)] == path]:
+        del raw.origins[p]
+    raw.origins[path] = (where, None)
+
+
+def _set(data: dict[str, Any], path: Path_, value: Any, where: str) -> None:
+    node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, dict):
             if part not in node and i == 0 and part not in _fields_at(()):
-                hint = difflib.get_close_matches(str(part), _fields_at(()), n=1)
-                raise ScenarioError([Problem(where, path[:1], None, f"no key {part!r} here" +
-                                             (f"; did you mean {hint[0]!r}?" if hint else ""))])
+                _refuse(where, None, f"no key {part!r} here" + _hint(part, _fields_at(())), path[:1])
             node = node.setdefault(part, {})  # a section the file leaves to its defaults
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
-            raise ScenarioError([Problem(where, path[: i + 1], None, "cannot descend into a value here")])
+            _refuse(where, None, "cannot descend into a value here", path[: i + 1])
     last = path[-1]
-    if isinstance(node, dict) and value is None:
-        node.pop(last, None)  # null deletes, as in extends
-    elif isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and last < len(node):
+    if isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and last < len(node):
         node[last] = value
     else:
-        raise ScenarioError([Problem(where, path, None, "cannot set a value here")])
-    for p in [p for p in raw.origins if p[: len(path)] == path]:
-        del raw.origins[p]
-    raw.origins[path] = (where, None)
+        _refuse(where, None, "cannot set a value here", path)
+
+
+def _delete(data: dict[str, Any], path: Path_, where: str) -> None:
+    """Remove the key at `path`; a key that is not there is a mistake (a typo), not a no-op."""
+    node: Any = data
+    for i, part in enumerate(path):
+        if isinstance(node, list):
+            _refuse(where, None, "null deletes a key of a mapping; to change a list, set the whole list",
+                    path[: i + 1])
+        if not isinstance(node, dict) or part not in node:
+            fields = _fields_at(path[:i])
+            if str(part) in fields:
+                _refuse(where, None, "nothing to delete: the scenario does not set this key", path[: i + 1])
+            known = sorted(set(map(str, node)) | set(fields)) if isinstance(node, dict) else []
+            _refuse(where, None, f"no key {part!r} to delete here" + _hint(part, known), path[: i + 1])
+        if i == len(path) - 1:
+            del node[part]
+        else:
+            node = node[part]
+
+
+def _hint(word: Any, options: list[str]) -> str:
+    match = difflib.get_close_matches(str(word), options, n=1)
+    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 # --- pydantic errors to problems -------------------------------------------------------------

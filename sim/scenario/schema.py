@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator, model_validator
 
+from sim.errors import CorridorError
+from sim.io import results_folder
 from sim.scenario import units
 from sim.scenario.distributions import Distribution, parse_distribution
 from sim.scenario.figure import Figure, Minimum, fraction, parser
@@ -47,6 +49,8 @@ MODE_CARRIERS: dict[Mode, frozenset[Carrier]] = {
 }
 # A fleet capacity's kind -> the load unit it counts (tonnes through the scenario's payload table).
 LOAD_UNITS: dict[str, LoadUnit] = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}
+MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS: a bound on memory and time
+MAX_SEED = 2**63 - 1
 SEA_MODES: frozenset[Mode] = frozenset({"ferry", "sea"})
 MASS_CARRIERS: frozenset[Carrier] = frozenset({"cargo", "oil", "hydrogen", "ammonia"})
 
@@ -86,7 +90,8 @@ Time = Annotated[Distribution, PlainValidator(_duration_distribution), PlainSeri
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, populate_by_name=True,
+                              allow_inf_nan=False)
 
 
 class Maintenance(Strict):
@@ -119,7 +124,7 @@ class Reliability(Strict):
 
     failure_rate: FailureRate = Figure(0.0, "1/yr", "frequency", "0 /yr")
     repair: Time | None = None
-    units: int = Field(default=1, ge=1)
+    units: int = Field(default=1, ge=1, le=1000)
     repair_crew: str | None = None
     weather: str | None = None
     maintenance: Maintenance | None = None
@@ -357,10 +362,10 @@ class RepairCrew(Strict):
 class Simulation(Strict):
     horizon: Duration = Figure(8760.0, "h", "duration", "365 d")
     warmup: Elapsed = Figure(0.0, "h", "duration", "0 d")
-    replications: int = Field(default=10, ge=1, le=10_000)
-    seed: int = Field(default=2024, ge=0)
+    replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(default=2024, ge=0, le=MAX_SEED)
     precision: Share | None = None
-    max_replications: int = Field(default=200, ge=1)
+    max_replications: int = Field(default=200, ge=1, le=MAX_REPLICATIONS)
     trace: bool = False
 
 
@@ -386,6 +391,16 @@ class Scenario(Strict):
     flows: dict[str, Flow] = Field(default_factory=dict)
     targets: dict[str, Target] = Field(default_factory=dict)
     expansions: dict[str, Expansion] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, name: str) -> str:
+        """The name is a folder under results/: the rule of `sim.io.results_folder`, in one place."""
+        try:
+            results_folder(name)
+        except CorridorError as exc:
+            raise ValueError(str(exc)) from None
+        return name
 
     def payload_t(self, unit: LoadUnit) -> float:
         """Tonnes carried by one load unit (train, wagon, TEU, truck)."""

@@ -75,15 +75,30 @@ CARRIER_UNIT = {
     "data": "Tbps",
 }
 
+MAX_TEXT = 200  # characters in a quantity's text; '12.5 trains/d' needs a dozen
 _PER_NUMBER_UNIT = re.compile(r"/\s*(\d+(?:\.\d+)?)\s*([A-Za-z]\w*)")
 
 
 def parse(text: str | float | int) -> pint.Quantity:
-    """Parse a quantity written as text; `0.1 /100km/yr` means 0.1 per (100 km) per year."""
+    """Parse a quantity written as text; `0.1 /100km/yr` means 0.1 per (100 km) per year.
+
+    Powers (`**`, `^`) are refused: pint would compute `9**9**9` exactly, for ever, and no
+    figure in a scenario needs one. So is text longer than MAX_TEXT characters.
+    """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return Q_(float(text), "dimensionless")
+        try:
+            number = float(text)
+        except OverflowError:
+            raise ValueError("expected a finite quantity, got a number too large for a float") from None
+        if not math.isfinite(number):
+            raise ValueError(f"expected a finite quantity, got {text!r}")
+        return Q_(number, "dimensionless")
     if not isinstance(text, str):
         raise ValueError(f"expected a quantity such as '4 GW', got {type(text).__name__}")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"expected a quantity such as '4 GW', got {len(text):,} characters of text")
+    if "**" in text or "^" in text:
+        raise ValueError(f"cannot read {text!r} as a quantity: powers (** or ^) are not allowed")
     cleaned = _PER_NUMBER_UNIT.sub(r"/(\1 \2)", text.strip())
     if not cleaned:
         raise ValueError("expected a quantity such as '4 GW', got an empty string")
@@ -95,7 +110,11 @@ def parse(text: str | float | int) -> pint.Quantity:
         raise ValueError(f"cannot read {text!r} as a quantity ({type(exc).__name__})") from None
     if not isinstance(q, pint.Quantity):  # a bare number parses to a plain float
         q = Q_(float(q), "dimensionless")
-    if not math.isfinite(float(q.magnitude)):
+    try:
+        finite = math.isfinite(float(q.magnitude))
+    except (OverflowError, TypeError, ValueError):
+        finite = False
+    if not finite:
         raise ValueError(f"expected a finite quantity, got {text!r}")
     return q
 
