@@ -23,7 +23,8 @@ _WHERE = {
     "compare": "sim.report.compare",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = ["CorridorError", "Network", "Problem", "Scenario", "ScenarioError", "apply_plan", "build_network",
+           "compare", "evaluate", "load_scenario", "optimise", "rerun", "run", "simulate"]
 
 if TYPE_CHECKING:
     from sim.errors import CorridorError, Problem, ScenarioError

@@ -1,7 +1,7 @@
 """The `corridor` command line: parses arguments and calls the library, nothing more.
 
 Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target not met
-(with --fail-on-unmet).
+(with --fail-on-unmet); 4 an observation missed (backtest --fail-on-miss).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ _state = {"debug": False}
 
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
-MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS, without importing the simulator for --help
+MAX_REPLICATIONS = 10_000  # as sim.scenario.schema's, without importing pint and pydantic for --help
 SeedOpt = Annotated[int | None, typer.Option(min=0, max=2**63 - 1, help="Random seed (default: the scenario's).")]
 RepsOpt = Annotated[int | None, typer.Option("--replications", "-r", min=1, max=MAX_REPLICATIONS,
                                              help="Replications (default: the scenario's).")]
@@ -311,6 +311,36 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
     if not quiet:
         for line in result.lines():
             out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@handles_errors
+def backtest(file: Annotated[Path, typer.Argument(help="A backtest file (backtests/2023.yaml).")],
+             replications: RepsOpt = None, seed: SeedOpt = None, out_dir: OutOpt = None,
+             fail_on_miss: Annotated[bool, typer.Option(
+                 "--fail-on-miss", help="Exit 4 when a scored observation is missed.")] = False,
+             fmt: FormatOpt = "table", quiet: QuietOpt = False) -> None:
+    """Score a scenario against observed outcomes: model mean, 95% CI, error, coverage, pass/fail."""
+    from sim.backtest import run_backtest
+    from sim.backtest.report import HEADER, rows
+
+    result = run_backtest(file, replications=replications, seed=seed, out=out_dir,
+                          progress=not quiet and sys.stderr.isatty())
+    if fmt == "json":
+        import json
+
+        out.print_json(json.dumps(result.data, default=float))
+    elif not quiet:
+        table = Table(*HEADER, box=None)
+        table.columns[0].overflow = "fold"
+        for row in rows(result.scores):
+            table.add_row(*(escape(c) for c in row))
+        out.print(table)
+        sm = result.data["summary"]
+        out.print(f"{sm['passed']} of {sm['scored']} scored items pass; {sm['not_measured']} not measured; "
+                  f"report written to {result.folder}", markup=False, highlight=False)
+    if fail_on_miss and result.missed:
+        raise typer.Exit(4)
 
 
 def main() -> None:

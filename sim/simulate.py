@@ -23,10 +23,7 @@ from sim.energy import CARRIERS as CONTINUOUS
 from sim.network import Network, build_network
 from sim.processes import process_pool
 from sim.replications import Estimate, Replication, Streams, estimate
-from sim.scenario.schema import MASS_CARRIERS, Scenario
-
-MAX_REPLICATIONS = 10_000  # per call: a bound on memory and time, checked before anything runs
-
+from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
 
 def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
                     trace: Callable[[dict[str, Any]], None] | None = None) -> Replication:

@@ -29,3 +29,11 @@ def test_the_seeds_hold_the_reference_rows() -> None:
     seeds = bundled.folder("seeds")
     assert (seeds / "reference.yaml").is_file()
     assert os.access(seeds / "targets.yaml", os.R_OK)
+
+
+def test_the_public_names_are_the_lazy_ones() -> None:
+    import sim
+
+    assert set(sim.__all__) <= set(dir(sim))
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None

@@ -49,7 +49,7 @@ MODE_CARRIERS: dict[Mode, frozenset[Carrier]] = {
 }
 # A fleet capacity's kind -> the load unit it counts (tonnes through the scenario's payload table).
 LOAD_UNITS: dict[str, LoadUnit] = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}
-MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS: a bound on memory and time
+MAX_REPLICATIONS = 10_000  # per run, sweep point or scenario: a bound on memory and time
 MAX_SEED = 2**63 - 1
 SEA_MODES: frozenset[Mode] = frozenset({"ferry", "sea"})
 MASS_CARRIERS: frozenset[Carrier] = frozenset({"cargo", "oil", "hydrogen", "ammonia"})

@@ -27,6 +27,7 @@ import yaml
 
 from sim import bundled
 from sim.errors import CorridorError
+from sim.scenario.schema import MAX_REPLICATIONS
 from sim.sweep.designs import MAX_POINTS, Parameter, parse_spec, parse_vary
 
 FILE_KEYS = ("scenario", "vary", "set", "seed", "replications", "design", "samples", "level", "find",
@@ -93,7 +94,6 @@ def _file_scenario(name: Any, here: Path) -> Path:
     return beside if beside.is_file() else bundled.scenario(str(name)) or beside
 
 
-MAX_REPLICATIONS = 10_000  # as sim.simulate.MAX_REPLICATIONS (not imported: it pulls in the simulator)
 MAX_SEED = 2**63 - 1
 RANGES = {"seed": (0, MAX_SEED), "replications": (1, MAX_REPLICATIONS), "samples": (1, MAX_POINTS)}
 

@@ -121,7 +121,8 @@ def test_memory_of_an_overloaded_run_is_bounded(tmp_path):
         "from sim.scenario.loading import load_scenario\n"
         "from sim.simulate import run_replication\n"
         f"s = load_scenario({str(ROOT / 'tests' / 'scenarios' / 'cargo_ferry.yaml')!r},"
-        " ['simulation.horizon=40 d', 'simulation.warmup=5 d', 'flows.china.rate=1000 Mt/yr', 'flows.kazakh.rate=300 Mt/yr'])\n"
+        " ['simulation.horizon=40 d', 'simulation.warmup=5 d',"
+        " 'flows.china.rate=1000 Mt/yr', 'flows.kazakh.rate=300 Mt/yr'])\n"
         "rep = run_replication(s, 0, 1)\n"
         "print(rep.flows['china'].extra['turned_away_t'] > 0)\n"
     )

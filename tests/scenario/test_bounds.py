@@ -15,7 +15,9 @@ from sim.scenario.loading import load_scenario
 
 def test_one_replication_bound_for_the_schema_the_simulator_and_the_command_line():
     cli, simulate = importlib.import_module("sim.cli"), importlib.import_module("sim.simulate")
+    config = importlib.import_module("sim.sweep.config")
     assert schema.MAX_REPLICATIONS == simulate.MAX_REPLICATIONS == cli.MAX_REPLICATIONS == 10_000
+    assert config.MAX_REPLICATIONS is schema.MAX_REPLICATIONS
 
 
 def test_an_alias_counts_the_nodes_it_stands_for():
