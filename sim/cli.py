@@ -333,7 +333,9 @@ def backtest(file: Annotated[Path, typer.Argument(help="A backtest file (backtes
     elif not quiet:
         table = Table(*HEADER, box=None)
         table.columns[0].overflow = "fold"
-        for row in rows(result.scores):
+        table_rows = rows(result.scores)
+        table.columns[0].min_width = max(len(r[0]) for r in table_rows)
+        for row in table_rows:
             table.add_row(*(escape(c) for c in row))
         out.print(table)
         sm = result.data["summary"]
