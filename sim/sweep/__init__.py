@@ -32,7 +32,8 @@ from pathlib import Path
 from sim.errors import CorridorError
 from sim.io import results_folder
 from sim.sweep.config import parse_level, read_config
-from sim.sweep.executors import check_workers, make_executor, progress_bar
+from sim.progress import progress_bar
+from sim.sweep.executors import check_workers, make_executor
 from sim.sweep.folder import continues, start
 from sim.sweep.plan import MANIFEST, SweepPlan, plan_sweep
 from sim.sweep.points import (LOG, EvaluatePoint, PointLog, PointTask, evaluate_report, finished_ids, read_log,
@@ -129,11 +130,12 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
         with make_executor(workers, scheduler, prepare) as executor:
             start(folder, continuing, "sweep", MANIFEST, plan.manifest())
             with PointLog(folder / LOG, resume=True) as log, \
-                    progress_bar(progress, len(plan.points), resumed) as tick:
-                for record in executor.run(run, todo):
+                    progress_bar(progress, "sweep", len(plan.points), failed=True, completed=resumed) as tick:
+                for count, record in enumerate(executor.run(run, todo), start=resumed + 1):
                     log.append(record)
                     failed += record.status != "ok"
-                    tick(failed)
+                    if tick is not None:
+                        tick(count, failed=failed)
     except BrokenProcessPool:
         saved = len(finished_ids(folder / LOG))
         raise RuntimeError(f"a worker process died (out of memory?); {saved} finished points are saved in "

@@ -16,7 +16,7 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -161,21 +161,3 @@ def check_workers(workers: int | None) -> None:
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or not 1 <= workers <= MAX_WORKERS):
         raise CorridorError(f"--workers: expected a whole number from 1 to {MAX_WORKERS}, got {workers!r}")
-
-
-@contextmanager
-def progress_bar(show: bool, total: int | None, done: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar (points done, failures, time left) on a terminal; nothing when piped.
-    Yields `tick(failed)`, called once per finished point."""
-    if not show:
-        yield lambda failed: None
-        return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
-
-    bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]} failed"),
-                   TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-                   transient=True)
-    task = bar.add_task("sweep", total=total, completed=done, failed=0)
-    with bar:
-        yield lambda failed: bar.update(task, advance=1, failed=failed)

@@ -6,7 +6,6 @@ Read from the rebuilt `sweep.parquet` (one row per point), never from results he
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import itertools
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sim.io import write_bytes, write_text
+from sim.report import page
 from sim.report.plots import png
 from sim.sweep.designs import SAMPLERS, Parameter, SensitivitySampler
 from sim.sweep.plan import MANIFEST, SweepPlan
@@ -362,12 +362,6 @@ def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossi
     return "\n".join(lines) + "\n"
 
 
-_CSS = ("body{font:15px/1.45 system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;font-size:.85em;margin:.6em 0}th,td{border-bottom:1px solid #e5e5e5;"
-        "padding:.25em .5em;text-align:left}th{background:#f6f6f6}img{max-width:100%;height:auto}"
-        "h2{border-bottom:1px solid #ddd}code{background:#f4f4f4;padding:0 .2em}")
-
-
 def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
     """A self-contained page from sweep.md (tables, lists, headings; pictures inline)."""
     e = html.escape
@@ -398,8 +392,7 @@ def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
         if line.startswith("!["):
             name = line[line.index("(") + 1:-1]
             if name in pictures:
-                b64 = base64.b64encode(pictures[name]).decode()
-                body.append(f'<img alt="{e(name)}" src="data:image/png;base64,{b64}">')
+                body.append(page.image(pictures[name], name))
         elif line.startswith("#"):
             level = len(line) - len(line.lstrip("#"))
             body.append(f"<h{level}>{inline(line.lstrip('#').strip())}</h{level}>")
@@ -408,8 +401,7 @@ def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
         elif line.strip():
             body.append(f"<p>{inline(line)}</p>")
     close_table()
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(title)}</title>"
-            f"<style>{_CSS}</style></head><body>" + "\n".join(body) + "</body></html>\n")
+    return page.page(title, body)
 
 
 def write_threshold(result: Threshold) -> None:

@@ -21,7 +21,7 @@ from sim.errors import CorridorError
 from sim.io import results_folder
 from sim.sweep.config import check_ranges
 from sim.sweep.designs import Parameter, Point, RangeParameter
-from sim.sweep.executors import progress_bar
+from sim.progress import Tick, progress_bar
 from sim.sweep.folder import continues, start
 from sim.sweep.plan import file_sha256, scenario_sources
 from sim.sweep.points import LOG, EvaluatePoint, PointLog, PointRecord, PointTask, evaluate_report, read_log, run_point
@@ -127,6 +127,7 @@ class Search:
         self.sources = sources if sources is not None else []  # every file the scenario was read from
         self.step = param.step if isinstance(param, RangeParameter) else None  # a grid of steps to stay on
         self.probes: list[Probe] = []
+        self.runs = 0  # points evaluated by this search (for the progress bar)
         self.cache: dict[tuple[str, int | None], PointRecord] = {}
 
     def run(self, resume: bool, progress: bool) -> Threshold:
@@ -140,7 +141,7 @@ class Search:
         if continuing:
             self.cache = {(r.id, r.asked): r for _, r in read_log(folder / LOG)}
         start(folder, continuing, "find", SEARCH, identity)
-        with PointLog(folder / LOG, resume=True) as log, progress_bar(progress, None, 0) as tick:
+        with PointLog(folder / LOG, resume=True) as log, progress_bar(progress, "probes", None) as tick:
             return self.bisect(lambda value: self.probe(value, log, tick))
 
     def bisect(self, probe: Callable[[float], Probe]) -> Threshold:
@@ -152,7 +153,7 @@ class Search:
             a, b = (mid, b) if mid.meets == a.meets else (a, mid)
         return self.answer(a, b)
 
-    def probe(self, value: float, log: PointLog, tick: Callable[[int], None]) -> Probe:
+    def probe(self, value: float, log: PointLog, tick: Tick | None) -> Probe:
         """P(met) at `value`, with replications doubled until its interval is clear of the level."""
         text = self.param.text(value)
         n = self.start_n
@@ -172,7 +173,7 @@ class Search:
                 return found
             n = min(2 * got, self.cap)
 
-    def evaluate(self, text: str, n: int, log: PointLog, tick: Callable[[int], None]) -> PointRecord:
+    def evaluate(self, text: str, n: int, log: PointLog, tick: Tick | None) -> PointRecord:
         point = Point(((self.param.path, text),))
         hit = self.cache.get((point.id, n))
         if hit is not None:
@@ -181,7 +182,9 @@ class Search:
         record = run_point(task, self.evaluate_point)
         record.asked = n
         log.append(record)
-        tick(0)
+        self.runs += 1
+        if tick is not None:
+            tick(self.runs)
         return record
 
     def close(self, a: float, b: float) -> bool:
