@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "tests" / "scenarios"
@@ -26,3 +28,21 @@ def snapshot(folder: Path) -> dict[str, str]:
             else:
                 out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
+
+
+def key_paths(data: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every key path in a YAML document (mappings by key, lists by index), the root first."""
+    yield prefix
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from key_paths(v, prefix + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from key_paths(v, prefix + (i,))
+
+
+def optimiser_scenario(name: str, *overrides: str) -> Any:
+    """tests/scenarios/optimiser_<name>.yaml with `overrides` applied (a validated Scenario)."""
+    from sim.scenario.loading import load_scenario
+
+    return load_scenario(SCENARIOS / f"optimiser_{name}.yaml", list(overrides))

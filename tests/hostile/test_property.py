@@ -19,12 +19,11 @@ import resource
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import FAST, MINIMAL, snapshot
+from support import FAST, MINIMAL, key_paths, snapshot
 
 HEADROOM = 1536 * 2**20  # 1.5 GB above what the test process already maps
 BASE = yaml.safe_load(MINIMAL.read_text())
@@ -43,14 +42,6 @@ SNIPPETS = ["!foo ", "&a ", "*a", "*nowhere", "---\n", ": ", "\t", "- ", "[", "{
             "? ", "%YAML 1.1\n", "'", '"', "#", "\n  extra: 1\n", "extends: nowhere.yaml\n", "extends: .\n"]
 
 
-def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield prefix
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, prefix + (i,))
 
 
 @st.composite
@@ -59,7 +50,7 @@ def scenario_texts(draw: st.DrawFn) -> str:
     quarter of the examples keep it valid, so that some runs write a report for later ones)."""
     data = copy.deepcopy(BASE)
     for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 3]))):
-        path = draw(st.sampled_from([p for p in _paths(data) if p]))
+        path = draw(st.sampled_from([p for p in key_paths(data) if p]))
         parent = data
         for part in path[:-1]:
             parent = parent[part]

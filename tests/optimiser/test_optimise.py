@@ -17,18 +17,10 @@ from sim.optimiser import optimise, write_plan
 from sim.optimiser.model import crf
 from sim.scenario.checks import references
 from sim.scenario.schema import Scenario
+from support import optimiser_scenario as load
 
 TESTS = Path(__file__).resolve().parents[1]
 SCENARIOS = TESTS / "scenarios"
-
-
-def load(name: str, *overrides: str) -> Scenario:
-    return load_scenario(SCENARIOS / f"optimiser_{name}.yaml", list(overrides))
-
-
-@pytest.fixture(scope="module")
-def plan_result():
-    return optimise(load("plan"))
 
 
 # --- max deliverable against networkx -----------------------------------------------------------

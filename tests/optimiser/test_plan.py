@@ -9,20 +9,10 @@ import pytest
 
 from sim.network import Network
 from sim.optimiser import apply_plan, optimise
-from sim.scenario.loading import load_scenario
-from sim.scenario.schema import Scenario
+from support import optimiser_scenario as load
 
 TESTS = Path(__file__).resolve().parents[1]
 SCENARIOS = TESTS / "scenarios"
-
-
-def load(name: str, *overrides: str) -> Scenario:
-    return load_scenario(SCENARIOS / f"optimiser_{name}.yaml", list(overrides))
-
-
-@pytest.fixture(scope="module")
-def plan_result():
-    return optimise(load("plan"))
 
 
 def test_apply_plan_builds_the_expansions(plan_result):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
 from sim.scenario.loading import load_scenario, read_raw, resolved_yaml
+from support import key_paths
 
 
 def test_minimal_loads_with_sources_kept(minimal):
@@ -147,14 +148,6 @@ def test_all_problems_are_listed_not_just_the_first(minimal, tmp_path):
 
 # --- property: random edits never crash the loader with anything but a ScenarioError --------
 
-def _paths(data, prefix=()):
-    yield prefix
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, prefix + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, prefix + (i,))
 
 
 SCALARS = st.one_of(
@@ -172,7 +165,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
 @given(data=st.data())
 def test_random_edits_raise_only_scenario_errors(data, minimal):
     raw = read_raw(minimal).data
-    paths = [p for p in _paths(raw) if p]
+    paths = [p for p in key_paths(raw) if p]
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(paths))
         node = raw
@@ -184,7 +177,7 @@ def test_random_edits_raise_only_scenario_errors(data, minimal):
             node.pop(path[-1], None)
         else:
             node[path[-1]] = data.draw(VALUES)
-        paths = [p for p in _paths(raw) if p]
+        paths = [p for p in key_paths(raw) if p]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "edited.yaml"
         path.write_text(yaml.safe_dump(raw, allow_unicode=True))
