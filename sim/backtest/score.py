@@ -237,9 +237,10 @@ _MEASURES: dict[str, Any] = {
     "port_throughput": _port_throughput,
     "port_calls": _port_calls,
     "pipeline_flow": _pipeline_flow,
-    "port_wagons": _port_units("wagons", "the model counts wagons per flow delivered, not per port "
-                                         "(per-port unit counts are issue 11, item 1)"),
-    "port_teu": _port_units("teu", "the model counts TEU per flow delivered, not per port "
-                                   "(per-port unit counts are issue 11, item 1)"),
-    "port_trucks": _port_units("trucks", "the model has no trucks or Ro-Ro traffic"),
+    "port_wagons": _port_units("wagons", "no flow with wagons in its mix is loaded or unloaded "
+                                         "at the port in the model"),
+    "port_teu": _port_units("teu", "no flow with TEU in its mix is loaded or unloaded at the port "
+                                   "in the model"),
+    "port_trucks": _port_units("trucks", "the model has no trucks at the port: no flow with trucks "
+                                         "in its mix is loaded or unloaded there (no Ro-Ro traffic)"),
 }

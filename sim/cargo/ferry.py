@@ -18,7 +18,8 @@ call, whatever the load. A closed port (`sim.weather.Closures`) lets no vessel b
 sail; a vessel sails only when both ends are open, and waits at anchor for room in the
 destination's yard before berthing there. Its hours are booked by state (`sim.fleet`), and
 reported in four groups: idle, waiting (any cause), working (loading, crossing, unloading),
-sailing empty.
+sailing empty. Each berthing to load or unload is a call at its port, counted with its cargo
+(`Port.shipped`): out when the cargo is taken on board, in when it is landed.
 """
 
 from __future__ import annotations
@@ -292,6 +293,9 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
         if env.now >= fleet.warmup:
             link.voyages += 1
             link.kg += kg
+            port.calls += 1
+            for lot in lots:
+                port.shipped(lot, True)
         if fleet.trace:
             fleet.trace({"t": env.now, "event": "loading", "fleet": fleet.id, "vessel": v.index,
                          "link": link.id, "t_cargo": kg / 1000})
@@ -331,6 +335,10 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
         if berths is not None:
             berths.release()
         v.port, v.home = dest.id, port.id
+        if env.now >= fleet.warmup:
+            dest.calls += 1
+            for lot in lots:
+                dest.shipped(lot, False)
         if fleet.trace:
             fleet.trace({"t": env.now, "event": "unloaded", "fleet": fleet.id, "vessel": v.index,
                          "link": link.id, "t_cargo": kg / 1000})

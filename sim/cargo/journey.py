@@ -11,7 +11,7 @@ Journey (`journey`), at every route node but the destination, origin included:
   - a port: wait outside for room in the yard (if it has one);
   - the node's capacity as a gate (a border crossing's trains a day) and its processing time;
   - a port where the cargo changes to or from a ship without a fleet (Poti onto Black Sea
-    shipping): a handling berth, once the port is open;
+    shipping): a handling berth, once the port is open (the port counts the cargo in or out);
   - a ferry link: wait on the quay until a vessel takes it (`sim.cargo.ferry`), possibly split
     between two vessels; each part carries on from the far port on its own;
   - any other link: its turn at the link's gate (train paths a day, or Mt/yr), the port left
@@ -91,6 +91,8 @@ class Step:
     gate: Gate | None = None  # the node's own capacity (a border crossing)
     processing: Draws | None = None
     handling: bool = False  # a handling berth, changing to or from a ship without a fleet
+    ship_in: bool = False  # handling unloads it from such a ship (counted at the port)
+    ship_out: bool = False  # handling loads it onto such a ship
     ferry: FerryLink | None = None
     ferry_h_per_kg: float = 0.0  # the fleet's mean hours per kilogram on this link (route choice)
     ferry_fixed_h: float = 0.0  # load + crossing + unload, mean hours (route choice)
@@ -314,6 +316,10 @@ def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
                 port.queue.leave(env.now, lot.since)
             else:
                 yield from port.handle(lot, closures)
+            if s.ship_in:
+                port.shipped(lot, False)
+            if s.ship_out:
+                port.shipped(lot, True)
         if s.ferry is not None:
             lot.i = i
             s.ferry.queue.put(lot)

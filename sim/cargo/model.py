@@ -19,6 +19,12 @@ end. Transit times (days) are those of consignments whose last part was delivere
 warm-up. A node's `wait_h_mean` and `queue_mean` are for cargo that has arrived and not yet
 begun to leave (`sim.cargo.port`, `sim.cargo.gate`), measured independently, so L = lambda W
 is a check.
+
+A port where cargo meets a ship also reports its ship traffic in the measured period
+(`sim.cargo.port`): `tonnes_in` unloaded from vessels, `tonnes_out` loaded onto them, `tonnes`
+both (a port's throughput as ports publish it), `calls` where a fleet's vessels berth, and
+`wagons`, `teu`, `trucks` where a flow through the port has that unit in its mix (tonnes of the
+unit's share over its payload, as a flow's `{unit}_delivered`; absent: not measured).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from sim.scenario.schema import SEA_MODES, Flow, Scenario
 from sim.weather import Closures
 
 KG_PER_MT = 1e9
+PORT_UNITS = {"wagon": "wagons", "TEU": "teu", "truck": "trucks"}  # mix unit -> a port's count
 
 
 class CountingEnvironment(simpy.Environment):
@@ -175,6 +182,8 @@ class CargoModel:
                           self.closures, Draws(spec.load, rng), Draws(spec.unload, rng),
                           self.traffic.landed, self.warmup, self.horizon, trace=self.trace)
             fleet.legs = self._legs(links)
+            for fl in links:
+                fl.origin.fleet_calls = fl.destination.fleet_calls = True
             self.fleets[fid] = fleet
             homes = list(dict.fromkeys(fl.origin.id for fl in links))
             for i in range(int(spec.vessels.value)):
@@ -211,6 +220,8 @@ class CargoModel:
         if not paths:
             paths = {"shortest": (self._shortest(fid, flow), 1.0)}
         routes = [Route(rid, path, self._steps(path), share) for rid, (path, share) in paths.items()]
+        for r in routes:
+            self._ships(fid, r)
         days = max(1, math.ceil(self.horizon / calendar.DAY_H))
         bounds, acc = [], 0.0
         for r in routes:
@@ -224,6 +235,17 @@ class CargoModel:
             stock=TimeWeighted(self.warmup, self.horizon), daily=[0.0] * days,
             bounds=bounds,
         )
+
+    def _ships(self, fid: str, route: Route) -> None:
+        """List flow `fid` at the ports where `route` moves it between land and a ship."""
+        for s in route.steps:
+            if s.ferry is not None:
+                s.ferry.origin.kg_out.setdefault(fid, 0)
+                s.ferry.destination.kg_in.setdefault(fid, 0)
+            if s.port is not None and s.ship_in:
+                s.port.kg_in.setdefault(fid, 0)
+            if s.port is not None and s.ship_out:
+                s.port.kg_out.setdefault(fid, 0)
 
     def _shortest(self, fid: str, flow: Flow) -> list[str]:
         g = nx.DiGraph()
@@ -259,6 +281,8 @@ class CargoModel:
                         handling=(port is not None and link.fleet is None
                                   and (pipe[i] or (i > 0 and pipe[i - 1]))),
                         transit=self.transits.get(lid))
+            step.ship_out = step.handling and pipe[i]
+            step.ship_in = step.handling and i > 0 and pipe[i - 1]
             if link.fleet is not None:
                 fl = self.ferry_links[lid]
                 fleet = self.fleets[link.fleet]
@@ -331,7 +355,7 @@ def collect(m: CargoModel, rep: Replication) -> None:
         if port.yard is not None:
             port.yard.stock.close(h)
             rep.series[f"yard:{nid}"] = port.yard.stock.daily()
-        rep.nodes[nid] = port.summary(span, m.closures)
+        rep.nodes[nid] = port.summary(span, m.closures) | _ship_counts(m, port)
         rep.series[f"queue:{nid}"] = port.queue.length.daily()
     for nid in sorted(m.closures.nodes & m.cargo_nodes):
         row = rep.nodes.setdefault(nid, {})
@@ -341,6 +365,24 @@ def collect(m: CargoModel, rep: Replication) -> None:
         rep.series[f"closed:{nid}"] = closed.daily(h)
     for fid, fleet in m.fleets.items():
         rep.fleets[fid] = fleet.summary()
+
+
+def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:
+    """A port's ship traffic in the measured period (see the module text); nothing for a port
+    where no flow meets a ship and no fleet calls."""
+    if not (port.kg_in or port.kg_out or port.fleet_calls):
+        return {}
+    kg_in, kg_out = sum(port.kg_in.values()), sum(port.kg_out.values())
+    out = {"tonnes": (kg_in + kg_out) / 1000, "tonnes_in": kg_in / 1000, "tonnes_out": kg_out / 1000}
+    if port.fleet_calls:
+        out["calls"] = float(port.calls)
+    for by_flow in (port.kg_in, port.kg_out):
+        for fid, kg in by_flow.items():
+            for unit, share in (m.flows[fid].spec.mix or {}).items():
+                key = PORT_UNITS.get(unit)
+                if key is not None:
+                    out[key] = out.get(key, 0.0) + kg / 1000 * share / m.scenario.payload_t(unit)
+    return out
 
 
 def _flow_record(m: CargoModel, f: FlowState, span: float) -> FlowRecord:

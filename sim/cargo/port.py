@@ -7,6 +7,13 @@ ferries never creates or loses a gram (conservation is then exact).
 A port's queue is the cargo that has arrived and whose outbound move has not yet begun: loading
 onto a ferry, a berth for a ship, or its turn on the outbound railway. Its waiting time is
 measured per consignment (a train split between two ferries waits until its last wagon leaves).
+
+A port also counts its ship traffic after the warm-up, as ports publish it: kilograms loaded onto
+vessels (out) and unloaded from them (in), by cargo flow (so each flow's unit mix turns them
+into wagons, TEU and trucks), and the berthings of fleet vessels (`calls`). A fleet vessel's
+cargo is counted out when it is taken on board and in when it is landed, each berthing to load
+or unload is one call (counted with its cargo); cargo moved to or from a ship without a fleet is
+counted when its handling ends (no vessel is modelled, so no call).
 """
 
 from __future__ import annotations
@@ -208,6 +215,19 @@ class Port:
         self.warmup, self.horizon = warmup, horizon
         self.queue = Queue(warmup, horizon, daily=True)
         self.handling = self.berths_for(HANDLING_KINDS)
+        # ship traffic after the warm-up (see the module text); a flow is listed when one of its
+        # routes moves cargo between land and a ship here, so the keys do not vary with chance
+        self.kg_in: dict[str, int] = {}
+        self.kg_out: dict[str, int] = {}
+        self.calls = 0
+        self.fleet_calls = False  # a fleet's vessels berth here: its calls are counted
+
+    def shipped(self, lot: Lot, out: bool) -> None:
+        """Count `lot` as loaded onto (`out`) or unloaded from a vessel now, if measured."""
+        if self.env.now >= self.warmup:
+            by_flow = self.kg_out if out else self.kg_in
+            fid = lot.consignment.flow.id
+            by_flow[fid] = by_flow.get(fid, 0) + lot.kg
 
     def berths_for(self, kinds: tuple[str, ...]) -> Berths | None:
         """The port's berths of the first of `kinds` it has (None: no limit of that sort)."""
