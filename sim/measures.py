@@ -217,10 +217,20 @@ class Reservoir:
             if j < self.size:
                 self.values[j] = x
 
+    def extend(self, xs: np.ndarray) -> None:
+        """Add each of `xs` in turn: the sample `add` would keep, in one step while there is room."""
+        room = self.size - len(self.values)
+        head = xs[:room] if len(xs) > room else xs
+        self.values.extend(head.tolist())
+        self.n += len(head)
+        self.total += float(head.sum())
+        for x in xs[len(head):].tolist():
+            self.add(x)
+
     def summary(self, scale: float = 1.0) -> dict[str, float]:
         """Mean, median and 95th percentile, each divided by `scale` (24 for days)."""
         if not self.n:
             return {}
-        v = np.asarray(self.values)
-        return {"mean": self.total / self.n / scale, "p50": float(np.quantile(v, 0.5)) / scale,
-                "p95": float(np.quantile(v, 0.95)) / scale, "n": float(self.n)}
+        p50, p95 = np.quantile(np.asarray(self.values), (0.5, 0.95)).tolist()  # one sort for both
+        return {"mean": self.total / self.n / scale, "p50": p50 / scale, "p95": p95 / scale,
+                "n": float(self.n)}

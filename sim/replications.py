@@ -59,6 +59,8 @@ class Replication:
     links: dict[str, dict[str, float]] = field(default_factory=dict)  # utilisation, availability, ...
     nodes: dict[str, dict[str, float]] = field(default_factory=dict)  # waits, queues, closed days
     fleets: dict[str, dict[str, float]] = field(default_factory=dict)
+    # (from, to) node pair -> passage days (mean, p50, p95) and consignments (n)
+    passages: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     series: dict[str, np.ndarray] = field(default_factory=dict)  # daily resolution
     outages: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
@@ -71,6 +73,7 @@ class Replication:
             mine = getattr(self, table)
             for ident, figures in getattr(other, table).items():
                 mine.setdefault(ident, {}).update(figures)
+        self.passages.update(other.passages)
         self.series.update(other.series)
         self.outages += other.outages
         self.events += other.events

@@ -108,7 +108,7 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
     return RunReport(folder, ev.data)
 
 
-RESULT_SECTIONS = ("targets", "flows", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")
+RESULT_SECTIONS = ("targets", "flows", "passages", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")
 
 
 def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str]]:

@@ -116,6 +116,21 @@ class SimulationResult:
                         acc.setdefault(ident, {}).setdefault(k, []).append(float(v))
         return {i: {k: float(np.mean(v)) for k, v in d.items()} for i, d in acc.items()}
 
+    def passages(self) -> list[dict[str, Any]]:
+        """Node-to-node passage times, sorted by (from, to): `days` (mean, p50, p95) is the mean
+        of each replication's figure over the replications where some consignment made the
+        passage; `n` is the mean number of consignments per replication (0 where none did)."""
+        acc: dict[tuple[str, str], dict[str, list[float]]] = {}
+        for r in self.replications:
+            for pair, stats in r.passages.items():
+                for k, v in stats.items():
+                    acc.setdefault(pair, {}).setdefault(k, []).append(float(v))
+        reps = len(self.replications)
+        return [{"from": a, "to": b,
+                 "days": {k: float(np.mean(d[k])) for k in ("mean", "p50", "p95")},
+                 "n": float(sum(d["n"])) / reps}
+                for (a, b), d in sorted(acc.items())]
+
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              precision: float | None = None, workers: int = 1,

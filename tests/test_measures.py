@@ -54,3 +54,15 @@ def test_tally_ignores_the_warmup():
     t.add(6.0, 2.0)
     t.add(7.0, 4.0)
     assert t.mean() == 3.0 and t.n == 2
+
+
+def test_reservoir_extend_keeps_the_sample_add_would():
+    """In one step while there is room, then item by item: the same sample, count and mean."""
+    xs = np.random.default_rng(3).exponential(size=250)
+    one, many = Reservoir(np.random.default_rng(0), size=100), Reservoir(np.random.default_rng(0), size=100)
+    for x in xs:
+        one.add(float(x))
+    many.extend(xs[:60])
+    many.extend(xs[60:])
+    assert many.values == one.values and many.n == one.n == 250
+    assert many.total == pytest.approx(one.total)

@@ -18,6 +18,18 @@ Journey (`journey`), at every route node but the destination, origin included:
     open at both ends for a sea link, then the link's transit time.
 It is delivered on reaching its destination node.
 
+Passages. A consignment notes when it reaches each node of its route (`Consignment.reached`,
+indexed as the route's nodes): the origin when it arrives, a node after a land link when the
+link's transit ends, the far port of a ferry link when the vessel has unloaded it, the
+destination on delivery. A split consignment (a train split between ferries) has reached a
+node only when all of it has: when its LAST part reaches it (each part overwrites the time,
+and time only advances). When the last part is delivered after the warm-up, the passage time
+between every ordered pair of its route's nodes (i < j), reached[j] - reached[i], goes into
+that node pair's reservoir (`Route.pairs`; pairs of the same two nodes on other routes and
+flows share it), in batches of `PASSAGE_BATCH` consignments per route (`Route.passed`) so the
+pairwise work is a few array operations. Passages are therefore additive along a route,
+consignment by consignment, and origin to destination is the flow's transit time.
+
 Tonnes are whole kilograms. Every consignment part that exists is in its flow's `live` set
 until delivered (`Traffic.deliver`), so the model's conservation law holds exactly.
 """
@@ -30,6 +42,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import simpy
 
 from sim import calendar
@@ -47,6 +60,7 @@ INF = math.inf
 
 
 MAX_LIVE_LOTS = 20_000  # consignment parts of one flow in the system at once; more are turned away
+PASSAGE_BATCH = 256  # delivered consignments a route holds before adding their passages
 
 
 # --- consignments ----------------------------------------------------------------------------
@@ -59,6 +73,7 @@ class Consignment:
     flow: FlowState
     created: float
     kg_left: int  # not yet delivered
+    reached: list[float]  # hours when it (its last part) reached each route node
 
 
 @dataclass(eq=False, slots=True)
@@ -126,9 +141,27 @@ class Route:
     steps: list[Step]
     share: float = 1.0
     chosen: int = 0  # consignments sent this way after the warm-up
+    pairs: list[tuple[int, int, Reservoir]] = field(default_factory=list)  # (i, j, passage i -> j)
+    passed: list[list[float]] = field(default_factory=list)  # node times, passages not yet added
 
     def expected_h(self, now: float, kg: int) -> float:
         return sum(s.expected_h(now, kg) for s in self.steps)
+
+    def delivered(self, reached: list[float]) -> None:
+        """A consignment's last part was delivered after the warm-up, having reached the route's
+        nodes at `reached`: its passages go into the pairs' reservoirs with the batch."""
+        self.passed.append(reached)
+        if len(self.passed) >= PASSAGE_BATCH:
+            self.add_passages()
+
+    def add_passages(self) -> None:
+        """Add the held consignments' passages to the pairs' reservoirs, in delivery order."""
+        if not self.passed:
+            return
+        t = np.asarray(self.passed)
+        self.passed.clear()
+        for i, j, passage in self.pairs:
+            passage.extend(t[:, j] - t[:, i])
 
 
 @dataclass(eq=False, slots=True)
@@ -179,7 +212,7 @@ class Traffic:
         routes = f.routes
         route = routes[0] if len(routes) == 1 else self.choose_route(f, now)
         kg = f.kg
-        lot = Lot(kg, Consignment(f, now, kg), route, 0, now)
+        lot = Lot(kg, Consignment(f, now, kg, [now] * len(route.nodes)), route, 0, now)
         f.live.add(lot)
         f.arrived_total_kg += kg
         f.stock.add(now, kg / 1000)
@@ -234,6 +267,8 @@ class Traffic:
             if c.kg_left == 0:
                 f.delivered_n += 1
                 f.transit.add(now - c.created)
+                c.reached[-1] = now
+                lot.route.delivered(c.reached)
         if self.trace:
             self.trace({"t": now, "event": "delivered", "flow": f.id, "t_cargo": kg / 1000,
                         "transit_h": now - c.created})
@@ -277,8 +312,10 @@ def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
     n = len(steps)
     kg = lot.kg
     timeout = env.timeout
+    reached = lot.consignment.reached
     i = lot.i
     while i < n:
+        reached[i] = env.now
         s = steps[i]
         gate = s.link_gate
         if s.plain:  # a node with nothing of its own, then a land link

@@ -20,6 +20,11 @@ warm-up. A node's `wait_h_mean` and `queue_mean` are for cargo that has arrived 
 begun to leave (`sim.cargo.port`, `sim.cargo.gate`), measured independently, so L = lambda W
 is a check.
 
+Passages (`Replication.passages`, days): for each ordered pair of nodes on some route, the time
+from reaching the first to reaching the second, of consignments whose last part was delivered
+after the warm-up (the rule for split consignments is in `sim.cargo.journey`); one bounded
+reservoir per node pair, shared by every route and flow through both.
+
 A port where cargo meets a ship also reports its ship traffic in the measured period
 (`sim.cargo.port`): `tonnes_in` unloaded from vessels, `tonnes_out` loaded onto them, `tonnes`
 both (a port's throughput as ports publish it), `calls` where a fleet's vessels berth, and
@@ -113,6 +118,7 @@ class CargoModel:
         self.processing: dict[str, Draws] = {}
         self.ferry_links: dict[str, FerryLink] = {}
         self.fleets: dict[str, FerryFleet] = {}
+        self.passages: dict[tuple[str, str], Reservoir] = {}  # (from, to) -> hours
         self.traffic = Traffic(self.env, self.warmup, self.horizon, self.closures, self.ports, trace)
         for lid, link in cargo_links.items():
             if link.transit is not None:
@@ -222,6 +228,7 @@ class CargoModel:
         routes = [Route(rid, path, self._steps(path), share) for rid, (path, share) in paths.items()]
         for r in routes:
             self._ships(fid, r)
+            r.pairs = self._pairs(r.nodes)
         days = max(1, math.ceil(self.horizon / calendar.DAY_H))
         bounds, acc = [], 0.0
         for r in routes:
@@ -235,6 +242,20 @@ class CargoModel:
             stock=TimeWeighted(self.warmup, self.horizon), daily=[0.0] * days,
             bounds=bounds,
         )
+
+    def _pairs(self, nodes: list[str]) -> list[tuple[int, int, Reservoir]]:
+        """Every ordered pair of a route's nodes (i < j) with its node pair's passage reservoir."""
+        pairs = []
+        rng = self.streams.get("cargo:passage-sample")  # one stream for every pair's reservoir
+        for i, a in enumerate(nodes):
+            for j in range(i + 1, len(nodes)):
+                b = nodes[j]
+                if a == b:
+                    continue
+                if (a, b) not in self.passages:
+                    self.passages[(a, b)] = Reservoir(rng)
+                pairs.append((i, j, self.passages[(a, b)]))
+        return pairs
 
     def _ships(self, fid: str, route: Route) -> None:
         """List flow `fid` at the ports where `route` moves it between land and a ship."""
@@ -365,6 +386,12 @@ def collect(m: CargoModel, rep: Replication) -> None:
         rep.series[f"closed:{nid}"] = closed.daily(h)
     for fid, fleet in m.fleets.items():
         rep.fleets[fid] = fleet.summary()
+    for f in m.flows.values():
+        for r in f.routes:
+            r.add_passages()
+    for pair, passage in m.passages.items():
+        if passage.n:
+            rep.passages[pair] = passage.summary(scale=calendar.DAY_H)
 
 
 def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:

@@ -9,6 +9,8 @@ beside it.
 Keys a run did not measure (a flow nothing delivered has no `delivered`) are absent from the
 JSON, not null: records are dumped with `exclude_unset`. Rows of measured statistics (links,
 nodes, fleets, flows) carry whatever statistics the simulation reports, each a number.
+`passages` (node-to-node times on cargo routes) is optional: reports written before it existed
+have none and still read.
 """
 
 from __future__ import annotations
@@ -149,6 +151,25 @@ class FleetRow(Measured):
     pass
 
 
+class PassageDays(Record):
+    """Days from reaching one route node to reaching another: each replication's mean, median
+    and 95th percentile, averaged across replications."""
+
+    mean: float
+    p50: float
+    p95: float
+
+
+class PassageRow(Record):
+    """A node-to-node passage on cargo routes (`sim.cargo.journey`): its days, and `n` the mean
+    number of consignments per replication that made it."""
+
+    from_: str = Field(alias="from")
+    to: str
+    days: PassageDays
+    n: float
+
+
 class Expansion(Record):
     id: str
     asset: Asset
@@ -218,6 +239,7 @@ class ReportDocument(Record):
     links: list[LinkRow]
     nodes: list[NodeRow]
     fleets: list[FleetRow]
+    passages: list[PassageRow] = []  # absent from reports written before passages were measured
     plan: PlanSection
     n_minus_1: NMinus1
     shadow_prices: dict[str, ShadowPrice]
@@ -343,6 +365,7 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
         links=_link_rows(planned, result),
         nodes=[NodeRow.model_validate({"id": n, **s}) for n, s in result.table_means("nodes").items()],
         fleets=[FleetRow.model_validate({"id": f, **s}) for f, s in result.table_means("fleets").items()],
+        passages=[PassageRow.model_validate(p) for p in result.passages()],
         plan=PlanSection.model_validate(plan_doc.get("plan", {})),
         n_minus_1=NMinus1.model_validate(plan_doc.get("n_minus_1", {})),
         shadow_prices={k: ShadowPrice.model_validate(v) for k, v in plan_doc.get("shadow_prices", {}).items()},

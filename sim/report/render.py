@@ -88,6 +88,13 @@ def markdown(doc: ReportDocument) -> str:
     for l in doc.links:
         lines.append(f"| {l.id} | {l.carrier} | {fmt(l.nameplate)} {l.unit} | {fmt(l.firm)} | "
                      f"{fmt(l.utilisation)} | {fmt(l.availability)} |")
+    if doc.passages:
+        lines += ["", "## Passages", "", "Days from reaching one route node to reaching another "
+                  "(a split consignment reaches a node when its last part does).", "",
+                  "| from | to | mean | p50 | p95 | consignments |", "|---|---|---|---|---|---|"]
+        for p in sorted(doc.passages, key=lambda p: (p.from_, p.to)):
+            lines.append(f"| {p.from_} | {p.to} | {fmt(p.days.mean)} | {fmt(p.days.p50)} | "
+                         f"{fmt(p.days.p95)} | {fmt(p.n)} |")
     plan = doc.plan
     if plan.made:
         lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.", ""]
@@ -238,6 +245,7 @@ def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scen
                                                   for t in report["targets"]]))
     write_text(folder / "links.csv", csv_table([_flat(l) for l in report["links"]]))
     write_text(folder / "flows.csv", csv_table([_flat(f) for f in report["flows"]]))
+    write_text(folder / "passages.csv", csv_table([_flat(p) for p in report.get("passages", [])]))
     write_plan(plan, folder)
     utilisation = {l.id: l.utilisation for l in doc.links if l.utilisation is not None}
     pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=doc.binding_links(),

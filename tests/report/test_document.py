@@ -43,6 +43,25 @@ def test_report_json_validates_against_its_schema(runs):
         jsonschema.validate(json.loads(example.read_text()), SCHEMA)
 
 
+def test_report_json_has_the_passages_of_each_route_and_reads_without_them(runs):
+    """Every ordered node pair of the cargo route, with days and consignments; a report
+    written before passages existed (none) still validates and reads back, same version."""
+    data = json.loads((runs[0].folder / "report.json").read_text())
+    jsonschema.validate(data, SCHEMA)
+    pairs = {(p["from"], p["to"]) for p in data["passages"]}
+    flow = next(f for f in data["flows"] if f["carrier"] == "cargo")
+    assert (flow["origin"], flow["destination"]) in pairs
+    for p in data["passages"]:
+        assert p["days"]["p50"] <= p["days"]["p95"] and p["n"] > 0
+    od = next(p for p in data["passages"] if (p["from"], p["to"]) == (flow["origin"], flow["destination"]))
+    assert od["days"]["mean"] == pytest.approx(flow["transit_days"]["mean"])
+    assert od["n"] == pytest.approx(flow["consignments_delivered"])
+    old = {k: v for k, v in data.items() if k != "passages"}
+    jsonschema.validate(old, SCHEMA)
+    assert ReportDocument.model_validate(old).to_json() == old
+    assert data["schema_version"] == document.SCHEMA_VERSION == "1.0"
+
+
 def test_report_json_reads_back_into_the_document_unchanged(runs):
     for r in runs:
         text = (r.folder / "report.json").read_text()

@@ -18,7 +18,8 @@ from sim.report.render import fmt, html_report, markdown, summary_table
 def test_report_folder_has_every_file(runs):
     folder = runs[0].folder
     for name in ("report.json", "report.md", "report.html", "scenario.resolved.yaml", "manifest.json",
-                 "targets.csv", "links.csv", "flows.csv", "plan.json", "plan.md", "map.png", "targets.png"):
+                 "targets.csv", "links.csv", "flows.csv", "passages.csv", "plan.json", "plan.md", "map.png",
+                 "targets.png"):
         assert (folder / name).is_file(), name
     assert not list(folder.parent.glob(".a.*")), "no staging folder left behind"
 
@@ -45,6 +46,25 @@ def test_every_number_in_the_markdown_tables_is_the_json_one(runs):
         row = next(r for r in rows if r.startswith(f"| {link['id']} |"))
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[2] == f"{fmt(link['nameplate'])} {link['unit']}" and cells[4] == fmt(link["utilisation"])
+
+
+
+def test_the_passages_table_and_csv_are_the_json_rows(runs):
+    data = json.loads((runs[0].folder / "report.json").read_text())
+    passages = data["passages"]
+    assert passages and [(p["from"], p["to"]) for p in passages] == sorted((p["from"], p["to"]) for p in passages)
+    md = (runs[0].folder / "report.md").read_text()
+    table = md.split("## Passages", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| from")]
+    assert len(rows) == len(passages)
+    for row, p in zip(rows, passages):
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells == [p["from"], p["to"], fmt(p["days"]["mean"]), fmt(p["days"]["p50"]),
+                         fmt(p["days"]["p95"]), fmt(p["n"])]
+    with (runs[0].folder / "passages.csv").open() as fh:
+        got = list(csv.DictReader(fh))
+    assert [(r["from"], r["to"], float(r["days.mean"]), float(r["days.p95"]), float(r["n"])) for r in got] == \
+        [(p["from"], p["to"], p["days"]["mean"], p["days"]["p95"], p["n"]) for p in passages]
 
 
 def test_fmt_prints_three_significant_digits_and_a_dash_for_nothing():
