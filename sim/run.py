@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario import units
 from sim.errors import CorridorError
 from sim.io import results_folder, staged_folder
-from sim.scenario.loading import read_raw, resolved_yaml, validate
 from sim.progress import progress_bar
+from sim.scenario import units
+from sim.scenario.loading import Raw, read_raw, resolved_yaml, validate
+from sim.scenario.schema import MAX_REPLICATIONS
 from sim.simulate import simulate
 
 if TYPE_CHECKING:
@@ -62,16 +63,23 @@ def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), s
     Sweeps call this for each point; `run` calls it and writes the report folder. With
     `simulation.trace` set, replication 0's cargo events stream to `trace_to`.
     """
+    raw = read_raw(Path(path), overrides)
+    return _evaluate(Path(path), raw, validate(raw), overrides=overrides, seed=seed, replications=replications,
+                     precision=precision, solver=solver, workers=workers, progress=progress, trace_to=trace_to)
+
+
+def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] | tuple[str, ...],
+              seed: int | None, replications: int | None, precision: str | float | None,
+              solver: str | None, workers: int, progress: bool, trace_to: Path | None) -> Evaluation:
+    """`evaluate` of a scenario already read and validated."""
+    from sim.optimiser.lp import check_solver
     from sim.optimiser.optimise import apply_plan, optimise
     from sim.report.document import build_report
 
     start = time.perf_counter()
-    path = Path(path)
-    raw = read_raw(path, overrides)
-    scenario = validate(raw)
     share = parse_precision(precision)
-    if solver is not None and solver not in ("highs", "cbc"):
-        raise CorridorError(f"--solver: expected highs or cbc, got {solver!r}")
+    if solver is not None:
+        check_solver(solver, "--solver")
     plan = optimise(scenario, solver=solver)
     planned = apply_plan(scenario, plan)
     with progress_bar(progress, "replications", replications or scenario.simulation.replications) as tick:
@@ -97,12 +105,14 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
     """Run a scenario file end to end and write its report folder atomically."""
     from sim.report.render import write_report
 
-    scenario = validate(read_raw(Path(path), overrides))  # bad input fails here, before any folder exists
+    raw = read_raw(Path(path), overrides)
+    scenario = validate(raw)  # bad input fails here, read once, before any folder exists
     parse_precision(precision)
     folder = Path(out) if out is not None else results_folder(scenario.name)
     with staged_folder(folder) as tmp:
-        ev = evaluate(path, overrides=overrides, seed=seed, replications=replications, precision=precision,
-                      solver=solver, workers=workers, progress=progress, trace_to=tmp / "trace.jsonl")
+        ev = _evaluate(Path(path), raw, scenario, overrides=overrides, seed=seed, replications=replications,
+                       precision=precision, solver=solver, workers=workers, progress=progress,
+                       trace_to=tmp / "trace.jsonl")
         write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.planned, plan=ev.plan, result=ev.result,
                      resolved=ev.resolved)
     return RunReport(folder, ev.data)
@@ -125,8 +135,8 @@ def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str
     seed, replications, solver = manifest.get("seed"), manifest.get("replications"), manifest.get("solver")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise CorridorError(f"{manifest_file}: seed: expected a whole number >= 0, got {seed!r}")
-    if not isinstance(replications, int) or isinstance(replications, bool) or not 1 <= replications <= 10_000:
-        raise CorridorError(f"{manifest_file}: replications: expected 1 to 10,000, got {replications!r}")
+    if not isinstance(replications, int) or isinstance(replications, bool) or not 1 <= replications <= MAX_REPLICATIONS:
+        raise CorridorError(f"{manifest_file}: replications: expected 1 to {MAX_REPLICATIONS:,}, got {replications!r}")
     if solver not in (None, "highs", "cbc"):
         raise CorridorError(f"{manifest_file}: solver: expected highs or cbc, got {solver!r}")
     again = run(resolved, seed=seed, replications=replications, solver=solver,

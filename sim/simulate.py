@@ -12,8 +12,8 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from sim.network import Network, build_network
 from sim.processes import process_pool
 from sim.replications import Estimate, Replication, Streams, estimate
 from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
+
 
 def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
                     trace: Callable[[dict[str, Any]], None] | None = None) -> Replication:
