@@ -132,7 +132,8 @@ def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: R
     primary = {fid: [primary_path(scenario, network, fid)] for fid in flows}
     for ps in primary.values():
         for e in ps[0].elements:
-            caps.setdefault(e.key, e.capacity * outcome.timeline(e.id).hourly(n_hours))
+            if e.key not in caps:  # an element off every allowed path (a route not taken)
+                caps[e.key] = e.capacity * outcome.timeline(e.id).hourly(n_hours)
     only_primary = fill_paths(primary, rates, caps, unlimited, n_hours)
     m = slice(warmup_h, n_hours)
     for fid in flows:

@@ -13,7 +13,6 @@ so an alias bomb is refused after reading at most that many. `--set` values foll
 
 from __future__ import annotations
 
-import copy
 import difflib
 import os
 import re
@@ -414,15 +413,16 @@ def _read_with_extends(file: Path, chain: tuple[Path, ...], budget: _Budget,
 
 
 def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """`top` over `base`: mappings merge key by key, anything else replaces, null deletes."""
-    out = copy.deepcopy(base)
+    """`top` over `base`: mappings merge key by key, anything else replaces, null deletes.
+    Both are fresh from `_construct` and dropped after, so the result may share their parts."""
+    out = dict(base)
     for key, value in top.items():
         if value is None:
             out.pop(key, None)
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _deep_merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = value
     return out
 
 
