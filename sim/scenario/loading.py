@@ -530,6 +530,10 @@ def _problem(raw: Raw, err: ErrorDetails) -> Problem:
                                             (f" (expected one of: {', '.join(allowed)})" if allowed else ""))
     elif kind == "missing":
         msg = f"missing key {loc[-1]!r}"
+    elif loc and loc[-1] == "[key]":  # an id (a mapping's key) that is not plain text
+        loc = loc[:-1]
+        msg = (f"{str(loc[-1])!r} is not an id: use letters, digits, '_', '.', '-' (starting with a letter or "
+               "digit), at most 100 characters")
     elif kind == "model_attributes_type" or kind == "dict_type":
         msg = f"expected a mapping, got {_short(err.get('input'))}"
     else:

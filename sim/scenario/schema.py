@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, StringConstraints,
+                      field_validator, model_validator)
 
 from sim.errors import CorridorError
 from sim.io import results_folder
@@ -88,6 +89,9 @@ def _duration_distribution(raw: Any) -> Distribution:
 # A time that varies: a distribution in hours (a bare quantity is deterministic).
 Time = Annotated[Distribution, PlainValidator(_duration_distribution), PlainSerializer(lambda d: d.to_spec())]
 
+
+# An id names a node, link, fleet, flow, target... in files, tables, pictures and messages: plain text.
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True, populate_by_name=True,
@@ -275,7 +279,7 @@ class Flow(Strict):
     consignment: LoadUnit = "train"
     arrival: Literal["exponential", "deterministic"] = "exponential"
     seasonality: list[float] | None = None
-    routes: dict[str, Route] | None = None
+    routes: dict[Id, Route] | None = None
     route_choice: Literal["shares", "fastest"] = "shares"
 
     @model_validator(mode="after")
@@ -383,14 +387,14 @@ class Scenario(Strict):
     simulation: Simulation = Field(default_factory=Simulation)
     optimiser: Optimiser = Field(default_factory=Optimiser)
     payload: dict[LoadUnit, PositiveMass] = Field(default_factory=dict)
-    nodes: dict[str, Node]
-    links: dict[str, Link] = Field(default_factory=dict)
-    fleets: dict[str, Fleet] = Field(default_factory=dict)
-    weather: dict[str, Weather] = Field(default_factory=dict)
-    repair_crews: dict[str, RepairCrew] = Field(default_factory=dict)
-    flows: dict[str, Flow] = Field(default_factory=dict)
-    targets: dict[str, Target] = Field(default_factory=dict)
-    expansions: dict[str, Expansion] = Field(default_factory=dict)
+    nodes: dict[Id, Node]
+    links: dict[Id, Link] = Field(default_factory=dict)
+    fleets: dict[Id, Fleet] = Field(default_factory=dict)
+    weather: dict[Id, Weather] = Field(default_factory=dict)
+    repair_crews: dict[Id, RepairCrew] = Field(default_factory=dict)
+    flows: dict[Id, Flow] = Field(default_factory=dict)
+    targets: dict[Id, Target] = Field(default_factory=dict)
+    expansions: dict[Id, Expansion] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod

@@ -49,3 +49,13 @@ def test_show_does_not_write_through_a_file(refused, workdir: Path) -> None:
 @pytest.mark.parametrize("command", ["run", "show", "optimise"])
 def test_an_output_folder_below_a_file_is_refused(refused, workdir: Path, command: str) -> None:
     refused(command, MINIMAL, "--out", "notes/thesis.docx/sub", place="thesis.docx")
+
+
+@pytest.mark.parametrize("bad", ["[/x]", "a b", "-lead", "x" * 101, "[bold]red"])
+def test_an_id_that_is_not_plain_text_is_refused(refused, workdir: Path, bad: str) -> None:
+    """Ids end up in tables, pictures and file names: `show` once crashed on a link called [/x]."""
+    text = MINIMAL.read_text().replace("\n  gd:\n", f"\n  {bad!r}:\n".replace("'", '"'))
+    assert bad in text
+    (workdir / "bad.yaml").write_text(text)
+    refused("validate", workdir / "bad.yaml", place="is not an id")
+    refused("show", workdir / "bad.yaml", "--out", "m", place="is not an id")
