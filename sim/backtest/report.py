@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.backtest.score import NOT_MEASURED, SCORED, Score
 from sim.io import write_bytes, write_text
+from sim.report.page import markdown_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -68,8 +69,7 @@ def markdown(doc: dict[str, Any], scores: list[Score]) -> str:
              f"{sm['not_scored']} not scorable.", ""]
     if doc["plan_expansions"]:
         lines += [f"Warning: the optimiser's plan built {doc['plan_expansions']} before simulating.", ""]
-    lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows(scores)]
+    lines += markdown_table(HEADER, rows(scores))
     lines += ["", "## How each figure was obtained, and why some are not scored", ""]
     for s in scores:
         text = s.basis if s.status == SCORED else s.reason

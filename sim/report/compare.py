@@ -263,8 +263,7 @@ def render(c: Comparison, fmt_: str = "table") -> Any:
     if fmt_ == "md":
         lines = ["# Comparison: " + " vs ".join(c.names), "", "## What changed in the inputs", ""]
         lines += [f"- {x}" for x in changes] or ["- nothing: the resolved scenarios are identical"]
-        lines += ["", "## Figures", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
+        lines += ["", "## Figures", "", *page.markdown_table(head, body)]
         return "\n".join(lines + ["", note]) + "\n"
     if fmt_ == "html":
         items = "".join(f"<li>{escape(x)}</li>" for x in changes) or "<li>nothing</li>"

@@ -1,5 +1,6 @@
 """Self-contained HTML pages (report.html, sweep.html, compare's HTML): one stylesheet, tables,
-pictures inlined as base64 PNG, so a page opens anywhere without a network or its folder.
+pictures inlined as base64 PNG, so a page opens anywhere without a network or its folder; and the
+Markdown table every `.md` page uses.
 
 Cell text is HTML: callers escape what they did not write themselves (`html.escape`).
 """
@@ -38,6 +39,11 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], numeric: frozenset
     body = "".join("<tr>" + "".join(f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
                                     for i, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><tr>{th}</tr>{body}</table>"
+
+
+def markdown_table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines: the head, the rule under it, one line per row (cells as given)."""
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
 def image(png: bytes, alt: str) -> str:

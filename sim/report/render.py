@@ -69,32 +69,30 @@ def markdown(doc: ReportDocument) -> str:
     lines = [f"# {s.name} ({s.year})", "", s.description, "",
              f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
              f"(warm-up {fmt(r.warmup_days)} days); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
-             "", "## Targets", "",
-             "| target | unit | figure | simulated mean | 95% CI | P(met) | optimiser max | binding | verdict |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for t in doc.targets:
-        lines.append(f"| {t.id} | {t.unit} | {fmt(t.target)} | {fmt(t.simulated.mean)} | "
-                     f"{_interval(t.simulated.ci95)} | {fmt(t.simulated.p_met)} | "
-                     f"{fmt(t.optimised.max_deliverable)} | {binding(t)} | {'met' if t.met else 'NOT met'} |")
-    lines += ["", "## Flows", "", "| flow | unit | demand | delivered | 95% CI | transit days (mean / p95) |",
-              "|---|---|---|---|---|---|"]
-    for f in doc.flows:
-        delivered, transit = f.delivered, f.transit_days or {}
-        lines.append(f"| {f.id} | {f.unit} | {fmt(f.demand)} | {fmt(delivered.mean if delivered else None)} | "
-                     f"{_interval(delivered.ci95 if delivered else None)} | "
-                     f"{fmt(transit.get('mean'))} / {fmt(transit.get('p95'))} |")
-    lines += ["", "## Links", "", "| link | carrier | nameplate | firm | utilisation | availability |",
-              "|---|---|---|---|---|---|"]
-    for l in doc.links:
-        lines.append(f"| {l.id} | {l.carrier} | {fmt(l.nameplate)} {l.unit} | {fmt(l.firm)} | "
-                     f"{fmt(l.utilisation)} | {fmt(l.availability)} |")
+             "", "## Targets", ""]
+    lines += page.markdown_table(
+        ["target", "unit", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
+        [[t.id, t.unit, fmt(t.target), fmt(t.simulated.mean), _interval(t.simulated.ci95), fmt(t.simulated.p_met),
+          fmt(t.optimised.max_deliverable), binding(t), "met" if t.met else "NOT met"] for t in doc.targets])
+    lines += ["", "## Flows", ""]
+    lines += page.markdown_table(
+        ["flow", "unit", "demand", "delivered", "95% CI", "transit days (mean / p95)"],
+        [[f.id, f.unit, fmt(f.demand), fmt(f.delivered.mean if f.delivered else None),
+          _interval(f.delivered.ci95 if f.delivered else None),
+          f"{fmt((f.transit_days or {}).get('mean'))} / {fmt((f.transit_days or {}).get('p95'))}"]
+         for f in doc.flows])
+    lines += ["", "## Links", ""]
+    lines += page.markdown_table(
+        ["link", "carrier", "nameplate", "firm", "utilisation", "availability"],
+        [[l.id, l.carrier, f"{fmt(l.nameplate)} {l.unit}", fmt(l.firm), fmt(l.utilisation), fmt(l.availability)]
+         for l in doc.links])
     if doc.passages:
         lines += ["", "## Passages", "", "Days from reaching one route node to reaching another "
-                  "(a split consignment reaches a node when its last part does).", "",
-                  "| from | to | mean | p50 | p95 | consignments |", "|---|---|---|---|---|---|"]
-        for p in sorted(doc.passages, key=lambda p: (p.from_, p.to)):
-            lines.append(f"| {p.from_} | {p.to} | {fmt(p.days.mean)} | {fmt(p.days.p50)} | "
-                         f"{fmt(p.days.p95)} | {fmt(p.n)} |")
+                  "(a split consignment reaches a node when its last part does).", ""]
+        lines += page.markdown_table(
+            ["from", "to", "mean", "p50", "p95", "consignments"],
+            [[p.from_, p.to, fmt(p.days.mean), fmt(p.days.p50), fmt(p.days.p95), fmt(p.n)]
+             for p in sorted(doc.passages, key=lambda p: (p.from_, p.to))])
     plan = doc.plan
     if plan.made:
         lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.", ""]

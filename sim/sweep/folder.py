@@ -20,7 +20,7 @@ from typing import Any
 from sim.errors import CorridorError
 from sim.io import MANIFEST as MARKER
 from sim.io import check_replaceable, staged_folder, write_text
-from sim.sweep.plan import check_same
+from sim.sweep.plan import IDENTITY, check_same
 from sim.sweep.points import LOG
 
 
@@ -32,17 +32,14 @@ def marker(kind: str, manifest: str) -> dict[str, Any]:
 
 
 def continues(folder: Path, resume: bool, identity: dict[str, Any], manifest: str,
-              keys: tuple[str, ...] | None = None) -> bool:
+              keys: tuple[str, ...] = IDENTITY) -> bool:
     """Whether the run continues the sweep already in `folder` (True) or starts it fresh (False).
     Refuses (CorridorError, nothing written) a folder it may not write to, or a resume of a
     different sweep."""
     folder = Path(folder)
     if resume and (folder / manifest).is_file() and not folder.is_symlink():
         _check_place(folder)
-        if keys is None:
-            check_same(folder, identity, manifest)
-        else:
-            check_same(folder, identity, manifest, keys)
+        check_same(folder, identity, manifest, keys)
         return True
     check_replaceable(folder)
     return False

@@ -318,11 +318,8 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
 
 
 def _md_table(df: pd.DataFrame) -> list[str]:
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    lines = [head, "|" + "---|" * len(df.columns)]
-    for _, r in df.iterrows():
-        lines.append("| " + " | ".join(_fmt(v).replace("|", "/") for v in r.tolist()) + " |")
-    return lines
+    return page.markdown_table([str(c) for c in df.columns],
+                               ([_fmt(v).replace("|", "/") for v in r.tolist()] for _, r in df.iterrows()))
 
 
 def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossing],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
-from sim.report.page import figure, image, page, table
+from sim.report.page import figure, image, markdown_table, page, table
 
 
 def test_a_page_is_one_document_with_its_title_escaped():
@@ -28,3 +28,8 @@ def test_pictures_are_inlined_byte_for_byte():
     src = re.search(r'src="data:image/png;base64,([^"]+)"', image(png, "alt")).group(1)
     assert base64.b64decode(src) == png
     assert "<figcaption class=meta>caption &amp; more</figcaption>" in figure(png, "caption & more")
+
+
+def test_a_markdown_table_has_its_head_a_rule_and_one_line_per_row():
+    assert markdown_table(["a", "b"], [["1", "2"], ["x", "y"]]) == ["| a | b |", "|---|---|", "| 1 | 2 |", "| x | y |"]
+    assert markdown_table(["only"], []) == ["| only |", "|---|"]
