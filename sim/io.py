@@ -90,19 +90,26 @@ def is_ours(folder: Path) -> bool:
     return isinstance(manifest, dict) and "corridor" in manifest
 
 
-def check_replaceable(final: Path) -> None:
-    """Refuse, with the reason, an output folder that writing there could destroy."""
+def check_place(final: Path) -> None:
+    """Refuse an output folder by where it is, whatever it holds: `.`, `..`, the working folder or
+    one above it."""
     final = Path(final)
     if final.name in ("", ".", ".."):
         raise CorridorError(f"{final}: not an output folder; name a new or corridor-written folder")
-    if final.is_symlink():
-        raise CorridorError(f"{final}: is a symbolic link; corridor replaces only its own folders")
-    if final.exists() and not final.is_dir():
-        raise CorridorError(f"{final}: exists and is not a folder; choose another output folder")
     here = Path.cwd().resolve()
     where = final.resolve()
     if where == here or where in here.parents:
         raise CorridorError(f"{final}: is the working folder or one above it; choose a folder inside it")
+
+
+def check_replaceable(final: Path) -> None:
+    """Refuse, with the reason, an output folder that writing there could destroy."""
+    final = Path(final)
+    if final.is_symlink():
+        raise CorridorError(f"{final}: is a symbolic link; corridor replaces only its own folders")
+    if final.exists() and not final.is_dir():
+        raise CorridorError(f"{final}: exists and is not a folder; choose another output folder")
+    check_place(final)
     if final.exists() and not is_ours(final):
         raise CorridorError(f"{final}: exists, is not empty and was not written by corridor (no {MANIFEST} "
                             "of ours); choose another output folder or empty it first")

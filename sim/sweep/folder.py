@@ -17,9 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.errors import CorridorError
 from sim.io import MANIFEST as MARKER
-from sim.io import check_replaceable, staged_folder, write_text
+from sim.io import check_place, check_replaceable, staged_folder, write_text
 from sim.sweep.plan import IDENTITY, check_same
 from sim.sweep.points import LOG
 
@@ -38,19 +37,11 @@ def continues(folder: Path, resume: bool, identity: dict[str, Any], manifest: st
     different sweep."""
     folder = Path(folder)
     if resume and (folder / manifest).is_file() and not folder.is_symlink():
-        _check_place(folder)
+        check_place(folder)
         check_same(folder, identity, manifest, keys)
         return True
     check_replaceable(folder)
     return False
-
-
-def _check_place(folder: Path) -> None:
-    """The checks of `check_replaceable` that do not depend on the folder's contents."""
-    here = Path.cwd().resolve()
-    where = folder.resolve()
-    if folder.name in ("", ".", "..") or where == here or where in here.parents:
-        raise CorridorError(f"{folder}: is the working folder or one above it; choose a folder inside it")
 
 
 def start(folder: Path, continuing: bool, kind: str, manifest: str, identity: dict[str, Any]) -> None:
