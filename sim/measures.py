@@ -220,7 +220,7 @@ class Reservoir:
     def extend(self, xs: np.ndarray) -> None:
         """Add each of `xs` in turn: the sample `add` would keep, in one step while there is room."""
         room = self.size - len(self.values)
-        head = xs[:room] if len(xs) > room else xs
+        head = xs[:room]
         self.values.extend(head.tolist())
         self.n += len(head)
         self.total += float(head.sum())

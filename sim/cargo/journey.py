@@ -347,12 +347,8 @@ def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
             delay += s.processing.next()
         if delay > 0:
             yield (env.event() if delay == INF else timeout(delay))
-        handling = s.handling and port is not None
-        if handling and port is not None:
-            if port.handling is None:  # no berths to wait for: the wait at the port ends now
-                port.queue.leave(env.now, lot.since)
-            else:
-                yield from port.handle(lot, closures)
+        if s.handling and port is not None:  # `handling` is only ever set at a port
+            yield from port.handle(lot, closures)
             if s.ship_in:
                 port.shipped(lot, False)
             if s.ship_out:
@@ -365,7 +361,7 @@ def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
             yield from closures.wait_open(env, *s.sea_ends)
         now = env.now
         assert gate is not None  # a step leaves by a ferry or by a gated link
-        if port is not None and not handling:
+        if port is not None and not s.handling:
             port.queue.leave_at(gate.start(now), lot.since, now)
         passed = gate.reserve(now, kg)
         if passed == INF:

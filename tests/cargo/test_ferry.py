@@ -3,8 +3,6 @@ vessels without losing a kilogram."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from sim.cargo.model import CargoModel, collect
@@ -12,9 +10,6 @@ from sim.fleet import WAITS
 from sim.network import Network
 from sim.replications import Replication, Streams
 from sim.scenario.loading import load_scenario
-
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_max_wait_rule_sails_part_full(run):

@@ -4,13 +4,10 @@ the fastest route spilling over, seasonal arrivals."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 from sim import calendar
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_deterministic_chain_delivers_the_hand_count(run):
@@ -46,7 +43,7 @@ def test_route_shares_follow_the_file(run):
     assert x["route:via_aktau"] + x["route:via_kuryk"] == pytest.approx(1.0)
 
 
-def test_fastest_route_spills_over_when_the_short_one_queues(run, tmp_path: Path):
+def test_fastest_route_spills_over_when_the_short_one_queues(run):
     """Trains every 3 h (8 a day); the short route passes 5 a day, the long one is 10 h longer
     and has room. Choosing the fastest expected route, about 5/8 go the short way and no queue
     grows without bound; with all on the short route the queue would grow by 3 trains a day."""

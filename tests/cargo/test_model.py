@@ -113,7 +113,7 @@ def test_demand_far_beyond_capacity_is_turned_away_not_stored(run, monkeypatch):
     assert flood.flows["china"].delivered <= calm.flows["china"].delivered * 5 + 5  # capacity, not demand
 
 
-def test_memory_of_an_overloaded_run_is_bounded(tmp_path):
+def test_memory_of_an_overloaded_run_is_bounded():
     """1,000x the baseline demand for one replication stays under 1.5 GB of address space."""
     code = (
         "import resource, sys\n"

@@ -4,13 +4,10 @@ on port queues, yards that fill and hold trains outside, and give room back."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
 from sim.replications import estimate
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def erlang_c_wait(lam: float, mu: float, c: int) -> float:
