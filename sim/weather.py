@@ -15,7 +15,10 @@ it stops while the place is closed (`finish_work`).
 
 The storms of `weather:<id>` come from a fresh generator of the stream of that name (same seed
 and replication), so the cargo model, the tankers and the repairs see the same storms in the
-same replication, whichever samples them first.
+same replication, whichever samples them first. They are followed from the hour the models'
+clocks start: hour 0 (1 January), or hour -spinup with a spin-up, so a December storm before
+1 January is there (closures may start, and end, before hour 0) and every model that starts
+at -spinup sees the same sea.
 """
 
 from __future__ import annotations
@@ -56,15 +59,18 @@ def storms(env: simpy.Environment, weather: Weather, rng: np.random.Generator,
         env.timeout(weather.duration.sample(rng)).callbacks.append(end)
 
 
-def sample_closures(weather: Weather, rng: np.random.Generator, horizon: float) -> Intervals:
-    """The closures of one weather entry from hour 0 to `horizon` (overlapping storms merged).
+def sample_closures(weather: Weather, rng: np.random.Generator, horizon: float,
+                    t0: float = 0.0) -> Intervals:
+    """The closures of one weather entry from hour `t0` (0, or -spinup) to `horizon`
+    (overlapping storms merged).
 
     Storms are followed a year past the horizon so a closure running over the end has its true
-    end. The times are those a SimPy model running `storms` itself would see, to the bit.
+    end. The times are those a SimPy model starting at `t0` and running `storms` itself would
+    see, to the bit.
     """
-    env = simpy.Environment()
+    env = simpy.Environment(initial_time=t0)
     under_way = 0
-    since = 0.0
+    since = t0
     starts: list[float] = []
     ends: list[float] = []
 
@@ -145,11 +151,11 @@ class Intervals:
         return len(self.starts) - bisect_left(self.starts, t0)
 
     def daily(self, horizon: float) -> np.ndarray:
-        """Hours closed in each day of [0, horizon]."""
+        """Hours closed in each day of [0, horizon] (closures before hour 0 count from 0)."""
         days = [0.0] * max(1, math.ceil(horizon / calendar.DAY_H))
         for a, e in zip(self.starts, self.ends):
             b = e if e < horizon else horizon
-            d = int(a // calendar.DAY_H)
+            d = max(int(a // calendar.DAY_H), 0)
             while d * calendar.DAY_H < b and d < len(days):
                 days[d] += overlap(a, b, d * calendar.DAY_H, (d + 1) * calendar.DAY_H)
                 d += 1
@@ -175,13 +181,15 @@ class Closures:
         # A window in which no node at all is closed: most questions fall in one, and are
         # answered without looking at any node (the hot path of the ferries).
         self._any = Intervals.union(self.by_node.values())
-        self._calm = (0.0, self._any.starts[0] if len(self._any) else math.inf)
+        self._calm = (-math.inf, self._any.starts[0] if len(self._any) else math.inf)
 
     @classmethod
-    def sample(cls, weather: Mapping[str, Weather], streams: Streams, horizon: float) -> Closures:
-        """Sample every entry's storms from a fresh generator of its stream `weather:<id>`."""
+    def sample(cls, weather: Mapping[str, Weather], streams: Streams, horizon: float,
+               t0: float = 0.0) -> Closures:
+        """Sample every entry's storms from hour `t0` (0, or -spinup) from a fresh generator of
+        its stream `weather:<id>`."""
         fresh = Streams(streams.seed, streams.replication)  # not shared with any other model
-        entries = {wid: sample_closures(w, fresh.get(f"weather:{wid}"), horizon)
+        entries = {wid: sample_closures(w, fresh.get(f"weather:{wid}"), horizon, t0)
                    for wid, w in weather.items()}
         return cls(entries, {wid: w.nodes for wid, w in weather.items()})
 

@@ -103,3 +103,27 @@ def test_a_node_is_closed_while_any_entry_naming_it_is():
     assert closures.open_at(12.0, "y") == 12.0
     assert closures.open_at(12.0, "x", "y") == 30.0
     assert closures.open_at(12.0, "z") == 12.0  # no weather there
+
+
+def test_with_a_spin_up_storms_before_1_january_are_there():
+    """Closures sampled from hour -spinup include storms that began in December (negative
+    starts); their hours count in the daily series only from hour 0; the repairs and the cargo
+    model, both starting there, see the same sea."""
+    from sim.energy.reliability import simulate_reliability
+
+    spinup = 60 * 24.0
+    s = load_scenario(HERE / "cargo_weather.yaml", ["simulation.horizon=365 d",
+                                                     "simulation.spinup=60 d"])
+    before = [Closures.sample(s.weather, Streams(9, i), 8760.0, -spinup).node("p") for i in range(10)]
+    # 20 storms a year: 3.3 expected in 60 days, none in only 4% of replications
+    assert sum(min(iv.starts) < 0 for iv in before) >= 8
+    assert all(min(iv.starts) >= -spinup for iv in before)
+    # a closure over hour 0 is counted from hour 0 in day 0, and no day before is kept
+    iv = Intervals([-30.0, 40.0], [6.0, 50.0])
+    assert iv.daily(72.0).tolist() == [6.0, 8.0, 2.0]
+    # the same storms whichever model samples them, when both start at -spinup
+    a = Closures.sample(s.weather, Streams(9, 3), 8760.0, -spinup)
+    b = simulate_reliability(s, [], Streams(9, 3), 8760.0).closures
+    assert a.node("p").starts == b.node("p").starts and a.node("p").ends == b.node("p").ends
+    # without a spin-up nothing starts before hour 0
+    assert min(Closures.sample(s.weather, Streams(9, 0), 8760.0).node("p").starts) >= 0

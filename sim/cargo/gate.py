@@ -29,7 +29,7 @@ class Gate:
         self.id = gate_id
         self.rate_kg_h = rate_kg_h
         self.h_per_kg = 1.0 / rate_kg_h if rate_kg_h > 0 else math.inf
-        self.free_at = 0.0
+        self.free_at = -math.inf  # free from the clock's start (hour -spinup with a spin-up)
         self.warmup = warmup
         self.horizon = horizon
         # False for a gate whose waiting another record reports (a port's own queue): it then
@@ -82,7 +82,7 @@ class Gate:
             self.area += end - (now if now >= w else w)
         days = self.days
         if days is not None:
-            d = int(now // DAY_H)
+            d = max(int(now // DAY_H), 0)  # a wait begun in the spin-up counts from hour 0
             n = len(days)
             while d < n and d * DAY_H < end:
                 hi = (d + 1) * DAY_H

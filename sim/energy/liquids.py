@@ -6,6 +6,12 @@ leaves the tank) or finishing discharge (it enters the next tank), a pipeline ou
 ending, a storm closing or opening a port, a tank becoming full or empty, a month turning.
 Routes, tanks and pipelines are in `sim.energy.tanks`, the tankers in `sim.energy.tankers`;
 this module runs them together for one replication and reports flows, storage, fleets, links.
+
+The clock starts at hour 0 (1 January), or at hour -spinup with a spin-up
+(`simulation.spinup`): production (at each flow's `previous_rate` before hour 0), tankers,
+storms and outages run from there, so 1 January finds the tank levels, cargoes afloat and
+repairs the previous December left. Nothing is measured before hour 0 (totals count from the
+warm-up, as without a spin-up).
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ def simulate_liquids(scenario: Scenario, network: Network, streams: Streams, out
     lanes = build_lanes(scenario, network)
     if not lanes:
         return
-    env = simpy.Environment()
+    spinup = scenario.simulation.spinup.value
+    env = simpy.Environment(initial_time=-spinup if spinup > 0 else 0.0)
     pipes = {lid: (network.links[lid].capacity * T_PER_H, outcome.timeline(lid))
              for lane in lanes for s in lane.stages if s.kind == "pipe" for lid in s.links}
     fluid = Fluid(env, lanes, pipes, warmup, horizon)

@@ -12,6 +12,12 @@ piecewise-constant `Timeline` of the share of capacity in service, and one recor
 Outages of one component combine multiplicatively (independent causes), as in
 `sim.network.availability`: a part down (share 1/2) during a maintenance window taking 1/2
 leaves 1/4 in service.
+
+With a spin-up (`simulation.spinup`) failures, repairs, storms and maintenance windows run from
+hour -spinup, so a cable cut in December is still under repair on 1 January, and timelines
+start there (power and data read them only from hour 0; the liquids run through them from
+-spinup). Scheduled `outages` keep their `start` from 1 January. Outage records that ended
+before hour 0 are left out; one running over it keeps its true (negative) start.
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ ComponentKind = Literal["link", "node", "vessel"]
 @dataclass(frozen=True)
 class Timeline:
     """A piecewise-constant share of capacity in service: `share[i]` on [times[i], times[i+1]),
-    the last piece running to `horizon`."""
+    the last piece running to `horizon`; before `times[0]` (the clock's start: 0, or -spinup)
+    the first piece holds."""
 
     times: np.ndarray
     share: np.ndarray
@@ -53,7 +60,8 @@ class Timeline:
 
     @classmethod
     def from_steps(cls, times: np.ndarray, share: np.ndarray, horizon: float) -> Timeline:
-        """A timeline from breakpoints (sorted, first at 0) with repeated values merged."""
+        """A timeline from breakpoints (sorted, first at the clock's start) with repeated values
+        merged."""
         keep = np.ones(len(share), dtype=bool)
         keep[1:] = share[1:] != share[:-1]
         return cls(np.asarray(times, float)[keep], np.asarray(share, float)[keep], float(horizon))
@@ -79,7 +87,8 @@ class Timeline:
         return share[max(bisect.bisect_right(times, t) - 1, 0)]
 
     def integral(self, t: np.ndarray | float) -> np.ndarray | float:
-        """Capacity-hours in service from 0 to `t` (in shares times hours)."""
+        """Capacity-hours in service from the timeline's start to `t` (in shares times hours);
+        differences of two are what any window holds."""
         knots = np.append(self.times, self.horizon)
         area = np.concatenate([[0.0], np.cumsum(self.share * np.diff(knots))])
         return np.interp(t, knots, area)
@@ -210,9 +219,11 @@ class _Log:
 
 def simulate_reliability(scenario: Scenario, comps: list[Component], streams: Streams,
                          horizon: float) -> Outcome:
-    """Failures, repairs, maintenance and scheduled outages of `comps` over [0, horizon]."""
-    closures = Closures.sample(scenario.weather, streams, horizon)
-    env = simpy.Environment()
+    """Failures, repairs, maintenance and scheduled outages of `comps` over [-spinup, horizon]."""
+    spinup = scenario.simulation.spinup.value
+    start = -spinup if spinup > 0 else 0.0
+    closures = Closures.sample(scenario.weather, streams, horizon, start)
+    env = simpy.Environment(initial_time=start)
     crews = {cid: simpy.Resource(env, capacity=max(int(c.vessels.value), 1))
              for cid, c in scenario.repair_crews.items()}
     log = _Log()
@@ -228,11 +239,13 @@ def simulate_reliability(scenario: Scenario, comps: list[Component], streams: St
     events = 0
     timelines: dict[str, Timeline] = {}
     for comp in comps:
-        planned = _planned(comp, streams, horizon)
+        planned = _planned(comp, streams, horizon, start)
         outages += [Outage(comp.id, comp.kind, float(s), float(e), cause, float(share))
                     for s, e, share, cause in planned]
-        timelines[comp.id] = _timeline(comp, log.changes.get(comp.id, []), planned, horizon)
+        timelines[comp.id] = _timeline(comp, log.changes.get(comp.id, []), planned, horizon, start)
         events += 2 * len(log.changes.get(comp.id, [])) + 2 * len(planned)
+    if start < 0:  # an outage over before 1 January is not in the year
+        outages = [o for o in outages if math.isnan(o.end_h) or o.end_h > 0]
     outages.sort(key=lambda o: (o.start_h, o.component))
     _close_open(outages, horizon)
     return Outcome(horizon, timelines, [o.record() for o in outages], closures, events)
@@ -285,16 +298,19 @@ def _close_open(outages: list[Outage], horizon: float) -> None:
             o.wait_weather_h = float(horizon - o.start_h)
 
 
-def _planned(comp: Component, streams: Streams, horizon: float) -> list[tuple[float, float, float, str]]:
-    """Maintenance windows (with a random phase) and scheduled outages: (start, end, share, cause)."""
+def _planned(comp: Component, streams: Streams, horizon: float,
+             t0: float = 0.0) -> list[tuple[float, float, float, str]]:
+    """Maintenance windows (with a random phase, from the clock's start `t0`) and scheduled
+    outages (from hour 0): (start, end, share, cause)."""
     rel = comp.reliability
     out: list[tuple[float, float, float, str]] = []
     m = rel.maintenance
     if m is not None and m.share.value > 0:
         every, dur = m.every.value, min(m.duration.value, m.every.value)
         phase = streams.get(f"maintenance:{comp.kind}:{comp.id}").uniform(0.0, every)
-        for start in np.arange(phase - every, horizon, every):
-            s, e = max(start, 0.0), min(start + dur, horizon)
+        first = phase - every * (1 + math.ceil(-t0 / every))  # t0 <= 0: windows before it too
+        for start in np.arange(first, horizon, every):
+            s, e = max(start, t0), min(start + dur, horizon)
             if e > s:
                 out.append((float(s), float(e), m.share.value, "maintenance"))
     for o in rel.outages:
@@ -305,12 +321,13 @@ def _planned(comp: Component, streams: Streams, horizon: float) -> list[tuple[fl
 
 
 def _timeline(comp: Component, changes: list[tuple[float, int]],
-              planned: list[tuple[float, float, float, str]], horizon: float) -> Timeline:
+              planned: list[tuple[float, float, float, str]], horizon: float,
+              t0: float = 0.0) -> Timeline:
     """The share in service: parts up times the planned factors, on the union of breakpoints."""
     units = comp.reliability.units
     ch = np.asarray(changes, float).reshape(-1, 2)
     pl = np.asarray([p[:3] for p in planned], float).reshape(-1, 3)
-    times = np.unique(np.concatenate([[0.0], ch[:, 0], pl[:, 0], pl[:, 1]]))
+    times = np.unique(np.concatenate([[t0], ch[:, 0], pl[:, 0], pl[:, 1]]))
     times = times[times < horizon]
     if len(ch):
         order = np.argsort(ch[:, 0], kind="stable")

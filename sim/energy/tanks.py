@@ -21,6 +21,11 @@ or "tank empty" is computed, not stepped to (`Fluid`). Rules at each event:
 
 Pipeline travel time (line fill) is not modelled: crude counts as delivered as it leaves the
 pipeline stage.
+
+With a spin-up the clock starts at hour -spinup (`sim.energy.liquids`): a node's `initial`
+stock is its level then, production runs at the flow's `previous_rate` until hour 0 (an event
+of its own, so the rate steps there), and tank levels carry December into January. Totals,
+the lowest and highest stock and the daily series count from hour 0 only.
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ class Lane:
     route: str
     rate: float  # t/h, mean production
     season: list[float] | None
+    previous: float | None = None  # t/h, mean production before hour 0 (a spin-up); None: `rate`
     tanks: list[Tank] = field(default_factory=list)
     stages: list[Stage] = field(default_factory=list)
     accepted: float = 0.0  # production entering the origin tank now, t/h
@@ -100,7 +106,8 @@ class Lane:
     loaded: float = 0.0  # tonnes loaded onto tankers so far (shares the fleet pro rata to rates)
 
     def production(self, t: float) -> float:
-        return self.rate * (self.season[month(t)] if self.season else 1.0)
+        rate = self.previous if t < 0.0 and self.previous is not None else self.rate
+        return rate * (self.season[month(t)] if self.season else 1.0)
 
 
 # --- lanes from the scenario -----------------------------------------------------------------
@@ -120,7 +127,8 @@ def build_lanes(scenario: Scenario, network: Network) -> list[Lane]:
         for rid, path in routes.items():
             if shares[rid] <= 0:
                 continue
-            lane = Lane(fid, rid, flow.rate.value * shares[rid] * T_PER_H, season)
+            lane = Lane(fid, rid, flow.rate.value * shares[rid] * T_PER_H, season,
+                        None if flow.previous_rate is None else flow.previous_rate.value * shares[rid] * T_PER_H)
             _stages(scenario, lane, path, flow.carrier)
             lanes.append(lane)
     _share_storage(scenario, lanes)
@@ -217,9 +225,12 @@ class Fluid:
             for lid in s.links:
                 self.users.setdefault(lid, []).append(s)
         self.shared = any(len(users) > 1 for users in self.users.values())
-        self.breaks = sorted({t for _, tl in pipes.values() for t in tl.times.tolist()})
+        start = float(env.now)  # 0, or -spinup
+        # hour 0 is an event when the clock starts before it: production steps to this year's rate
+        self.breaks = sorted({t for _, tl in pipes.values() for t in tl.times.tolist()}
+                             | ({0.0} if start < 0 else set()))
         self.seasonal = any(lane.season for lane in lanes)
-        self.last = 0.0
+        self.last = start
         self.wake = env.event()
         self.steps = 0
         self.node_range: dict[str, list[float]] = {}
@@ -260,8 +271,9 @@ class Fluid:
         self._track()
 
     def _daily(self, tank: Tank, a: float, b: float) -> None:
-        """Add the tank's tonne-hours over [a, b] to each day's total at its node."""
+        """Add the tank's tonne-hours over [a, b] (from hour 0 on) to each day's total at its node."""
         days = self.days[tank.node]
+        a = max(a, 0.0)
         d = int(a // DAY_H)
         while a < b and d < len(days):
             end = min(b, (d + 1) * DAY_H)
@@ -275,7 +287,9 @@ class Fluid:
         return np.asarray(self.days[node]) / hours
 
     def _track(self) -> None:
-        """Lowest and highest stock at each node (levels are linear between events)."""
+        """Lowest and highest stock at each node from hour 0 (levels are linear between events)."""
+        if self.env.now < 0:
+            return
         totals: dict[str, float] = {}
         for tank in self.tanks:
             totals[tank.node] = totals.get(tank.node, 0.0) + tank.level

@@ -63,9 +63,11 @@ def targets_figure(doc: ReportDocument) -> Figure | None:
     return fig
 
 
-def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str) -> Figure | None:
+def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str,
+                 warmup_days: float = 0.0, spinup_days: float = 0.0) -> Figure | None:
     """Mean across replications (band: 10th-90th percentile) of every daily series `prefix:*`
-    (the first eight by name)."""
+    (the first eight by name), by day from 1 January. The warm-up, simulated but not measured,
+    is shaded; a spin-up runs before 1 January, off the axis, and the label says so."""
     keys = sorted({k for r in result.replications for k in r.series if k.startswith(prefix + ":")})
     if not keys:
         return None
@@ -76,7 +78,10 @@ def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str)
         ax.plot(days, stack.mean(axis=0), lw=1.2, label=k.split(":", 1)[1])
         if len(stack) > 1:
             ax.fill_between(days, np.percentile(stack, 10, axis=0), np.percentile(stack, 90, axis=0), alpha=0.15)
-    ax.set_xlabel("day of the simulated year")
+    if warmup_days > 0:
+        ax.axvspan(0, warmup_days, color="#888", alpha=0.15, label="warm-up (not measured)")
+    spun = f" (after a {spinup_days:g}-day spin-up before it, not shown)" if spinup_days > 0 else ""
+    ax.set_xlabel(f"day from 1 January{spun}")
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=7, ncol=2)
@@ -159,12 +164,15 @@ def gap_figure(doc: ReportDocument) -> Figure | None:
 def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]:
     """Every picture the report shows as PNG bytes, by file name; pictures with nothing to show
     are left out. Each figure is drawn and closed before the next."""
+    start = (doc.run.warmup_days, doc.run.spinup_days)
     drawings: dict[str, Callable[[], Figure | None]] = {
         "targets.png": lambda: targets_figure(doc),
         "gap.png": lambda: gap_figure(doc),
-        "queues.png": lambda: daily_figure(result, "queue", "consignments waiting", "Queues at ports and crossings"),
-        "closures.png": lambda: daily_figure(result, "closed", "hours closed that day", "Port closures (storms, ice)"),
-        "storage.png": lambda: daily_figure(result, "storage", "tonnes in storage", "Oil storage levels"),
+        "queues.png": lambda: daily_figure(result, "queue", "consignments waiting", "Queues at ports and crossings",
+                                           *start),
+        "closures.png": lambda: daily_figure(result, "closed", "hours closed that day", "Port closures (storms, ice)",
+                                             *start),
+        "storage.png": lambda: daily_figure(result, "storage", "tonnes in storage", "Oil storage levels", *start),
         "power.png": lambda: delivered_figure(doc, result, "power"),
         "data.png": lambda: delivered_figure(doc, result, "data"),
         "transit.png": lambda: transit_figure(doc, result),

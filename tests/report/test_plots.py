@@ -83,3 +83,15 @@ def test_all_plots_are_pngs_drawn_the_same_way_every_time(evaluation, doc):
     assert "data.png" not in pictures and "storage.png" not in pictures
     assert all(p.startswith(b"\x89PNG\r\n\x1a\n") for p in pictures.values())
     assert pictures["targets.png"] == png(targets_figure(doc))
+
+
+def test_daily_series_shade_the_warm_up_and_name_a_spin_up(evaluation):
+    """Days count from 1 January: the warm-up (simulated, not measured) is shaded; a spin-up is
+    before the axis, so nothing is shaded for it and the label says it is not shown."""
+    result = evaluation.result
+    ax = daily_figure(result, "queue", "waiting", "Queues", warmup_days=10.0).axes[0]
+    assert [p.get_label() for p in ax.patches] == ["warm-up (not measured)"]
+    assert ax.get_xlabel() == "day from 1 January"
+    ax = daily_figure(result, "queue", "waiting", "Queues", warmup_days=0.0, spinup_days=60.0).axes[0]
+    assert not ax.patches
+    assert "60-day spin-up before it, not shown" in ax.get_xlabel()

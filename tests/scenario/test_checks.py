@@ -65,3 +65,16 @@ def test_a_fleet_sails_some_link_and_a_fleet_link_has_a_transit(data):
     found = problems(data)
     assert found[("links", "bc", "transit")] == "a link sailed by a fleet needs a transit time"
     assert found[("fleets", "spare")] == "no link is sailed by this fleet"
+
+
+def test_a_spin_up_is_at_most_a_year_and_only_event_models_have_a_previous_rate(data):
+    data["simulation"] = {"spinup": "400 d"}
+    data["flows"]["p"]["previous_rate"] = "0.5 GW"
+    data["flows"]["f"]["previous_rate"] = "2 Mt/yr"  # cargo: simulated from -spinup
+    found = problems(data)
+    assert found[("simulation", "spinup")] == "at most 366 d (the previous year), got '400 d'"
+    assert "no spin-up" in found[("flows", "p", "previous_rate")]
+    assert ("flows", "f", "previous_rate") not in found
+    data["simulation"] = {"spinup": "366 d"}
+    del data["flows"]["p"]["previous_rate"]
+    assert problems(data) == {}
