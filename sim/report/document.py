@@ -10,7 +10,12 @@ Keys a run did not measure (a flow nothing delivered has no `delivered`) are abs
 JSON, not null: records are dumped with `exclude_unset`. Rows of measured statistics (links,
 nodes, fleets, flows) carry whatever statistics the simulation reports, each a number.
 `passages` (node-to-node times on cargo routes) is optional: reports written before it existed
-have none and still read.
+have none and still read. So is the run's `spinup_days` (how long the simulation ran before
+1 January, never measured; 0: it started empty on 1 January): a report without it read as 0.
+
+`port_months` (optional too) gives, per port that counts its ship traffic and per calendar
+month, tonnes in and out and vessel calls (corridor and background together) with 95%
+intervals across replications, and the days of the month in the measured period.
 """
 
 from __future__ import annotations
@@ -21,8 +26,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+import numpy as np
+
+from sim import calendar
 from sim import targets as judge
 from sim.network import build_network
+from sim.replications import estimate
 from sim.scenario import sources
 from sim.scenario.schema import Asset, Carrier, Mode, Scenario, figures
 
@@ -66,6 +75,7 @@ class RunInfo(Record):
     replications: int
     horizon_days: float
     warmup_days: float
+    spinup_days: float = 0.0  # absent from reports written before the spin-up existed
     precision: float | None
     precision_reached: bool | None
     version: str
@@ -170,6 +180,27 @@ class PassageRow(Record):
     n: float
 
 
+class Interval(Record):
+    """A figure across replications: mean and 95% confidence interval (`sim.replications.estimate`)."""
+
+    mean: float
+    ci95: list[float] = Field(min_length=2, max_length=2)
+
+
+class PortMonthRow(Record):
+    """A port's ship traffic in one calendar month (1 = January), summed over the measured
+    period's days in that month (`measured_days`; a month the warm-up covers counts none):
+    tonnes unloaded (`tonnes_in`) and loaded (`tonnes_out`), and vessel calls, corridor and
+    background traffic together (`sim.cargo.model`)."""
+
+    port: str
+    month: int = Field(ge=1, le=12)
+    measured_days: float
+    tonnes_in: Interval
+    tonnes_out: Interval
+    calls: Interval
+
+
 class Expansion(Record):
     id: str
     asset: Asset
@@ -240,6 +271,7 @@ class ReportDocument(Record):
     nodes: list[NodeRow]
     fleets: list[FleetRow]
     passages: list[PassageRow] = []  # absent from reports written before passages were measured
+    port_months: list[PortMonthRow] = []  # absent from reports written before months were measured
     plan: PlanSection
     n_minus_1: NMinus1
     shadow_prices: dict[str, ShadowPrice]
@@ -340,6 +372,43 @@ def _flow_rows(planned: Scenario, result: SimulationResult) -> list[FlowRow]:
         for fid, flow in planned.flows.items()]
 
 
+MONTH_MEASURES = ("tonnes_in", "tonnes_out", "calls")  # series `month:<port>:<measure>`
+
+
+def port_months(planned: Scenario, result: SimulationResult) -> list[PortMonthRow]:
+    """Twelve rows per port that counts its ship traffic, ports in the order the simulation
+    first reports them: each month's figure across the replications that report the port."""
+    ports: dict[str, None] = {}
+    for r in result.replications:
+        for key in r.series:
+            if key.startswith("month:") and key.endswith(":calls"):
+                ports.setdefault(key.split(":")[1], None)
+    days = measured_days(planned.simulation.warmup.value, planned.simulation.horizon.value)
+    rows = []
+    for port in ports:
+        stacks = {m: np.array([r.series[f"month:{port}:{m}"] for r in result.replications
+                               if f"month:{port}:{m}" in r.series], dtype=float) for m in MONTH_MEASURES}
+        for i in range(12):
+            cells = {}
+            for m, stack in stacks.items():
+                e = estimate(stack[:, i])
+                cells[m] = Interval(mean=e.mean, ci95=[e.lo, e.hi])
+            rows.append(PortMonthRow(port=port, month=i + 1, measured_days=days[i], **cells))
+    return rows
+
+
+def measured_days(warmup_h: float, horizon_h: float) -> list[float]:
+    """Days of each calendar month (`sim.calendar`: months of 730.5 h) inside [warmup, horizon],
+    over every year of the horizon."""
+    out = [0.0] * 12
+    m = int(warmup_h // calendar.MONTH_H)
+    while m * calendar.MONTH_H < horizon_h:
+        lo, hi = max(m * calendar.MONTH_H, warmup_h), min((m + 1) * calendar.MONTH_H, horizon_h)
+        out[m % 12] += max(hi - lo, 0.0) / calendar.DAY_H
+        m += 1
+    return out
+
+
 def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
                    meta: Mapping[str, Any]) -> ReportDocument:
     """The report of one run: `scenario` as given, `planned` with the optimiser's plan built
@@ -357,6 +426,7 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
                               overrides=meta["overrides"], files=meta["files"]),
         run=RunInfo(seed=result.seed, replications=len(result.replications),
                     horizon_days=horizon.horizon.value / 24, warmup_days=horizon.warmup.value / 24,
+                    spinup_days=horizon.spinup.value / 24,
                     precision=result.precision, precision_reached=result.precision_reached,
                     version=version("corridor") or "unknown", simulate_wall_s=result.wall_s,
                     wall_s=meta["wall_s"], solver=plan_doc.get("solver")),
@@ -366,6 +436,7 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
         nodes=[NodeRow.model_validate({"id": n, **s}) for n, s in result.table_means("nodes").items()],
         fleets=[FleetRow.model_validate({"id": f, **s}) for f, s in result.table_means("fleets").items()],
         passages=[PassageRow.model_validate(p) for p in result.passages()],
+        port_months=port_months(planned, result),
         plan=PlanSection.model_validate(plan_doc.get("plan", {})),
         n_minus_1=NMinus1.model_validate(plan_doc.get("n_minus_1", {})),
         shadow_prices={k: ShadowPrice.model_validate(v) for k, v in plan_doc.get("shadow_prices", {}).items()},

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from sim.io import write_bytes, write_text
 from sim.report import page
-from sim.report.document import ReportDocument, TargetRow, as_document, version
+from sim.report.document import ReportDocument, RunInfo, TargetRow, as_document, version
 
 if TYPE_CHECKING:
     from sim.optimiser.result import OptimiseResult
@@ -51,6 +51,15 @@ def fmt(x: float | None, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if abs(x) < 1e6 else f"{x:.4g}"
 
 
+def run_start(r: RunInfo) -> str:
+    """How the simulated year began: after a spin-up before 1 January, or empty on 1 January,
+    and the warm-up not measured after it."""
+    if r.spinup_days > 0:
+        return (f"spin-up {fmt(r.spinup_days)} d before 1 January (previous year's demand where given), "
+                f"warm-up {fmt(r.warmup_days)} d")
+    return f"starts empty on 1 January, warm-up {fmt(r.warmup_days)} d"
+
+
 def binding(t: TargetRow) -> str:
     """What binds a target in the optimiser: links, then nodes and fleets (marked as such)."""
     opt = t.optimised
@@ -68,7 +77,7 @@ def markdown(doc: ReportDocument) -> str:
     s, r = doc.scenario, doc.run
     lines = [f"# {s.name} ({s.year})", "", s.description, "",
              f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
-             f"(warm-up {fmt(r.warmup_days)} days); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
+             f"({run_start(r)}); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
              "", "## Targets", ""]
     lines += page.markdown_table(
         ["target", "unit", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
@@ -93,6 +102,7 @@ def markdown(doc: ReportDocument) -> str:
             ["from", "to", "mean", "p50", "p95", "consignments"],
             [[p.from_, p.to, fmt(p.days.mean), fmt(p.days.p50), fmt(p.days.p95), fmt(p.n)]
              for p in sorted(doc.passages, key=lambda p: (p.from_, p.to))])
+    lines += port_months_markdown(doc)
     plan = doc.plan
     if plan.made:
         lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.", ""]
@@ -100,6 +110,25 @@ def markdown(doc: ReportDocument) -> str:
     lines += ["", "## Sources behind the verdicts", ""]
     lines += [f"- `{sid}`: {text}" for sid, text in doc.sources.items()]
     return "\n".join(lines) + "\n"
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def port_months_markdown(doc: ReportDocument) -> list[str]:
+    """report.md's monthly port table (nothing when no port counts its ship traffic)."""
+    if not doc.port_months:
+        return []
+    lines = ["", "## Ports by month", "",
+             "Tonnes unloaded (in) and loaded (out) and vessel calls in each calendar month, corridor "
+             "and background traffic together, counted over the month's days in the measured period "
+             "(months it does not reach are left out); mean and 95% CI across replications.", ""]
+    lines += page.markdown_table(
+        ["port", "month", "days measured", "tonnes in", "95% CI", "tonnes out", "95% CI", "calls", "95% CI"],
+        [[r.port, MONTHS[r.month - 1], fmt(r.measured_days), fmt(r.tonnes_in.mean), _interval(r.tonnes_in.ci95),
+          fmt(r.tonnes_out.mean), _interval(r.tonnes_out.ci95), fmt(r.calls.mean), _interval(r.calls.ci95)]
+         for r in doc.port_months if r.measured_days > 0])
+    return lines
 
 
 def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
@@ -122,7 +151,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
     parts = [
         f"<h1>{escape(s.name)} ({s.year})</h1><p>{escape(s.description)}</p>",
         f"<p class=meta>Seed {r.seed} · {r.replications} replications · {fmt(r.horizon_days)} days "
-        f"(warm-up {fmt(r.warmup_days)}) · solver {escape(str(r.solver))} · scenario sha256 "
+        f"({escape(run_start(r))}) · solver {escape(str(r.solver))} · scenario sha256 "
         f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
         "<h2>Verdict</h2>",
         page.table(["target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
@@ -244,6 +273,7 @@ def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scen
     write_text(folder / "links.csv", csv_table([_flat(l) for l in report["links"]]))
     write_text(folder / "flows.csv", csv_table([_flat(f) for f in report["flows"]]))
     write_text(folder / "passages.csv", csv_table([_flat(p) for p in report.get("passages", [])]))
+    write_text(folder / "port_months.csv", csv_table([_flat(r) for r in report.get("port_months", [])]))
     write_plan(plan, folder)
     utilisation = {l.id: l.utilisation for l in doc.links if l.utilisation is not None}
     pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=doc.binding_links(),

@@ -134,3 +134,17 @@ def test_report_html_renders_in_a_browser_without_errors(runs, tmp_path):
     assert errors == []
     assert len(images) >= 3 and all(done and width > 0 for done, width in images)
     assert (tmp_path / "report-screenshot.png").stat().st_size > 20_000
+
+
+def test_the_report_says_how_its_year_began(runs):
+    """A run without a spin-up starts empty on 1 January; one with says how long it ran before
+    (the field is optional: a report written before it existed reads as no spin-up)."""
+    data = json.loads((runs[0].folder / "report.json").read_text())
+    assert data["run"]["spinup_days"] == 0 and data["run"]["warmup_days"] == 10
+    assert "(starts empty on 1 January, warm-up 10 d)" in markdown(as_document(data))
+    data["run"] |= {"spinup_days": 60.0, "warmup_days": 0.0}
+    spun = "spin-up 60 d before 1 January (previous year's demand where given), warm-up 0 d"
+    assert spun in markdown(as_document(data))
+    assert spun.replace("'", "&#x27;") in html_report(as_document(data), {})
+    del data["run"]["spinup_days"]
+    assert as_document(data).run.spinup_days == 0
