@@ -345,6 +345,38 @@ def backtest(file: Annotated[Path, typer.Argument(help="A backtest file (backtes
         raise typer.Exit(4)
 
 
+CALIBRATE_TRIALS_HELP = "Trials (parameter sets tried), rounded up to whole batches; more continue a study in --out."
+CALIBRATE_BATCH_HELP = ("Trials asked at once and run in parallel; fixed, so results do not depend on --workers "
+                        "(part of what --out resumes).")
+
+
+@app.command()
+@handles_errors
+def calibrate(file: Annotated[Path, typer.Argument(help="A backtest file whose scenario marks figures with "
+                                                        "calibrate: {range: [low, high]}.")],
+              trials: Annotated[int, typer.Option(min=1, max=10_000, help=CALIBRATE_TRIALS_HELP)] = 60,
+              workers: Annotated[int | None, typer.Option(min=1, max=256,
+                                                          help="Local worker processes (default: all cores).")] = None,
+              seed: SeedOpt = None, out_dir: OutOpt = None, replications: RepsOpt = None,
+              batch: Annotated[int, typer.Option(min=1, max=256, help=CALIBRATE_BATCH_HELP)] = 4,
+              scheduler: Annotated[str | None, typer.Option(help="Dask scheduler ADDRESS, or 'local'.")] = None,
+              quiet: QuietOpt = False) -> None:
+    """Fit a scenario's assumed figures to a backtest's observations; rerun to resume."""
+    from sim.calibrate import calibrate as run_calibration
+
+    try:
+        result = run_calibration(file, trials=trials, workers=workers, seed=seed, out=out_dir,
+                                 replications=replications, batch=batch, scheduler=scheduler,
+                                 progress=not quiet and sys.stderr.isatty())
+    except (KeyboardInterrupt, Interrupted):
+        err.print("the trials finished before the stop are kept in the output folder's study: rerun the same "
+                  "command to continue", markup=False)
+        raise
+    if not quiet:
+        for line in result.lines():
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     stop_on_signals()
     app()
