@@ -14,7 +14,8 @@ Vessel states. A vessel is in one state at a time; `StateClock` books the hours 
 inside [warmup, horizon]. Waits are split by cause: weather (a port closed), a berth, cargo
 (the departure rule), room (in the receiving yard or tank). A fleet's report may group states
 (`REPORT_GROUP`: idle, waiting, working, empty); the clock then books the groups too, each as
-one span however often the cause changes inside it.
+one span however often the cause changes inside it. With `waits_at`, the clock also books each
+wait to the place the vessel is at (`StateClock.place`), so a port's waits can be split by cause.
 """
 
 from __future__ import annotations
@@ -118,6 +119,9 @@ class StateClock:
     groups: dict[str, str] | None = None
     detail: dict[str, float] = field(default_factory=dict)
     group_since: float = 0.0
+    place: str = ""  # where the vessel is (a port id), for `waits_at`
+    waits_at: dict[tuple[str, str], float] | None = None  # (place, wait state) -> hours
+
 
     def enter(self, state: str, now: float) -> None:
         """The vessel changes to `state` at `now`; the time in the old one is booked."""
@@ -139,5 +143,9 @@ class StateClock:
             lo = self.since if self.since > w else w
             detail = self.detail
             detail[old] = detail.get(old, 0.0) + (hi - lo if hi > lo else 0.0)
+        waits_at = self.waits_at
+        if waits_at is not None and old in WAITS and hi > (lo := self.since if self.since > w else w):
+            key = (self.place, old)
+            waits_at[key] = waits_at.get(key, 0.0) + hi - lo
         self.state = state
         self.since = now

@@ -14,7 +14,7 @@ not measure is `not measured`, with the reason: never skipped, never a pass.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sim.backtest.observations import MASS_UNITS, Item
@@ -110,11 +110,47 @@ def measure(item: Item, scenario: Scenario, replications: list[Replication]) -> 
         basis = (f"pro-rata estimate: {share * 12:.0f}/12 of the rate annualised over the measured "
                  f"{days:.0f} days; the model does not resolve months")
     fn = _MEASURES[item.measure]
+    if item.measure in _MONTHLY and not item.window.whole_year and _months_measured(scenario):
+        months = [_port_months(item, scenario, rep, span_h) for rep in replications]
+        values = [v for v, _ in months]
+        if all(whole for _, whole in months):
+            basis = f"the model's months {item.window.first}-{item.window.last} of the measured year"
+        else:
+            basis = (f"months {item.window.first}-{item.window.last} where the port counts them by month, "
+                     f"else {share * 12:.0f}/12 of the annualised rate")
+        return values, basis
     values = [fn(item, scenario, rep, span_h) * (share if item.measure != "transit_days" else 1.0)
               for rep in replications]
     if item.measure == "transit_days":
         basis = f"{item.statistic} transit days of the delivered consignments in the measured {days:.0f} days"
     return values, basis
+
+
+_MONTHLY = {"port_throughput": ("tonnes_in", "tonnes_out"), "port_calls": ("calls",)}
+
+
+def _months_measured(s: Scenario) -> bool:
+    """Whether the run measures whole calendar months: no warm-up inside the year, and a year."""
+    return s.simulation.warmup.value == 0 and s.simulation.horizon.value >= 365 * 24
+
+
+def _port_months(item: Item, s: Scenario, rep: Replication, span_h: float) -> tuple[float, bool]:
+    """An item over its months: each port's monthly counts (`month:<port>:<key>` series) where the
+    model keeps them, else its annualised figure times the window's share; and whether every
+    port had its months."""
+    assert item.window is not None
+    w = item.window
+    keys = _MONTHLY[item.measure]
+    total, whole = 0.0, True
+    for n in item.where:
+        series = [rep.series.get(f"month:{n}:{k}") for k in keys]
+        if all(x is not None for x in series):
+            count = sum(float(sum(x[w.first - 1:w.last])) for x in series if x is not None)
+            total += _to_unit(count / 1e6, item.unit) if item.measure == "port_throughput" else count
+        else:
+            whole = False
+            total += _MEASURES[item.measure](replace(item, where=(n,)), s, rep, span_h) * w.share
+    return total, whole
 
 
 def _to_unit(mt: float, unit: str) -> float:

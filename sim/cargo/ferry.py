@@ -66,6 +66,7 @@ class FerryLink:
     assigned: int = 0  # vessels on their way to load here, or loading
     voyages: int = 0  # loaded departures after the warm-up
     kg: int = 0  # kilograms loaded after the warm-up
+    space: int = 0  # deck space loaded after the warm-up (see `CargoQueue`)
 
 
 @dataclass(eq=False, slots=True)
@@ -76,6 +77,7 @@ class Ferry:
     port: str
     home: str  # the port it last loaded at: where it returns when no cargo waits
     clock: StateClock
+    berthed: bool = False  # still at the berth it unloaded at: loading there is the same call
 
 
 @dataclass(eq=False)
@@ -103,6 +105,7 @@ class FerryFleet:
     detail: dict[str, float] = field(default_factory=dict)
     calling: dict[str, int] = field(default_factory=dict)  # vessels sent to load, by port
     idle_vessels: list[tuple[Ferry, simpy.Event]] = field(default_factory=list)
+    waits_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (port, cause) -> vessel-hours
 
     def __post_init__(self) -> None:
         kinds = FLEET_BERTHS.get(self.spec.kind, ("ferry",))
@@ -116,7 +119,7 @@ class FerryFleet:
     def add_vessel(self, index: int, port: str) -> Ferry:
         """A vessel lying idle at `port`, its hours booked with the fleet's."""
         clock = StateClock(self.warmup, self.horizon, self.hours, IDLE, groups=REPORT_GROUP,
-                           detail=self.detail)
+                           detail=self.detail, place=port, waits_at=self.waits_at)
         v = Ferry(index, port, port, clock)
         self.vessels.append(v)
         return v
@@ -130,7 +133,7 @@ class FerryFleet:
         return min(self.cap_kg, yard.capacity_kg) if yard is not None else self.cap_kg
 
     def _unclaimed(self, link: FerryLink) -> int:
-        return link.queue.kg - link.assigned * self.cap_kg
+        return link.queue.space - link.assigned * self.cap_kg
 
     def _berth_free(self, link: FerryLink) -> bool:
         """Whether the link's port has a loading berth no vessel of the fleet is bound for."""
@@ -147,7 +150,7 @@ class FerryFleet:
         cap = self.cap_kg
         for link in self.links:
             q = link.queue
-            if q.kg - link.assigned * cap <= 0:  # `_unclaimed`, inlined: a vessel's every call
+            if q.space - link.assigned * cap <= 0:  # `_unclaimed`, inlined: a vessel's every call
                 continue
             key = (link.origin.id == v.port, self._berth_free(link), -q.lots[0].since)
             if best_key is None or key > best_key:
@@ -198,7 +201,7 @@ class FerryFleet:
         cargo by the departure rule, or None if it may take it now."""
         q = link.queue
         cap = self.full_kg(link)
-        wait = self.rule.wait(self.env.now, berthed, q.kg >= cap, q.kg == 0)
+        wait = self.rule.wait(self.env.now, berthed, q.space >= cap, q.space == 0)
         if wait is None:
             return None
         if wait.kind is Await.FULL:
@@ -214,6 +217,7 @@ class FerryFleet:
         share = {k: (h / total if total else 0.0) for k, h in self.hours.items()}
         voyages = sum(link.voyages for link in self.links)
         kg = sum(link.kg for link in self.links)
+        space = sum(link.space for link in self.links)
         return {
             "vessels": float(len(self.vessels)),
             "utilisation": share["working"] + share["empty"],
@@ -223,7 +227,7 @@ class FerryFleet:
             "idle_share": share["idle"],
             "voyages": float(voyages),
             "tonnes": kg / 1000,
-            "load_factor": kg / (voyages * self.cap_kg) if voyages else 0.0,
+            "load_factor": space / (voyages * self.cap_kg) if voyages else 0.0,
         }
 
 
@@ -251,17 +255,21 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
         else:
             to = link.origin.id
         if to != v.port:  # sail empty, once both ends are open
+            v.berthed = False
             if stormy and open_at(env.now, v.port, to) > env.now:
                 v.clock.enter(WAITING_WEATHER, env.now)
                 yield from closures.wait_open(env, v.port, to)
             v.clock.enter(SAILING_EMPTY, env.now)
             yield timeout(fleet.leg_h(v.port, to))
-            v.port = to
+            v.port = v.clock.place = to
         if link is None:  # it sailed home empty: choose again there
             continue
 
         # load: berth at the link's origin, wait for the departure rule, take the cargo
         port = link.origin
+        same_call = v.berthed  # loading at the berth it just unloaded at: one call, not two
+        v.berthed = False
+        v.clock.place = port.id
         v.clock.enter(WAITING_BERTH, env.now)
         if stormy and open_at(env.now, port.id) > env.now:
             wait_for(v, WAITING_WEATHER)
@@ -285,15 +293,17 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
             else:
                 break
         q = link.queue
-        waiting = q.kg
-        lots = q.take(fleet.cap_kg)
-        kg = waiting - q.kg
+        waiting = q.space
+        lots, kg = q.take(fleet.cap_kg)
+        space = waiting - q.space
         link.assigned -= 1
         fleet.cargo_arrived(link)  # what is left may call another vessel
         if env.now >= fleet.warmup:
             link.voyages += 1
             link.kg += kg
-            port.calls += 1
+            link.space += space
+            if not same_call:
+                port.called()
             for lot in lots:
                 port.shipped(lot, True)
         if fleet.trace:
@@ -312,6 +322,7 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
         dest = link.destination
         v.clock.enter(SAILING_LOADED, env.now)
         yield timeout(link.transit.next())
+        v.clock.place = dest.id
         v.clock.enter(WAITING_BERTH, env.now)
         if stormy and open_at(env.now, dest.id) > env.now:
             wait_for(v, WAITING_WEATHER)
@@ -335,8 +346,9 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
         if berths is not None:
             berths.release()
         v.port, v.home = dest.id, port.id
+        v.berthed = True
         if env.now >= fleet.warmup:
-            dest.calls += 1
+            dest.called()
             for lot in lots:
                 dest.shipped(lot, False)
         if fleet.trace:

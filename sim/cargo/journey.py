@@ -3,7 +3,11 @@ processes that bring it in and walk it to its destination.
 
 Consignments. A consignment (a train by default; the flow's `consignment` unit sets its
 tonnes through `payload`) arrives at its flow's origin with exponential or deterministic gaps,
-at the flow's rate times its monthly seasonality factor (normalised to mean 1). It picks a
+at the flow's rate times its monthly seasonality factor (normalised to mean 1). Arrivals start
+when the clock does: hour 0 (1 January), or hour -spinup with a spin-up, at the flow's
+`previous_rate` (the previous year's demand, same seasonality) until hour 0; the gap running
+over hour 0 is finished at the new rate (`calendar.gathered`), so the arrivals stay one Poisson
+process whose rate steps at 1 January. It picks a
 route: by the flow's shares (a draw from the flow's route stream), or the route with the least
 expected time from here (`fastest`: gate queues, berth queues, cargo already on each quay).
 
@@ -13,7 +17,10 @@ Journey (`journey`), at every route node but the destination, origin included:
   - a port where the cargo changes to or from a ship without a fleet (Poti onto Black Sea
     shipping): a handling berth, once the port is open (the port counts the cargo in or out);
   - a ferry link: wait on the quay until a vessel takes it (`sim.cargo.ferry`), possibly split
-    between two vessels; each part carries on from the far port on its own;
+    between two vessels; each part carries on from the far port on its own. Where several
+    fleets whose vessels take the consignment's unit sail to the next node (rail ferries and
+    Ro-Ro both take trucks), it joins the quay of the one expected to carry it across soonest
+    (`Crossing.expected_h`: the deck space waiting ahead at the fleet's pace, then one voyage);
   - any other link: its turn at the link's gate (train paths a day, or Mt/yr), the port left
     open at both ends for a sea link, then the link's transit time.
 It is delivered on reaching its destination node.
@@ -85,6 +92,7 @@ class Lot:
     route: Route
     i: int = 0
     since: float = 0.0  # when it arrived at the node it is at
+    space: int = 0  # deck space it takes on the quay it waits at (`sim.cargo.port.CargoQueue`)
 
     def split(self, kg: int) -> Lot:
         """Take `kg` off this lot as a new lot at the same place (a train split between ferries)."""
@@ -98,6 +106,19 @@ class Lot:
 
 
 @dataclass(eq=False, slots=True)
+class Crossing:
+    """A ferry link a consignment may board at a step, with what its expected time is made of."""
+
+    ferry: FerryLink
+    h_per_kg: float  # the fleet's mean hours per kilogram on this link
+    fixed_h: float  # load + crossing + unload, mean hours
+
+    def expected_h(self, kg: int) -> float:
+        """Mean hours to cross for `kg` joining the quay now: the queue ahead, then one voyage."""
+        return (self.ferry.queue.space + kg) * self.h_per_kg + self.fixed_h
+
+
+@dataclass(eq=False, slots=True)
 class Step:
     """What a consignment does at route node `node`: the node's own steps, then the link out."""
 
@@ -108,9 +129,8 @@ class Step:
     handling: bool = False  # a handling berth, changing to or from a ship without a fleet
     ship_in: bool = False  # handling unloads it from such a ship (counted at the port)
     ship_out: bool = False  # handling loads it onto such a ship
-    ferry: FerryLink | None = None
-    ferry_h_per_kg: float = 0.0  # the fleet's mean hours per kilogram on this link (route choice)
-    ferry_fixed_h: float = 0.0  # load + crossing + unload, mean hours (route choice)
+    ferry: FerryLink | None = None  # the first of `crossings`
+    crossings: tuple[Crossing, ...] = ()  # fleets sailing on from here that take the unit
     link_gate: Gate | None = None
     transit: Draws | None = None
     sea_ends: tuple[str, ...] = ()  # ports that must be open to sail
@@ -125,8 +145,8 @@ class Step:
             h += self.processing.mean
         if self.handling and self.port is not None and self.port.handling is not None:
             h += self.port.handling.expected_wait_h() + self.port.handling.service.mean
-        if self.ferry is not None:
-            h += (self.ferry.queue.kg + kg) * self.ferry_h_per_kg + self.ferry_fixed_h
+        if self.crossings:
+            h += min(c.expected_h(kg) for c in self.crossings)
         if self.link_gate is not None:
             h += self.link_gate.expected_h(now, kg)
         if self.transit is not None:
@@ -180,6 +200,7 @@ class FlowState:
     daily: list[float]  # tonnes delivered each day
     live: set[Lot] = field(default_factory=set)
     bounds: list[float] = field(default_factory=list)  # running sums of the routes' shares
+    previous: list[float] | None = None  # consignments per hour before hour 0 (None: `rates`)
     arrived_total_kg: int = 0
     delivered_total_kg: int = 0
     turned_away_total_kg: int = 0
@@ -260,7 +281,7 @@ class Traffic:
         c.kg_left -= kg
         d = int(now // DAY_H)
         daily = f.daily
-        if d < len(daily):
+        if 0 <= d < len(daily):  # the spin-up (negative days) is not in the series
             daily[d] += kg / 1000
         if now >= self.warmup:
             f.delivered_kg += kg
@@ -282,17 +303,22 @@ class Traffic:
 def arrivals(env: simpy.Environment, traffic: Traffic, f: FlowState
              ) -> Generator[simpy.Event, Any, None]:
     """Process: consignments of flow `f` arriving at its origin, by its arrival distribution
-    (exponential or deterministic gaps) and monthly seasonality."""
+    (exponential or deterministic gaps) and monthly seasonality, from the clock's start (before
+    hour 0 at the previous year's rates, when the flow gives them)."""
     deterministic = f.spec.arrival == "deterministic"
     flat = f.rates[0] if len(set(f.rates)) == 1 else None  # no seasonality: skip the calendar
     gap = f.gaps.next
     horizon = traffic.horizon
     timeout, process, new_lot = env.timeout, env.process, traffic.new_lot
     live = f.live
-    t = 0.0
+    previous = f.previous
+    t = float(env.now)
     while True:
         work = 1.0 if deterministic else gap()
-        t = t + work / flat if flat else calendar.after(t, work, f.rates)
+        if previous is not None and t < 0.0:
+            t = _across_new_year(t, work, previous, f.rates, flat)
+        else:
+            t = t + work / flat if flat else calendar.after(t, work, f.rates)
         if t >= horizon:
             return
         yield timeout(t - env.now)
@@ -300,6 +326,17 @@ def arrivals(env: simpy.Environment, traffic: Traffic, f: FlowState
             traffic.turn_away(f)
         else:
             process(journey(env, traffic, new_lot(f), False))
+
+
+def _across_new_year(t: float, work: float, previous: list[float], rates: list[float],
+                     flat: float | None) -> float:
+    """The next arrival after one at hour `t` < 0: the gap's `work` is gathered at the previous
+    year's rates until hour 0, and what is left of it at this year's."""
+    u = calendar.after(t, work, previous)
+    if u < 0.0:
+        return u
+    left = max(work - calendar.gathered(t, 0.0, previous), 0.0)
+    return left / flat if flat else calendar.after(0.0, left, rates)
 
 
 def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
@@ -353,9 +390,11 @@ def journey(env: simpy.Environment, traffic: Traffic, lot: Lot, in_yard: bool
                 port.shipped(lot, False)
             if s.ship_out:
                 port.shipped(lot, True)
-        if s.ferry is not None:
+        if s.ferry is not None:  # the crossing expected soonest, when several fleets sail on
             lot.i = i
-            s.ferry.queue.put(lot)
+            crossings = s.crossings
+            ferry = s.ferry if len(crossings) == 1 else min(crossings, key=lambda c: c.expected_h(kg)).ferry
+            ferry.queue.put(lot)
             return
         if s.sea_ends and closures.open_at(env.now, *s.sea_ends) > env.now:
             yield from closures.wait_open(env, *s.sea_ends)

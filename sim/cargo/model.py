@@ -2,12 +2,16 @@
 
 `simulate_cargo` builds the corridor from a scenario (ports, gates, fleets, weather), starts
 one arrival process per cargo flow (`sim.cargo.journey`), runs SimPy for the horizon (hours),
-and returns what it measured after the warm-up. A flow without routes takes the shortest path
+and returns what it measured after the warm-up. With a spin-up (`simulation.spinup`) the clock
+starts at hour -spinup, before 1 January: storms, arrivals (at each flow's `previous_rate`) and
+vessels run from there, and hour 0 finds the queues, yards and vessels the end of the previous
+year left; nothing is measured before hour 0, daily series start at it, and the measured
+period stays [warmup, horizon]. A flow without routes takes the shortest path
 by mean transit time over cargo links; between two route nodes a consignment uses the first
 cargo link in file order.
 
 Accounting. Tonnes are whole kilograms inside the model. Every consignment part that exists is
-in its flow's `live` set until delivered, so over the whole horizon, warm-up included,
+in its flow's `live` set until delivered, so over the whole run, spin-up and warm-up included,
     arrived_total_kg == delivered_total_kg + in_system_kg + turned_away_total_kg
 holds exactly in every replication (FlowRecord.extra). A flow holds at most
 `journey.MAX_LIVE_LOTS` parts in the system; a consignment arriving beyond that is counted and
@@ -29,7 +33,18 @@ A port where cargo meets a ship also reports its ship traffic in the measured pe
 (`sim.cargo.port`): `tonnes_in` unloaded from vessels, `tonnes_out` loaded onto them, `tonnes`
 both (a port's throughput as ports publish it), `calls` where a fleet's vessels berth, and
 `wagons`, `teu`, `trucks` where a flow through the port has that unit in its mix (tonnes of the
-unit's share over its payload, as a flow's `{unit}_delivered`; absent: not measured).
+unit's share over its payload, as a flow's `{unit}_delivered`; absent: not measured). A flow of
+empties (`empties: true`, wagons or containers going back) counts in the units, not in the
+tonnes. Where fleet vessels wait at a port, the port reports the vessel-hours waited there by
+cause, `vessel_wait_h:<cause>` (berth, weather, departure_rule, yard_full), and per call,
+`wait_h_per_call:<cause>`; they add up to the fleets' waiting hours.
+Background traffic (`sim.cargo.background`: a port's vessel calls for cargo outside the flows)
+is part of `tonnes`, `tonnes_in`, `tonnes_out` and `calls`, and also reported apart as
+`background_t` and `background_calls`; a port with only background traffic is built too.
+By calendar month (January first, the month of the counting event; the months outside the
+measured period are 0, so the twelve add up to the totals), each such port's
+`series["month:<port>:tonnes_in" | "...:tonnes_out" | "...:calls"]` holds twelve numbers (not
+daily values, as the other series are).
 """
 
 from __future__ import annotations
@@ -45,21 +60,26 @@ import simpy
 from simpy.core import EmptySchedule, StopSimulation
 
 from sim import calendar
+from sim.cargo import background
 from sim.cargo.ferry import FerryFleet, FerryLink, vessel
 from sim.cargo.gate import Gate
-from sim.cargo.journey import FlowState, Route, Step, Trace, Traffic, arrivals
+from sim.cargo.journey import Crossing, FlowState, Route, Step, Trace, Traffic, arrivals
 from sim.cargo.port import Berths, CargoQueue, Port, Yard
 from sim.draws import Draws
+from sim.fleet import WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER
 from sim.errors import CorridorError
 from sim.measures import Reservoir, TimeWeighted
 from sim.network import Network
 from sim.replications import FlowRecord, Replication, Streams
 from sim.scenario.distributions import Exponential, Uniform
-from sim.scenario.schema import SEA_MODES, Flow, Scenario
+from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, SEA_MODES, Flow, LoadUnit, Scenario
 from sim.weather import Closures
 
 KG_PER_MT = 1e9
 PORT_UNITS = {"wagon": "wagons", "TEU": "teu", "truck": "trucks"}  # mix unit -> a port's count
+# A vessel's wait state -> its cause as a port reports it (`vessel_wait_h:<cause>`).
+WAIT_CAUSES = {WAITING_BERTH: "berth", WAITING_WEATHER: "weather", WAITING_CARGO: "departure_rule",
+               WAITING_ROOM: "yard_full"}
 
 
 class CountingEnvironment(simpy.Environment):
@@ -107,8 +127,9 @@ class CargoModel:
         self.trace = trace
         self.horizon = sim.horizon.value
         self.warmup = sim.warmup.value
-        self.env = CountingEnvironment()
-        self.closures = Closures.sample(scenario.weather, streams, self.horizon)
+        self.t0 = -sim.spinup.value if sim.spinup.value > 0 else 0.0  # the clock's first hour
+        self.env = CountingEnvironment(self.t0)
+        self.closures = Closures.sample(scenario.weather, streams, self.horizon, self.t0)
         cargo_links = {lid: link for lid, link in scenario.links.items() if link.carrier == "cargo"}
         self.cargo_links = cargo_links
         self.ports: dict[str, Port] = {}
@@ -119,6 +140,7 @@ class CargoModel:
         self.ferry_links: dict[str, FerryLink] = {}
         self.fleets: dict[str, FerryFleet] = {}
         self.passages: dict[tuple[str, str], Reservoir] = {}  # (from, to) -> hours
+        self.background: list[background.Background] = []  # ports' background traffic entries
         self.traffic = Traffic(self.env, self.warmup, self.horizon, self.closures, self.ports, trace)
         for lid, link in cargo_links.items():
             if link.transit is not None:
@@ -131,7 +153,8 @@ class CargoModel:
                 self.port(link.to)
         self.cargo_nodes = {n for link in cargo_links.values() for n in (link.from_, link.to)}
         for nid, node in scenario.nodes.items():  # file order, so reports list them so
-            if nid in self.cargo_nodes and (node.port is not None or node.kind == "port"):
+            traffic = node.port is not None and bool(node.port.traffic)  # built even off the links
+            if traffic or (nid in self.cargo_nodes and (node.port is not None or node.kind == "port")):
                 self.port(nid)
         self._build_fleets()
         self.flows = {fid: self._flow(fid, f) for fid, f in scenario.flows.items()
@@ -152,7 +175,12 @@ class CargoModel:
                 if node.port.yard is not None:
                     yard = Yard(self.env, round(node.port.yard.value * 1000), self.warmup,
                                 self.horizon)
-            self.ports[nid] = Port(self.env, nid, berths, yard, self.warmup, self.horizon)
+            port = Port(self.env, nid, berths, yard, self.warmup, self.horizon)
+            for tid, spec in (node.port.traffic if node.port is not None else {}).items():
+                rng = self.streams.get(f"cargo:traffic:{nid}:{tid}")
+                self.background.append(background.Background.build(tid, spec, port, rng))
+                port.background = True
+            self.ports[nid] = port
         return self.ports[nid]
 
     def node_gate(self, nid: str) -> Gate | None:
@@ -191,7 +219,7 @@ class CargoModel:
             for fl in links:
                 fl.origin.fleet_calls = fl.destination.fleet_calls = True
             self.fleets[fid] = fleet
-            homes = list(dict.fromkeys(fl.origin.id for fl in links))
+            homes = [spec.home] if spec.home else list(dict.fromkeys(fl.origin.id for fl in links))
             for i in range(int(spec.vessels.value)):
                 v = fleet.add_vessel(i, homes[i % len(homes)])
                 self.env.process(vessel(self.env, fleet, v))
@@ -218,16 +246,18 @@ class CargoModel:
 
     def _flow(self, fid: str, flow: Flow) -> FlowState:
         s = self.scenario
-        kg = round(s.payload_t(flow.consignment) * 1000)
+        kg = round(s.payload_t(flow.consignment) * 1000) * flow.batch
         per_h = flow.rate.value * KG_PER_MT / calendar.HOURS_PER_YEAR / kg
         season = calendar.normalised(flow.seasonality) if flow.seasonality else [1.0] * 12
         paths = {rid: (r.path, r.share.value if r.share else 1.0)
                  for rid, r in (flow.routes or {}).items()}
         if not paths:
             paths = {"shortest": (self._shortest(fid, flow), 1.0)}
-        routes = [Route(rid, path, self._steps(path), share) for rid, (path, share) in paths.items()]
+        unit = DECK_UNIT[flow.consignment]
+        routes = [Route(rid, path, self._steps(path, unit), share) for rid, (path, share) in paths.items()]
         for r in routes:
             self._ships(fid, r)
+            self._decks(fid, unit, r)
             r.pairs = self._pairs(r.nodes)
         days = max(1, math.ceil(self.horizon / calendar.DAY_H))
         bounds, acc = [], 0.0
@@ -240,8 +270,18 @@ class CargoModel:
             pick=Draws(Uniform(low=0.0, high=1.0), self.streams.get(f"cargo:route:{fid}")),
             transit=Reservoir(self.streams.get(f"cargo:transit-sample:{fid}")),
             stock=TimeWeighted(self.warmup, self.horizon), daily=[0.0] * days,
-            bounds=bounds,
+            bounds=bounds, previous=self._previous(flow, kg, season),
         )
+
+    @staticmethod
+    def _previous(flow: Flow, kg: int, season: list[float]) -> list[float] | None:
+        """Consignments per hour, month by month, during a spin-up: the flow's previous_rate
+        (None when it gives none, or the same as its rate)."""
+        prev = flow.previous_rate
+        if prev is None or prev.value == flow.rate.value:
+            return None
+        per_h = prev.value * KG_PER_MT / calendar.HOURS_PER_YEAR / kg
+        return [per_h * f for f in season]
 
     def _pairs(self, nodes: list[str]) -> list[tuple[int, int, Reservoir]]:
         """Every ordered pair of a route's nodes (i < j) with its node pair's passage reservoir."""
@@ -257,12 +297,24 @@ class CargoModel:
                 pairs.append((i, j, self.passages[(a, b)]))
         return pairs
 
+    def _decks(self, fid: str, unit: LoadUnit, route: Route) -> None:
+        """Tell each quay on `route` how much deck space a kilogram of flow `fid` takes, where its
+        fleet's main unit is not the flow's (`sim.cargo.port.CargoQueue`)."""
+        s = self.scenario
+        for step in route.steps:
+            for c in step.crossings:
+                spec = s.fleets[s.links[c.ferry.id].fleet or ""]
+                main = LOAD_UNITS.get(spec.capacity.kind)
+                if main is not None and unit != main:
+                    deck_kg = spec.deck[unit].value * s.payload_t(unit)  # carried: checked with the route
+                    c.ferry.queue.deck[fid] = self.network.voyage_t(spec) / deck_kg
+
     def _ships(self, fid: str, route: Route) -> None:
         """List flow `fid` at the ports where `route` moves it between land and a ship."""
         for s in route.steps:
-            if s.ferry is not None:
-                s.ferry.origin.kg_out.setdefault(fid, 0)
-                s.ferry.destination.kg_in.setdefault(fid, 0)
+            for c in s.crossings:
+                c.ferry.origin.kg_out.setdefault(fid, 0)
+                c.ferry.destination.kg_in.setdefault(fid, 0)
             if s.port is not None and s.ship_in:
                 s.port.kg_in.setdefault(fid, 0)
             if s.port is not None and s.ship_out:
@@ -280,16 +332,27 @@ class CargoModel:
             raise CorridorError(f"flows.{fid}: no cargo link path from {flow.origin!r} to "
                                 f"{flow.destination!r}; add links or give routes") from None
 
-    def _link_between(self, a: str, b: str) -> str:
-        """The first cargo link from `a` to `b` in file order."""
-        for lid, link in self.cargo_links.items():
-            if link.from_ == a and link.to == b:
-                return lid
-        raise CorridorError(f"no cargo link from {a!r} to {b!r}")
+    def _links_between(self, a: str, b: str, unit: LoadUnit) -> list[str]:
+        """The cargo links from `a` to `b` in file order that take cargo travelling as `unit`
+        (a link sailed by a fleet whose vessels carry it, or any other)."""
+        lids = [lid for lid, link in self.cargo_links.items() if link.from_ == a and link.to == b
+                and (link.fleet is None or self.scenario.fleets[link.fleet].carries(unit))]
+        if not lids:
+            raise CorridorError(f"no cargo link from {a!r} to {b!r} takes {unit} consignments")
+        return lids
 
-    def _steps(self, path: list[str]) -> list[Step]:
+    def _crossing(self, lid: str) -> Crossing:
+        link = self.scenario.links[lid]
+        fl = self.ferry_links[lid]
+        fleet = self.fleets[link.fleet or ""]
+        vessels = max(fleet.spec.vessels.value, 1)
+        return Crossing(fl, self.network.cycle_h(link) / vessels / fleet.cap_kg,
+                        fleet.load.mean + fl.transit.mean + fleet.unload.mean)
+
+    def _steps(self, path: list[str], unit: LoadUnit) -> list[Step]:
         s = self.scenario
-        lids = [self._link_between(a, b) for a, b in zip(path, path[1:])]
+        options = [self._links_between(a, b, unit) for a, b in zip(path, path[1:])]
+        lids = [o[0] for o in options]
         pipe = [s.links[lid].fleet is None and s.links[lid].mode in SEA_MODES for lid in lids]
         steps = []
         for i, (nid, lid) in enumerate(zip(path, lids)):
@@ -304,14 +367,10 @@ class CargoModel:
                         transit=self.transits.get(lid))
             step.ship_out = step.handling and pipe[i]
             step.ship_in = step.handling and i > 0 and pipe[i - 1]
-            if link.fleet is not None:
-                fl = self.ferry_links[lid]
-                fleet = self.fleets[link.fleet]
-                step.ferry = fl
+            if link.fleet is not None:  # the fleets that sail here and take the unit
+                step.crossings = tuple(self._crossing(o) for o in options[i] if s.links[o].fleet is not None)
+                step.ferry = step.crossings[0].ferry
                 step.transit = None  # the vessel's crossing, not the consignment's
-                vessels = max(fleet.spec.vessels.value, 1)
-                step.ferry_h_per_kg = self.network.cycle_h(link) / vessels / fleet.cap_kg
-                step.ferry_fixed_h = fleet.load.mean + fl.transit.mean + fleet.unload.mean
             else:
                 step.link_gate = self.link_gates[lid]
                 if link.mode in SEA_MODES:
@@ -329,6 +388,8 @@ class CargoModel:
             self.env.process(self.closures.announce(self.env, self.trace))
         for f in self.flows.values():
             self.env.process(arrivals(self.env, self.traffic, f))
+        for bg in self.background:
+            self.env.process(background.arrivals(self.env, bg, self.closures, self.horizon))
 
 
 # --- entry point and results -----------------------------------------------------------------
@@ -364,7 +425,7 @@ def collect(m: CargoModel, rep: Replication) -> None:
         fleet = fleet_of[lid]
         rep.links[lid] = {"utilisation": rate / cap if cap > 0 else 0.0, "tonnes": fl.kg / 1000,
                           "voyages": float(fl.voyages),
-                          "load_factor": fl.kg / (fl.voyages * fleet.cap_kg) if fl.voyages else 0.0}
+                          "load_factor": fl.space / (fl.voyages * fleet.cap_kg) if fl.voyages else 0.0}
     for nid, gate in m.node_gates.items():
         if nid not in m.ports:
             rep.nodes[nid] = gate.summary()
@@ -376,8 +437,13 @@ def collect(m: CargoModel, rep: Replication) -> None:
         if port.yard is not None:
             port.yard.stock.close(h)
             rep.series[f"yard:{nid}"] = port.yard.stock.daily()
-        rep.nodes[nid] = port.summary(span, m.closures) | _ship_counts(m, port)
+        counts = _ship_counts(m, port)
+        rep.nodes[nid] = port.summary(span, m.closures) | counts
         rep.series[f"queue:{nid}"] = port.queue.length.daily()
+        if counts:
+            rep.series[f"month:{nid}:tonnes_in"] = np.asarray(port.month_kg_in) / 1000
+            rep.series[f"month:{nid}:tonnes_out"] = np.asarray(port.month_kg_out) / 1000
+            rep.series[f"month:{nid}:calls"] = np.asarray(port.month_calls, dtype=float)
     for nid in sorted(m.closures.nodes & m.cargo_nodes):
         row = rep.nodes.setdefault(nid, {})
         closed = m.closures.node(nid)
@@ -386,6 +452,15 @@ def collect(m: CargoModel, rep: Replication) -> None:
         rep.series[f"closed:{nid}"] = closed.daily(h)
     for fid, fleet in m.fleets.items():
         rep.fleets[fid] = fleet.summary()
+        for (nid, cause), hours in sorted(fleet.waits_at.items()):
+            row = rep.nodes.setdefault(nid, {})
+            key = f"vessel_wait_h:{WAIT_CAUSES[cause]}"
+            row[key] = row.get(key, 0.0) + hours
+    for nid in m.ports:  # vessel-hours waited at the port per call, by cause
+        row = rep.nodes.get(nid, {})
+        calls = row.get("calls", 0.0) - row.get("background_calls", 0.0)  # fleet vessels' calls
+        for key in [k for k in row if k.startswith("vessel_wait_h:")]:
+            row[key.replace("vessel_wait_h:", "wait_h_per_call:")] = row[key] / calls if calls else 0.0
     for f in m.flows.values():
         for r in f.routes:
             r.add_passages()
@@ -396,13 +471,20 @@ def collect(m: CargoModel, rep: Replication) -> None:
 
 def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:
     """A port's ship traffic in the measured period (see the module text); nothing for a port
-    where no flow meets a ship and no fleet calls."""
-    if not (port.kg_in or port.kg_out or port.fleet_calls):
+    where no flow meets a ship, no fleet calls and no background traffic calls."""
+    if not (port.kg_in or port.kg_out or port.fleet_calls or port.background):
         return {}
-    kg_in, kg_out = sum(port.kg_in.values()), sum(port.kg_out.values())
+    def cargo_kg(by_flow: dict[str, int]) -> int:  # empties are counted in units, not in tonnes
+        return sum(kg for fid, kg in by_flow.items() if not m.flows[fid].spec.empties)
+
+    kg_in = cargo_kg(port.kg_in) + port.background_kg_in
+    kg_out = cargo_kg(port.kg_out) + port.background_kg_out
     out = {"tonnes": (kg_in + kg_out) / 1000, "tonnes_in": kg_in / 1000, "tonnes_out": kg_out / 1000}
-    if port.fleet_calls:
+    if port.fleet_calls or port.background:
         out["calls"] = float(port.calls)
+    if port.background:
+        out["background_t"] = (port.background_kg_in + port.background_kg_out) / 1000
+        out["background_calls"] = float(port.background_calls)
     for by_flow in (port.kg_in, port.kg_out):
         for fid, kg in by_flow.items():
             for unit, share in (m.flows[fid].spec.mix or {}).items():

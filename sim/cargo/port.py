@@ -13,7 +13,11 @@ vessels (out) and unloaded from them (in), by cargo flow (so each flow's unit mi
 into wagons, TEU and trucks), and the berthings of fleet vessels (`calls`). A fleet vessel's
 cargo is counted out when it is taken on board and in when it is landed, each berthing to load
 or unload is one call (counted with its cargo); cargo moved to or from a ship without a fleet is
-counted when its handling ends (no vessel is modelled, so no call).
+counted when its handling ends (no vessel is modelled, so no call). A background vessel call
+(`sim.cargo.background`: cargo outside the corridor's flows) is counted, tonnes and call, when
+its service at the berth ends, in the totals and apart (`background_*`). Every count is also
+kept by calendar month (`month_*`, the month of the counting event), so the months of the
+measured period add up to its totals exactly.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim import calendar
 from sim.draws import Draws
 from sim.measures import Queue, Tally, TimeWeighted
 
@@ -131,29 +136,36 @@ class Yard:
 class CargoQueue:
     """Consignments waiting on the quay at a port for a vessel of one ferry link, oldest first.
 
-    Vessels loading there wait with `wait_for` until enough has gathered; `on_put` tells the
-    fleet's dispatcher that cargo arrived (to wake an idle vessel).
+    What waits is measured in deck space (`space`), in kilograms of the fleet's main load unit:
+    a consignment of `kg` takes `kg` of it when it travels in that unit, and `kg x deck[flow]`
+    when it travels in another the fleet's vessels also take (a truck on a deck rated in wagons),
+    rounded to whole kilograms when it joins the queue (`Lot.space`). Vessels loading there wait
+    with `wait_for` until enough space is taken; `on_put` tells the fleet's dispatcher that
+    cargo arrived (to wake an idle vessel).
     """
 
-    __slots__ = ("env", "port", "lots", "kg", "_waiters", "on_put")
+    __slots__ = ("env", "port", "lots", "space", "deck", "_waiters", "on_put")
 
     def __init__(self, env: simpy.Environment, port: Port):
         self.env = env
         self.port = port
         self.lots: deque[Lot] = deque()
-        self.kg = 0
+        self.space = 0
+        self.deck: dict[str, float] = {}  # flow id -> deck space per kilogram, where not 1
         self._waiters: list[tuple[int, simpy.Event]] = []
         self.on_put: Callable[[], None] | None = None
 
     def put(self, lot: Lot) -> None:
         self.lots.append(lot)
-        self.kg += lot.kg
+        per_kg = self.deck.get(lot.consignment.flow.id) if self.deck else None
+        lot.space = lot.kg if per_kg is None else round(lot.kg * per_kg)
+        self.space += lot.space
         if self._waiters:
             keep = []
             for want, ev in self._waiters:
                 if ev.triggered:
                     continue
-                if self.kg >= want:
+                if self.space >= want:
                     ev.succeed()
                 else:
                     keep.append((want, ev))
@@ -161,13 +173,13 @@ class CargoQueue:
         if self.on_put is not None:
             self.on_put()
 
-    def wait_for(self, kg: int, timeout: float | None = None) -> simpy.Event:
-        """An event that fires once at least `kg` waits here, or after `timeout` hours."""
+    def wait_for(self, space: int, timeout: float | None = None) -> simpy.Event:
+        """An event that fires once at least `space` waits here, or after `timeout` hours."""
         ev = self.env.event()
-        if self.kg >= kg:
+        if self.space >= space:
             ev.succeed()
             return ev
-        self._waiters.append((kg, ev))
+        self._waiters.append((space, ev))
         if timeout is not None:
             def expire(_: simpy.Event) -> None:
                 if not ev.triggered:
@@ -175,8 +187,9 @@ class CargoQueue:
             self.env.timeout(timeout).callbacks.append(expire)
         return ev
 
-    def take(self, cap_kg: int) -> list[Lot]:
-        """Up to `cap_kg` from the front, splitting the last consignment if it does not fit.
+    def take(self, cap: int) -> tuple[list[Lot], int]:
+        """Up to `cap` of deck space from the front, splitting the last consignment if it does
+        not fit; the lots taken and their kilograms.
 
         The taken cargo leaves the port's yard, and a consignment's wait at the port ends when
         its last part is taken.
@@ -184,23 +197,37 @@ class CargoQueue:
         now = self.env.now
         lots = self.lots
         queue = self.port.queue
-        room = cap_kg
+        room = cap
+        kg = 0
         taken: list[Lot] = []
         while lots and room > 0:
             lot = lots[0]
-            if lot.kg <= room:
+            if lot.space <= room:
                 lots.popleft()
                 queue.leave(now, lot.since)
                 taken.append(lot)
-                room -= lot.kg
+                room -= lot.space
+                kg += lot.kg
+                continue
+            if lot.space == lot.kg:  # one unit: the part is exactly the room left
+                part = lot.split(room)
+                part.space, lot.space = room, lot.space - room
             else:
-                taken.append(lot.split(room))
-                room = 0
-        kg = cap_kg - room
-        self.kg -= kg
+                per_kg = lot.space / lot.kg
+                part_kg = int(room / per_kg)
+                if part_kg <= 0:
+                    break
+                part = lot.split(part_kg)
+                rest = round(lot.kg * per_kg)
+                part.space, lot.space = lot.space - rest, rest
+            taken.append(part)
+            kg += part.kg
+            room -= part.space
+            break
+        self.space -= cap - room
         if kg and self.port.yard is not None:
             self.port.yard.leave(kg)
-        return taken
+        return taken, kg
 
 
 class Port:
@@ -221,13 +248,48 @@ class Port:
         self.kg_out: dict[str, int] = {}
         self.calls = 0
         self.fleet_calls = False  # a fleet's vessels berth here: its calls are counted
+        # background traffic (`sim.cargo.background`), part of the counts above and below
+        self.background = False  # the port has background traffic: its calls are counted
+        self.background_kg_in = 0
+        self.background_kg_out = 0
+        self.background_calls = 0
+        # everything counted above (calls, corridor and background tonnes), by calendar month
+        self.month_kg_in = [0] * 12
+        self.month_kg_out = [0] * 12
+        self.month_calls = [0] * 12
 
     def shipped(self, lot: Lot, out: bool) -> None:
         """Count `lot` as loaded onto (`out`) or unloaded from a vessel now, if measured."""
-        if self.env.now >= self.warmup:
+        now = self.env.now
+        if now >= self.warmup:
             by_flow = self.kg_out if out else self.kg_in
             fid = lot.consignment.flow.id
             by_flow[fid] = by_flow.get(fid, 0) + lot.kg
+            (self.month_kg_out if out else self.month_kg_in)[calendar.month(now)] += lot.kg
+
+    def called(self) -> None:
+        """Count a fleet vessel's berthing now, if measured."""
+        now = self.env.now
+        if now >= self.warmup:
+            self.calls += 1
+            self.month_calls[calendar.month(now)] += 1
+
+    def background_call(self, kg: int, out: bool) -> None:
+        """Count a background call whose service ended now, loading (`out`) or unloading `kg`,
+        if measured: in the port's tonnes and calls, and apart as background."""
+        now = self.env.now
+        if now < self.warmup:
+            return
+        m = calendar.month(now)
+        if out:
+            self.background_kg_out += kg
+            self.month_kg_out[m] += kg
+        else:
+            self.background_kg_in += kg
+            self.month_kg_in[m] += kg
+        self.calls += 1
+        self.background_calls += 1
+        self.month_calls[m] += 1
 
     def berths_for(self, kinds: tuple[str, ...]) -> Berths | None:
         """The port's berths of the first of `kinds` it has (None: no limit of that sort)."""

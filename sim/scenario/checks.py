@@ -8,6 +8,15 @@ The measured window (horizon less warm-up) must be long enough to judge a target
 within one) and at least half the horizon (the warm-up is never most of the run: a warm-up of
 99.99 of 100 days judged a target on a quarter of an hour). The horizon is at most `MAX_HORIZON_H`.
 
+The spin-up (`simulation.spinup`, simulated before 1 January and never measured) is at most
+`MAX_SPINUP_H`, a year: it stands for the end of the previous year, and a few times the longest
+transit is enough to carry a stationary backlog in. A flow's `previous_rate` (its demand during
+the spin-up) applies only to the carriers simulated event by event from -spinup (cargo and the
+liquids); power and data run hour by hour from 1 January and have no spin-up.
+
+A port's background traffic calls at a berth kind the port has, dwells only in a yard it has,
+and makes at most `MAX_CALLS_PER_YEAR` calls a year per entry (every call is simulated).
+
 Each problem is a (key path, message) pair, so the loader can name the file and line.
 """
 
@@ -18,15 +27,19 @@ from collections.abc import Mapping
 
 from sim.scenario import units
 from sim.scenario.figure import Figure
-from sim.scenario.schema import LOAD_UNITS, Flow, Reliability, Scenario
+from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, Flow, Link, LoadUnit, Reliability, Scenario
 
 KeyPath = tuple[str | int, ...]
 
 MIN_WINDOW_H = 7 * 24.0
 MAX_HORIZON_H = 100 * 8766.0  # a century: daily series are kept for the whole horizon
+MAX_SPINUP_H = 366 * 24.0  # the spin-up stands for (part of) the previous year
+SPINUP_CARRIERS = ("cargo", "oil", "hydrogen", "ammonia")  # simulated from -spinup (event models)
 
 
 Found = list[tuple[KeyPath, str]]
+
+MAX_CALLS_PER_YEAR = 100_000  # background calls of one traffic entry: a bound on a run's events
 
 
 def references(s: Scenario) -> Found:
@@ -60,6 +73,27 @@ def _reliability(s: Scenario, out: Found, path: KeyPath, r: Reliability | None, 
 def _nodes(s: Scenario, out: Found) -> None:
     for nid, node in s.nodes.items():
         _reliability(s, out, ("nodes", nid, "reliability"), node.reliability, None)
+        _port_traffic(s, out, nid)
+
+
+def _port_traffic(s: Scenario, out: Found, nid: str) -> None:
+    """Background traffic calls at a berth kind its port has, and dwells in a yard it has."""
+    port = s.nodes[nid].port
+    if port is None:
+        return
+    for tid, t in port.traffic.items():
+        path: KeyPath = ("nodes", nid, "port", "traffic", tid)
+        if t.berth not in port.berths:
+            out.append((path + ("berth",), f"port {nid!r} has no {t.berth} berth (it has: "
+                                           f"{', '.join(port.berths) or 'none'})"))
+        calls = t.rate.value * 1e6 / t.call.value  # Mt/yr over t: calls a year
+        if calls > MAX_CALLS_PER_YEAR:
+            out.append((path + ("rate",), f"{calls:,.0f} calls a year of {t.call.text}: more than "
+                                          f"{MAX_CALLS_PER_YEAR:,} (the busiest ports see tens of thousands); "
+                                          "give a larger call or a smaller rate"))
+        if t.yard_dwell is not None and port.yard is None:
+            out.append((path + ("yard_dwell",), f"port {nid!r} has no yard for the cargo to dwell in; "
+                                                "give the port a yard or drop yard_dwell"))
 
 
 def _links(s: Scenario, out: Found) -> None:
@@ -84,6 +118,13 @@ def _fleets(s: Scenario, out: Found) -> None:
         unit = LOAD_UNITS.get(fleet.capacity.kind)
         if unit and unit not in s.payload:
             out.append((("fleets", fid, "capacity"), f"capacity in {unit}s needs payload.{unit}"))
+        for other in fleet.deck:
+            if other not in s.payload:
+                out.append((("fleets", fid, "deck", other), f"capacity in {other}s needs payload.{other}"))
+        ports = {n for link in s.links.values() if link.fleet == fid for n in (link.from_, link.to)}
+        if fleet.home is not None and fleet.home not in ports:
+            out.append((("fleets", fid, "home"), f"{fleet.home!r} is not a port this fleet's links call at "
+                                                 f"(expected one of {', '.join(sorted(ports)) or 'none'})"))
         if not any(link.fleet == fid for link in s.links.values()):
             out.append((("fleets", fid), "no link is sailed by this fleet"))
         _reliability(s, out, ("fleets", fid, "reliability"), fleet.reliability, None)
@@ -131,9 +172,19 @@ def _route(s: Scenario, out: Found, path: KeyPath, flow: Flow, nodes: list[str])
         out.append((path, f"a route must run from {flow.origin!r} to {flow.destination!r}"))
     if not all(_need(out, path + (i,), n, s.nodes, "node") for i, n in enumerate(nodes)):
         return
+    unit = DECK_UNIT[flow.consignment]
     for i, (a, b) in enumerate(zip(nodes, nodes[1:])):
-        if not any(l.from_ == a and l.to == b and l.carrier == flow.carrier for l in s.links.values()):
+        links = [l for l in s.links.values() if l.from_ == a and l.to == b and l.carrier == flow.carrier]
+        if not links:
             out.append((path + (i + 1,), f"no {flow.carrier} link from {a!r} to {b!r}"))
+        elif flow.carrier == "cargo" and not any(_takes(s, l, unit) for l in links):
+            out.append((path + (i + 1,), f"no link from {a!r} to {b!r} takes {unit} consignments: "
+                                         f"the fleets sailing it carry other units (see their capacity and deck)"))
+
+
+def _takes(s: Scenario, link: Link, unit: LoadUnit) -> bool:
+    """Whether cargo travelling as `unit` may use `link` (a link sailed by a fleet: if its vessels carry it)."""
+    return link.fleet is None or link.fleet not in s.fleets or s.fleets[link.fleet].carries(unit)
 
 
 def _targets(s: Scenario, out: Found) -> None:
@@ -142,6 +193,8 @@ def _targets(s: Scenario, out: Found) -> None:
             path = ("targets", tid, "flows", i)
             if _need(out, path, fid, s.flows, "flow") and s.flows[fid].carrier != target.carrier:
                 out.append((path, f"flow {fid!r} carries {s.flows[fid].carrier}, the target {target.carrier}"))
+            elif fid in s.flows and s.flows[fid].empties:
+                out.append((path, f"flow {fid!r} moves empties, which a cargo target does not count"))
 
 
 def _expansions(s: Scenario, out: Found) -> None:
@@ -169,3 +222,11 @@ def _simulation(s: Scenario, out: Found) -> None:
         out.append((("simulation", "warmup" if warmup > 0 else "horizon"),
                     f"the measured window (horizon less warm-up) is {window / 24:.4g} d: too short to judge a "
                     f"target; it must be at least {MIN_WINDOW_H / 24:g} d and at least half the horizon"))
+    if s.simulation.spinup.value > MAX_SPINUP_H:
+        out.append((("simulation", "spinup"), f"at most {MAX_SPINUP_H / 24:g} d (the previous year), got "
+                                              f"{s.simulation.spinup.text!r}"))
+    for fid, flow in s.flows.items():
+        if flow.previous_rate is not None and flow.carrier not in SPINUP_CARRIERS:
+            out.append((("flows", fid, "previous_rate"),
+                        f"a {flow.carrier} flow is simulated hour by hour from 1 January, with no spin-up; "
+                        f"previous_rate applies to {', '.join(SPINUP_CARRIERS)} flows"))

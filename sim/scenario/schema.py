@@ -50,6 +50,8 @@ MODE_CARRIERS: dict[Mode, frozenset[Carrier]] = {
 }
 # A fleet capacity's kind -> the load unit it counts (tonnes through the scenario's payload table).
 LOAD_UNITS: dict[str, LoadUnit] = {"wagon": "wagon", "teu": "TEU", "truck": "truck"}
+# A consignment's unit -> the unit it takes on a vessel's deck (a train rides as wagons).
+DECK_UNIT: dict[LoadUnit, LoadUnit] = {"train": "wagon", "wagon": "wagon", "TEU": "TEU", "truck": "truck", "t": "t"}
 MAX_REPLICATIONS = 10_000  # per run, sweep point or scenario: a bound on memory and time
 MAX_SEED = 2**63 - 1
 SEA_MODES: frozenset[Mode] = frozenset({"ferry", "sea"})
@@ -142,9 +144,40 @@ class Berth(Strict):
     service: Time
 
 
+TrafficRate = Annotated[Figure, _figure("mass_rate"), _AS_SPEC]
+
+
+class PortTraffic(Strict):
+    """Background traffic at a port: vessels calling for cargo outside the corridor's flows (oil
+    products, grain, dry bulk) that share the port's berths, yard and weather.
+
+    `rate` tonnes a year arrive in calls of `call` tonnes (a seasonal Poisson stream of calls,
+    `seasonality` as a flow's), each holding one berth of kind `berth` for that berth's service
+    time. `direction`: `out` loaded, `in` unloaded, `both` half the calls each way (they
+    alternate). `yard_dwell`: hours a call's cargo lies in the port's yard before it is loaded
+    (out) or after it is unloaded (in); without it the cargo does not use the yard.
+    """
+
+    berth: BerthKind
+    rate: TrafficRate
+    call: PositiveMass
+    direction: Literal["out", "in", "both"]
+    seasonality: list[float] | None = None
+    yard_dwell: Time | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _seasonality(self) -> PortTraffic:
+        s = self.seasonality
+        if s is not None and (len(s) != 12 or min(s) < 0 or sum(s) <= 0):
+            raise ValueError("seasonality: expected twelve non-negative monthly factors")
+        return self
+
+
 class Port(Strict):
     berths: dict[BerthKind, Berth]
     yard: Mass | None = None
+    traffic: dict[Id, PortTraffic] = Field(default_factory=dict)  # background, by entry
 
 
 class Storage(Strict):
@@ -232,14 +265,41 @@ class Departure(Strict):
 
 
 class Fleet(Strict):
+    """Vessels of one kind and owner: how many, what one carries, how long a call takes.
+
+    `capacity` is one vessel's load in its main unit (wagons, TEU, trucks, or tonnes). `deck`
+    gives the same deck filled with other units instead (a Ro-Pax takes 56 wagons or 50 trucks):
+    a mixed load fills the deck pro rata, so a vessel may carry 28 wagons and 25 trucks. A vessel
+    carries only the units its capacity and deck name (any cargo when the capacity is in tonnes).
+    Vessels start at `home` (else spread over the ports their links leave from) and return there
+    when no cargo waits; `owner` is for the report.
+    """
+
     kind: FleetKind
     vessels: Count
     capacity: VoyageCapacity
+    deck: dict[LoadUnit, VoyageCapacity] = Field(default_factory=dict)
     load: Time
     unload: Time
     departure: Departure = Field(default_factory=lambda: Departure(rule="when_full"))
     reliability: Reliability | None = None
+    owner: str | None = None
+    home: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _deck_units(self) -> Fleet:
+        for unit, cap in self.deck.items():
+            if LOAD_UNITS.get(cap.kind, "t") != unit:
+                raise ValueError(f"deck.{unit}: expected a number of {unit}s, got {cap.text!r}")
+        if self.deck and self.capacity.kind == "mass":
+            raise ValueError("deck: a capacity in tonnes already takes any cargo")
+        return self
+
+    def carries(self, unit: LoadUnit) -> bool:
+        """Whether a vessel of this fleet takes cargo travelling as `unit` (see `deck_unit`)."""
+        main = LOAD_UNITS.get(self.capacity.kind)
+        return main is None or unit == main or unit in self.deck
 
 
 class Weather(Strict):
@@ -273,20 +333,30 @@ class Flow(Strict):
     origin: str
     destination: str
     rate: FlowRate
+    previous_rate: FlowRate | None = None  # arrivals during a spin-up (before 1 January); default: rate
     description: str | None = None
     region: str | None = None
     mix: dict[LoadUnit, float] | None = None
     consignment: LoadUnit = "train"
+    # units of `consignment` arriving together (a convoy of trucks): fewer, larger consignments
+    # for the simulation, the same tonnes; counts at ports stay in units
+    batch: int = Field(default=1, ge=1, le=1000)
     arrival: Literal["exponential", "deterministic"] = "exponential"
     seasonality: list[float] | None = None
     routes: dict[Id, Route] | None = None
     route_choice: Literal["shares", "fastest"] = "shares"
+    # Empty wagons or containers going back: `rate` is the deck space they take (units a year x
+    # the unit's payload); ports count them in units, not in tonnes, and no target counts them.
+    empties: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
         if self.rate.unit != units.CARRIER_UNIT[self.carrier]:
             raise ValueError(f"rate: a {self.carrier} flow is in {units.CARRIER_UNIT[self.carrier]}, "
                              f"got {self.rate.text!r}")
+        if self.previous_rate is not None and self.previous_rate.unit != self.rate.unit:
+            raise ValueError(f"previous_rate: in the unit of rate ({self.rate.unit}), "
+                             f"got {self.previous_rate.text!r}")
         if self.seasonality is not None and (len(self.seasonality) != 12 or min(self.seasonality) < 0
                                              or sum(self.seasonality) <= 0):
             raise ValueError("seasonality: expected twelve non-negative monthly factors")
@@ -366,6 +436,8 @@ class RepairCrew(Strict):
 class Simulation(Strict):
     horizon: Duration = Figure(8760.0, "h", "duration", "365 d")
     warmup: Elapsed = Figure(0.0, "h", "duration", "0 d")
+    # simulated before 1 January (clock from hour -spinup), not measured: carries the backlog in
+    spinup: Elapsed = Figure(0.0, "h", "duration", "0 d")
     replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=2024, ge=0, le=MAX_SEED)
     precision: Share | None = None

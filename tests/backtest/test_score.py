@@ -138,3 +138,26 @@ def test_window_share():
 def test_shares(text, share):
     got = parse_share(text)
     assert (got is None and share is None) or math.isclose(got or 0, share or 0)
+
+
+def test_a_months_window_reads_the_ports_months_when_the_whole_year_is_measured(minimal_scenario):
+    """With no warm-up over a full year, Jan-Oct is the sum of the port's first ten months (tonnes
+    in + out; calls); a port without monthly counts falls back to 10/12 of its annual figure."""
+    s = load_scenario(MINIMAL, ["simulation.warmup=0 d", "simulation.horizon=365 d"])
+    rep = replication(2.4)
+    months = [float(m + 1) for m in range(12)]  # 1, 2, ..., 12 a month
+    rep.series = {"month:b:tonnes_in": [1e5 * m for m in months], "month:b:tonnes_out": [1e5] * 12,
+                  "month:b:calls": months}
+    rep.nodes["a"] = {"tonnes": 1.2e6}
+    jan_oct = Window(2023, 1, 10)
+    tonnes = score(item(1.0, measure="port_throughput", where=("b",), window=jan_oct), s, [rep])
+    assert tonnes.mean == pytest.approx((1e5 * 55 + 1e5 * 10) / 1e6)
+    assert "months 1-10" in tonnes.basis
+    calls = score(item(1.0, measure="port_calls", where=("b",), unit="calls", window=jan_oct), s, [rep])
+    assert calls.mean == pytest.approx(55)
+    both = score(item(1.0, measure="port_throughput", where=("a", "b"), window=jan_oct), s, [rep])
+    assert both.mean == pytest.approx(1.2 * 10 / 12 + 6.5)
+    assert "else 10/12" in both.basis
+    warmed = load_scenario(MINIMAL, ["simulation.warmup=30 d"])
+    warm = score(item(1.0, measure="port_throughput", where=("b",), window=jan_oct), warmed, [rep])
+    assert "pro-rata" in warm.basis  # a warm-up inside the year: months are not whole

@@ -31,14 +31,16 @@ def test_two_way_shuttle_by_hand(run):
     10 h; it sails empty to q (10 h) and, both quays then always holding two trains or more
     (100 t/h each way against 2000 t per 28 h), it loads at once at every call: takes at q at
     20 + 28k h (36 before the horizon), landings at p and takes at p at 34 + 28k h (35 each),
-    landings at q at 48 + 28k h (35). The empty leg to q is no call."""
+    landings at q at 48 + 28k h (35). A berthing to unload and then load is one call, as
+    ports count them: p has 35 (land and take at 34 + 28k), q 36 (the take at 20 h after the
+    empty leg, then land and take at 48 + 28k). The empty leg to q is no call."""
     events: list[dict] = []
     rep = run("cargo_deterministic.yaml", overrides=TWO_WAY, trace=events.append)
     loads = [e["t"] for e in events if e["event"] == "loading"]
     assert [t for t in loads if (t - 20) % 28 == pytest.approx(0)][:2] == [20, 48]  # q's takes
     p, q = rep.nodes["p"], rep.nodes["q"]
-    assert (p["calls"], p["tonnes_out"], p["tonnes_in"]) == (35 + 35, 35 * 2000, 35 * 2000)
-    assert (q["calls"], q["tonnes_out"], q["tonnes_in"]) == (36 + 35, 36 * 2000, 35 * 2000)
+    assert (p["calls"], p["tonnes_out"], p["tonnes_in"]) == (35, 35 * 2000, 35 * 2000)
+    assert (q["calls"], q["tonnes_out"], q["tonnes_in"]) == (36, 36 * 2000, 35 * 2000)
     assert p["tonnes"] == p["tonnes_in"] + p["tonnes_out"]
     # only flow g has a mix: 60 % of its tonnes in 50 t wagons, 40 % in 10 t TEU
     assert p["wagons"] == pytest.approx(35 * 2000 * 0.6 / 50)
@@ -46,7 +48,7 @@ def test_two_way_shuttle_by_hand(run):
     assert q["wagons"] == pytest.approx(36 * 2000 * 0.6 / 50)
     assert q["teu"] == pytest.approx(36 * 2000 * 0.4 / 10)
     assert "trucks" not in p
-    # the fleet's and the links' own counters tell the same: every voyage is two calls
+    # the fleet's and the links' own counters: one voyage a take
     voyages = rep.links["pq"]["voyages"] + rep.links["qp"]["voyages"]
     assert voyages == rep.fleets["ships"]["voyages"] == 35 + 36
 

@@ -29,3 +29,14 @@ def test_describe_says_what_a_source_is():
     row_id, row = next(iter(sources.reference_rows().items()))
     assert sources.describe(row_id).startswith(f"{row['quantity']}: {row['value']}")
     assert sources.describe("nowhere") == "nowhere"
+
+
+def test_an_observed_outcome_is_a_source_by_row_or_item():
+    good = [(("a",), fig("obs:o_baku_port_2022")), (("b",), fig("obs:o_baku_port_2022.cargo"))]
+    assert sources.check(good) == []
+    bad = [(("a",), fig("obs:o_baku_port_2099")), (("b",), fig("obs:o_baku_port_2022.tonnes"))]
+    problems = dict(sources.check(bad))
+    assert "no observed outcome 'obs:o_baku_port_2099'" in problems[("a", "source")]
+    assert "no observed outcome 'obs:o_baku_port_2022.tonnes'" in problems[("b", "source")]
+    described = sources.describe("obs:o_baku_port_2022.cargo")
+    assert described == "observed outcome o_baku_port_2022.cargo (seeds/observed.yaml)"
