@@ -11,9 +11,11 @@ one). If cargo waits only across the sea it sails there empty; if none waits any
 returns empty to the port it last loaded at and waits there for cargo. Empty legs take a
 link's crossing time (either way), else the great-circle distance at the fleet's speed.
 
-Once berthed at the loading port a vessel sails by the fleet's departure rule
+A vessel that has unloaded keeps its berth if it loads next at the same port (it is already
+there), and gives it up otherwise. Once berthed at the loading port a vessel sails by the fleet's departure rule
 (`sim.fleet.DepartureRule`), a full load being the vessel's capacity or, when less, what the
-port's yard can hold. Loading and unloading take the fleet's `load` and `unload` times per
+port's yard can hold; but it does not linger at a berth another ship waits for: it sails at
+once with the cargo it can take, or, with none, gives the berth up and chooses again. Loading and unloading take the fleet's `load` and `unload` times per
 call, whatever the load. A closed port (`sim.weather.Closures`) lets no vessel berth, load or
 sail; a vessel sails only when both ends are open, and waits at anchor for room in the
 destination's yard before berthing there. Its hours are booked by state (`sim.fleet`), and
@@ -78,6 +80,7 @@ class Ferry:
     home: str  # the port it last loaded at: where it returns when no cargo waits
     clock: StateClock
     berthed: bool = False  # still at the berth it unloaded at: loading there is the same call
+    holding: Berths | None = None  # that berth, kept while it decides whether to load there
 
 
 @dataclass(eq=False)
@@ -245,6 +248,10 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
     wait_for = fleet.wait_for
     while True:
         link = fleet.choose(v)
+        held = v.holding
+        if held is not None and (link is None or link.origin.id != v.port or fleet.berths[v.port] is not held):
+            held.release()  # it will not load here: the berth it unloaded at is free again
+            v.holding = None
         if link is None:
             if v.port == v.home:
                 v.clock.enter(IDLE, env.now)
@@ -275,24 +282,36 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
             wait_for(v, WAITING_WEATHER)
             yield from closures.wait_open(env, port.id)
         berths = fleet.berths[port.id]
-        if berths is not None:
+        if v.holding is not None:  # loading at the berth it unloaded at: it keeps it
+            v.holding = None
+        elif berths is not None:
             ev = berths.seize()
             if ev is not None:
                 wait_for(v, WAITING_BERTH)
                 yield ev
         berthed = env.now
         ends = (port.id, link.destination.id)
+        q = link.queue
+        give_way = False  # another vessel waits for the berth and there is no cargo to take
         while True:
             ev = fleet.departure_wait(link, berthed)
             if ev is not None:
+                if berths is not None and berths.waiting:  # no lingering while others wait
+                    give_way = q.space == 0
+                    break
                 wait_for(v, WAITING_CARGO)
-                yield ev
+                yield ev if berths is None else ev | berths.wanted()
             elif stormy and open_at(env.now, *ends) > env.now:
                 wait_for(v, WAITING_WEATHER)
                 yield from closures.wait_open(env, *ends)
             else:
                 break
-        q = link.queue
+        if give_way:  # leave the berth empty-handed and choose again (cargo may call it back)
+            assert berths is not None
+            berths.release()
+            fleet.calling[port.id] -= 1
+            link.assigned -= 1
+            continue
         waiting = q.space
         lots, kg = q.take(fleet.cap_kg)
         space = waiting - q.space
@@ -343,10 +362,9 @@ def vessel(env: simpy.Environment, fleet: FerryFleet, v: Ferry) -> Generator[sim
             yield from closures.wait_open(env, dest.id)
         v.clock.enter(UNLOADING, env.now)
         yield timeout(fleet.unload.next())
-        if berths is not None:
-            berths.release()
         v.port, v.home = dest.id, port.id
         v.berthed = True
+        v.holding = berths  # released when it chooses not to load here (the loop's start)
         if env.now >= fleet.warmup:
             dest.called()
             for lot in lots:

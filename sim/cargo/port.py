@@ -45,7 +45,7 @@ class Berths:
     """`count` berths of one kind at a port; a vessel or consignment holds one while served,
     the others wait first come, first served."""
 
-    __slots__ = ("env", "kind", "count", "service", "free", "waiting", "busy", "waits")
+    __slots__ = ("env", "kind", "count", "service", "free", "waiting", "busy", "waits", "_wanted")
 
     def __init__(self, env: simpy.Environment, kind: str, count: int, service: Draws,
                  warmup: float, horizon: float):
@@ -57,6 +57,17 @@ class Berths:
         self.waiting: deque[tuple[float, simpy.Event]] = deque()
         self.busy = TimeWeighted(warmup, horizon)
         self.waits = Tally(warmup)
+        self._wanted: list[simpy.Event] = []
+
+    def wanted(self) -> simpy.Event:
+        """An event that fires when someone waits for one of these berths (now, if someone does):
+        a vessel lingering at a berth for cargo gives way then (`sim.cargo.ferry`)."""
+        ev = self.env.event()
+        if self.waiting:
+            ev.succeed()
+        else:
+            self._wanted.append(ev)
+        return ev
 
     def seize(self) -> simpy.Event | None:
         """Take a berth: None if one was free, else an event that fires when one is yours."""
@@ -68,6 +79,11 @@ class Berths:
             return None
         ev = self.env.event()
         self.waiting.append((now, ev))
+        if self._wanted:
+            for w in self._wanted:
+                if not w.triggered:
+                    w.succeed()
+            self._wanted.clear()
         return ev
 
     def release(self) -> None:

@@ -140,3 +140,18 @@ def test_a_batch_is_one_consignment_of_several_units(run):
         one.flows["f"].extra["consignments_arrived"] / 4, abs=1)
     assert four.flows["f"].arrived == pytest.approx(one.flows["f"].arrived, abs=100)
     assert four.links["pq"]["tonnes"] == 500 * four.links["pq"]["voyages"]
+
+
+def test_a_vessel_waiting_for_cargo_gives_way_to_a_ship_waiting_for_its_berth(run):
+    """p's one berth: the ferry waits there for a full 2000 t (two trains, one every 20 h), about
+    16 h a cycle. Alone it always sails full; with other ships calling at that berth it sails
+    with what it has when one of them waits, so some voyages carry one train; nothing is lost."""
+    slow = ("flows.f.rate=50 t/h",)
+    alone = run("cargo_deterministic.yaml", overrides=slow)
+    busy = run("cargo_deterministic.yaml", overrides=slow + (
+        "nodes.p.port.traffic={bulk: {berth: ferry, rate: 0.2 Mt/yr, call: 1000 t, direction: out}}",))
+    assert alone.fleets["ships"]["load_factor"] == 1.0
+    assert busy.fleets["ships"]["load_factor"] < 1.0
+    assert set(t % 1000 for t in [busy.links["pq"]["tonnes"]]) == {0}  # whole trains only
+    f = busy.flows["f"].extra
+    assert f["arrived_total_kg"] == f["delivered_total_kg"] + f["in_system_kg"] + f["turned_away_total_kg"]
