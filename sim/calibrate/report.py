@@ -98,9 +98,16 @@ def calibrated_yaml(folder: Path, bt: Backtest, params: list[Parameter], fit: Fi
                 f"{quantity(lo, p.unit)} to {quantity(hi, p.unit)}"
                 + ("" if fit.identified[p.name] else " (not identified by the observations)")
                 + f"; written as {p.text}" + (f". Before: {p.note}" if p.note else ""))
-        spec = {"value": p.file_value(value), "source": "assumption", "note": note,
-                "calibrate": {"range": [p.file_value(p.low), p.file_value(p.high)]}}
+        if p.field == "scale":  # merged key by key into the distribution it stretches
+            spec = {"scale": p.file_value(value), "note": note,
+                    "calibrate": {"scale": [p.file_value(p.low), p.file_value(p.high)]}}
+        else:
+            spec = {"value": p.file_value(value), "source": "assumption", "note": note,
+                    "calibrate": {"range": [p.file_value(p.low), p.file_value(p.high)]}}
         _place(top, original, p.path, spec)
+        for path, share in p.sibling_shares(value):  # the flow's other routes fill the rest
+            _place(top, original, path, {"value": share, "note": f"rescaled with {p.name} by corridor calibrate "
+                                                                 "(the routes keep their proportions)"})
     changes = ", ".join(f"--set {c!r}" for c in bt.overrides) or "none"
     head = (f"# Written by corridor calibrate: {bt.scenario.name} fitted to the observations of {bt.file}\n"
             f"# ({run['trials']} trials, seed {run['seed']}, {run['replications']} replications; see fit.md).\n"

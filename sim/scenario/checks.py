@@ -146,6 +146,11 @@ def _flows(s: Scenario, out: Found) -> None:
                     out.append((("flows", fid), f"{unit} consignments need payload.{unit}"))
         for rid, route in (flow.routes or {}).items():
             _route(s, out, ("flows", fid, "routes", rid, "path"), flow, route.path)
+        marked = [rid for rid, r in (flow.routes or {}).items() if r.share is not None and r.share.calibrate]
+        for rid in marked[1:]:
+            out.append((("flows", fid, "routes", rid, "share", "calibrate"),
+                        f"only one route share of a flow may be fitted (routes.{marked[0]} is): the others "
+                        "keep their proportions and fill the rest"))
         if not flow.routes and flow.origin in s.nodes and flow.destination in s.nodes and not _reachable(s, flow):
             out.append((("flows", fid), f"no {flow.carrier} path from {flow.origin!r} to {flow.destination!r}: "
                                         f"no chain of {flow.carrier} links (each from -> to) joins them"))

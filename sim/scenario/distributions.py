@@ -217,6 +217,35 @@ class Empirical(Distribution):
         return float(np.dot(self._p, (v - self.mean) ** 2))
 
 
+@dataclass(frozen=True)
+class Scaled(Distribution):
+    """An assumed distribution stretched by a factor (`scale: 0.7` beside its parameters), so a
+    calibration can fit an assumed time as a whole: `calibrate: {scale: [low, high]}` marks the
+    factor's range (`sim.calibrate`). Samples, mean and spread scale with the factor."""
+
+    name: ClassVar[str] = "scaled"
+    inner: Distribution = field(default_factory=lambda: Deterministic(value=0.0))
+    factor: float = 1.0
+    calibrate: tuple[float, float] | None = None
+
+    def sample_many(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return self.inner.sample_many(rng, n) * self.factor
+
+    @property
+    def mean(self) -> float:
+        return self.inner.mean * self.factor
+
+    @property
+    def variance(self) -> float:
+        return self.inner.variance * self.factor ** 2
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = self.inner.to_spec() | {"scale": float(f"{self.factor:.15g}")}
+        if self.calibrate is not None:
+            spec["calibrate"] = {"scale": list(self.calibrate)}
+        return spec
+
+
 KINDS: dict[str, type[Distribution]] = {
     d.name: d for d in (Deterministic, Exponential, Lognormal, Triangular, Uniform, Empirical)
 }
@@ -246,6 +275,41 @@ def parse_distribution(raw: Any, kind: Kind = "duration") -> Distribution:
             "({dist: triangular, low: 18 h, mode: 20 h, high: 30 h})"
         )
     raw = dict(raw)
+    scale, marked = raw.pop("scale", None), raw.pop("calibrate", None)
+    inner = _parse(raw, kind)
+    if scale is None and marked is None:
+        return inner
+    factor = 1.0 if scale is None else _factor(scale, "scale")
+    calibrate = None
+    if marked is not None:
+        if inner.source != "assumption":
+            raise ValueError(f"calibrate: only an assumption is fitted to observations (this "
+                             f"distribution's source is {inner.source}); mark it source: assumption, "
+                             f"with a note saying why")
+        ends = marked.get("scale") if isinstance(marked, dict) and set(marked) == {"scale"} else None
+        if not isinstance(ends, list) or len(ends) != 2:
+            raise ValueError("calibrate: expected {scale: [low, high]}, the range of the factor "
+                             "the distribution is stretched by")
+        lo, hi = _factor(ends[0], "calibrate.scale"), _factor(ends[1], "calibrate.scale")
+        if not lo < hi:
+            raise ValueError(f"calibrate.scale: expected low < high, got [{lo:g}, {hi:g}]")
+        if not lo <= factor <= hi:
+            raise ValueError(f"scale: {factor:g} is outside its calibrate range [{lo:g}, {hi:g}]")
+        calibrate = (lo, hi)
+    return Scaled(inner=inner, factor=factor, calibrate=calibrate, unit=inner.unit,
+                  source=inner.source, note=inner.note)
+
+
+def _factor(x: Any, key: str) -> float:
+    """A positive finite plain number (a scale factor)."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 < x < math.inf:
+        raise ValueError(f"{key}: expected a positive number, got {x!r}")
+    return float(x)
+
+
+def _parse(raw: dict[str, Any], kind: Kind) -> Distribution:
+    """A distribution from its file form without `scale` and `calibrate`."""
+    unit = units.CANONICAL[kind]
     name = raw.pop("dist", None)
     source, note = raw.pop("source", None), raw.pop("note", None)
     if not isinstance(name, str) or name not in KINDS:

@@ -101,3 +101,9 @@ def case(tmp_path: Path) -> Callable[..., Case]:
         return c
 
     return make
+
+
+@pytest.fixture
+def builders() -> tuple[Callable[..., str], Callable[..., Case]]:
+    """(marked_scenario, write_backtest), for tests that mark other figures."""
+    return marked_scenario, write_backtest

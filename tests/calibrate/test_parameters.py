@@ -58,3 +58,38 @@ def test_marked_figures_round_trip_and_become_overrides(tmp_path, scenario_text)
 
 def test_a_scenario_without_marks_has_no_parameters(minimal):
     assert find_parameters(load_scenario(minimal)) == []
+
+
+ROUTES = "scenarios/baseline-2023.yaml"  # kz_export_europe: four routes with shares
+
+
+def test_a_marked_route_share_leaves_the_rest_to_its_siblings_in_proportion():
+    """Route shares sum to 1 in every trial: the fitted one is set, the others keep their ratio."""
+    s = load_scenario(ROUTES)
+    fid = "kz_export_europe"
+    flow = s.flows[fid]
+    first, *others = list(flow.routes or {})
+    mark = f"flows.{fid}.routes.{first}.share={{value: {flow.routes[first].share.value}, source: assumption, " \
+           f"note: why, calibrate: {{range: [0.1, 0.9]}}}}"
+    (p,) = [q for q in find_parameters(load_scenario(ROUTES, [mark])) if q.name == f"flows.{fid}.routes.{first}.share"]
+    texts = overrides([p], {p.name: 0.25})
+    marked_scenario = load_scenario(ROUTES, [mark, *texts])  # validates: the shares sum to 1
+    shares = {rid: r.share.value for rid, r in (marked_scenario.flows[fid].routes or {}).items()}
+    assert shares[first] == 0.25 and sum(shares.values()) == pytest.approx(1, abs=1e-12)
+    before = {rid: flow.routes[rid].share.value for rid in others}
+    for a in others:
+        for b in others:
+            assert shares[a] * before[b] == pytest.approx(shares[b] * before[a])
+
+
+def test_only_one_route_share_of_a_flow_may_be_marked():
+    from sim.errors import CorridorError
+
+    s = load_scenario(ROUTES)
+    fid = "kz_export_europe"
+    flow = s.flows[fid]
+    a, b = list(flow.routes or {})[:2]
+    marks = [f"flows.{fid}.routes.{r}.share={{value: {flow.routes[r].share.value}, source: assumption, note: why, "
+             f"calibrate: {{range: [0.01, 0.99]}}}}" for r in (a, b)]
+    with pytest.raises(CorridorError, match="only one route share of a flow may be fitted"):
+        load_scenario(ROUTES, marks)

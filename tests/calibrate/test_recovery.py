@@ -50,3 +50,34 @@ def test_the_calibrated_scenario_extends_the_original_with_the_fitted_values(cas
     assert s.payload["wagon"].calibrate == original.payload["wagon"].calibrate  # kept: it can be fitted again
     assert s.name == "minimal-calibrated"
     assert s.links == original.links and s.flows == original.flows  # nothing else changed
+
+
+def test_a_stretched_time_is_recovered(tmp_path, builders):
+    """The ferries' load time as an assumed distribution stretched by a factor (calibrate: {scale:
+    [0.3, 2]}), written at 1.8 and true at 0.7 (three ferries: the fleet limits the calls at b, and
+    a call's load time sets the fleet's pace): the fit finds the factor, and calibrated.yaml
+    stretches the parent's distribution key by key."""
+    from sim.backtest import load_backtest
+    from sim.backtest.score import score
+    from sim.run import evaluate
+    marked_scenario, write_backtest = builders
+    text = marked_scenario(vessels="{value: 3, source: assumption, note: fixed here}", wagon="47 t").replace(
+        "    load: 12 h\n",
+        "    load: {dist: triangular, low: 8 h, mode: 12 h, high: 16 h, source: assumption, note: a guess,"
+        " scale: 1.8, calibrate: {scale: [0.3, 2]}}\n")
+    c = write_backtest(tmp_path / "case", text, {"total": 1.0, "calls": 100.0})
+    bt = load_backtest(c.backtest)
+    ev = evaluate(bt.scenario_path, overrides=[*bt.overrides, "fleets.ferries.load.scale=0.7"], seed=99,
+                  replications=6)
+    means = {s.item.ref: s.mean for s in (score(i, ev.planned, ev.result.replications) for i in bt.items)}
+    c = write_backtest(tmp_path / "case", text, {"total": means["obs:o_total.total"], "calls": means["obs:o_calls.b"]})
+    result = calibrate(c.backtest, trials=24, batch=4, workers=1, out=tmp_path / "fit")
+    (p,) = result.data["parameters"]
+    assert p["path"] == "fleets.ferries.load" and p["before"] == 1.8
+    assert p["fitted"] == pytest.approx(0.7, abs=0.15)
+    lo, hi = p["near_equal"]
+    assert lo <= 0.7 <= hi
+    s = load_scenario(tmp_path / "fit" / "calibrated.yaml")
+    load = s.fleets["ferries"].load
+    assert load.mean == pytest.approx(12 * p["fitted"])  # the parent's triangle (mean 12 h), stretched
+    assert load.to_spec()["dist"] == "triangular" and load.to_spec()["calibrate"] == {"scale": [0.3, 2.0]}

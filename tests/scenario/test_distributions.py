@@ -55,3 +55,34 @@ def test_resolved_spec_keeps_source_and_note():
     for spec in SPECS:
         d = parse_distribution(spec | {"source": "s5_101", "note": "why"})
         assert d.to_spec()["source"] == "s5_101" and d.to_spec()["note"] == "why"
+
+
+def test_a_scaled_distribution_stretches_samples_mean_and_spread():
+    from sim.scenario.distributions import Scaled, parse_distribution
+
+    spec = {"dist": "triangular", "low": "4 h", "mode": "6 h", "high": "14 h", "source": "assumption",
+            "note": "why", "scale": 0.5, "calibrate": {"scale": [0.25, 2]}}
+    d = parse_distribution(spec)
+    assert isinstance(d, Scaled) and d.calibrate == (0.25, 2.0)
+    inner = parse_distribution({k: v for k, v in spec.items() if k not in ("scale", "calibrate")})
+    assert d.mean == pytest.approx(inner.mean / 2) and d.variance == pytest.approx(inner.variance / 4)
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    assert np.array_equal(d.sample_many(a, 50), inner.sample_many(b, 50) * 0.5)
+    assert parse_distribution(d.to_spec()) == d  # the file form reads back
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"calibrate": {"scale": [0.5, 2]}, "source": "s2_045"}, "only an assumption is fitted"),
+    ({"calibrate": {"range": [0.5, 2]}}, "expected {scale: [low, high]}"),
+    ({"calibrate": {"scale": [2, 0.5]}}, "expected low < high"),
+    ({"calibrate": {"scale": [0.5, 2]}, "scale": 3}, "outside its calibrate range"),
+    ({"scale": -1}, "scale: expected a positive number"),
+    ({"scale": "1 h"}, "scale: expected a positive number"),
+])
+def test_a_bad_scale_or_range_is_refused(extra, message):
+    from sim.scenario.distributions import parse_distribution
+
+    spec = {"dist": "triangular", "low": "4 h", "mode": "6 h", "high": "14 h", "source": "assumption",
+            "note": "why"} | extra
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("{", r"\{")):
+        parse_distribution(spec)
