@@ -12,16 +12,17 @@ returns empty to the port it last loaded at and waits there for cargo. Empty leg
 link's crossing time (either way), else the great-circle distance at the fleet's speed.
 
 A vessel that has unloaded keeps its berth if it loads next at the same port (it is already
-there), and gives it up otherwise. Once berthed at the loading port a vessel sails by the fleet's departure rule
-(`sim.fleet.DepartureRule`), a full load being the vessel's capacity or, when less, what the
-port's yard can hold; but it does not linger at a berth another ship waits for: it sails at
-once with the cargo it can take, or, with none, gives the berth up and chooses again. Loading and unloading take the fleet's `load` and `unload` times per
-call, whatever the load. A closed port (`sim.weather.Closures`) lets no vessel berth, load or
-sail; a vessel sails only when both ends are open, and waits at anchor for room in the
-destination's yard before berthing there. Its hours are booked by state (`sim.fleet`), and
-reported in four groups: idle, waiting (any cause), working (loading, crossing, unloading),
-sailing empty. Each berthing to load or unload is a call at its port, counted with its cargo
-(`Port.shipped`): out when the cargo is taken on board, in when it is landed.
+there), and gives it up otherwise. Once berthed at the loading port a vessel sails by the
+fleet's departure rule (`sim.fleet.DepartureRule`), a full load being the vessel's capacity or,
+when less, what the port's yard can hold; but it does not linger at a berth another ship waits
+for: it sails at once with the cargo it can take, or, with none, gives the berth up and chooses
+again. Loading and unloading take the fleet's `load` and `unload` times per call, whatever the
+load. A closed port (`sim.weather.Closures`) lets no vessel berth, load or sail; a vessel sails
+only when both ends are open, and waits at anchor for room in the destination's yard before
+berthing there. Its hours are booked by state (`sim.fleet`), and reported in four groups: idle,
+waiting (any cause), working (loading, crossing, unloading), sailing empty. Each berthing to
+load or unload is a call at its port (one call when it unloads and then loads there), counted
+with its cargo (`Port.shipped`): out when the cargo is taken on board, in when it is landed.
 """
 
 from __future__ import annotations
