@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sim.errors import CorridorError
 
@@ -175,3 +176,15 @@ def results_folder(name: str, *parts: str) -> Path:
         raise CorridorError(f"scenario name {name!r}: expected a slug (letters, digits, '.', '_', '-'; "
                             "starting with a letter or digit) so that its folder stays under results/")
     return Path("results", name, *parts)
+
+
+def read_manifest(path: Path, kind: str, remedy: str) -> dict[str, Any]:
+    """A resumable folder's manifest (a JSON object), or CorridorError naming the file, what is
+    wrong with it and `remedy` (what the user can do)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CorridorError(f"{path}: cannot read the {kind}'s manifest ({exc}); {remedy}") from None
+    if not isinstance(data, dict):
+        raise CorridorError(f"{path}: not a {kind} manifest; {remedy}")
+    return data

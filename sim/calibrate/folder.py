@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import CorridorError
 from sim.io import MANIFEST as MARKER
-from sim.io import check_place, check_replaceable, staged_folder, write_text
+from sim.io import check_place, check_replaceable, read_manifest, staged_folder, write_text
 from sim.sweep.folder import marker
 from sim.sweep.plan import changes, scenario_sources
 
@@ -91,14 +91,7 @@ def check_unchanged(ident: dict[str, Any]) -> None:
 
 
 def _check_same(folder: Path, ident: dict[str, Any]) -> None:
-    path = folder / MANIFEST
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorridorError(f"{path}: cannot read the calibration's manifest ({exc}); choose another --out, or "
-                            "delete the folder to start over") from None
-    if not isinstance(old, dict):
-        raise CorridorError(f"{path}: not a calibration manifest; choose another --out, or delete the folder")
+    old = read_manifest(folder / MANIFEST, "calibration", "choose another --out, or delete the folder to start over")
     differ = [k for k in IDENTITY if old.get(k) != ident.get(k)]
     if differ:
         files = ("backtest", "observed")

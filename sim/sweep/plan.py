@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import CorridorError, Problem, ScenarioError
+from sim.io import read_manifest
 from sim.sweep.config import check_ranges
 from sim.sweep.designs import Design, Parameter, Point, make_design
 
@@ -169,13 +170,7 @@ def check_same(folder: Path, identity: dict[str, Any], name: str = MANIFEST,
     path = folder / name
     if not path.exists():
         return
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CorridorError(f"--resume: {path}: cannot read the sweep's manifest ({exc}); rerun without --resume "
-                            "to start over, or choose another --out") from None
-    if not isinstance(old, dict):
-        raise CorridorError(f"--resume: {path}: not a sweep manifest; rerun without --resume to start over")
+    old = read_manifest(path, "sweep", "rerun without --resume to start over, or choose another --out")
     differ = [k for k in keys if old.get(k) != identity.get(k)]
     if differ:
         what = "; ".join(changes(old, identity, differ))
