@@ -33,7 +33,8 @@ A port where cargo meets a ship also reports its ship traffic in the measured pe
 (`sim.cargo.port`): `tonnes_in` unloaded from vessels, `tonnes_out` loaded onto them, `tonnes`
 both (a port's throughput as ports publish it), `calls` where a fleet's vessels berth, and
 `wagons`, `teu`, `trucks` where a flow through the port has that unit in its mix (tonnes of the
-unit's share over its payload, as a flow's `{unit}_delivered`; absent: not measured). A flow of
+unit's share over its payload, as a flow's `{unit}_delivered`; absent: not measured), and each
+by direction (`wagons_in`, `wagons_out`, ...). A flow of
 empties (`empties: true`, wagons or containers going back) counts in the units, not in the
 tonnes. Where fleet vessels wait at a port, the port reports the vessel-hours waited there by
 cause, `vessel_wait_h:<cause>` (berth, weather, departure_rule, yard_full), and per call,
@@ -485,12 +486,14 @@ def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:
     if port.background:
         out["background_t"] = (port.background_kg_in + port.background_kg_out) / 1000
         out["background_calls"] = float(port.background_calls)
-    for by_flow in (port.kg_in, port.kg_out):
+    for direction, by_flow in (("in", port.kg_in), ("out", port.kg_out)):
         for fid, kg in by_flow.items():
             for unit, share in (m.flows[fid].spec.mix or {}).items():
                 key = PORT_UNITS.get(unit)
                 if key is not None:
-                    out[key] = out.get(key, 0.0) + kg / 1000 * share / m.scenario.payload_t(unit)
+                    n = kg / 1000 * share / m.scenario.payload_t(unit)
+                    out[key] = out.get(key, 0.0) + n
+                    out[f"{key}_{direction}"] = out.get(f"{key}_{direction}", 0.0) + n
     return out
 
 

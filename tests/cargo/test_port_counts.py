@@ -102,3 +102,32 @@ def test_ferry_ports_count_units_of_each_flow(run):
     assert poti["tonnes_in"] == 0 and "calls" not in poti
     assert "tonnes" not in rep.nodes["khorgos"]
 
+
+
+def test_units_are_conserved_per_direction_and_per_unit_type(run):
+    """Wagons go p -> q and trucks q -> p on one shuttle (the trucks on the deck's truck rating):
+    for each direction and unit, what the loading port counts out is what the far port counts in
+    plus what is still on board at the end, from the vessel's trace of that link."""
+    overrides = TWO_WAY[:1] + (
+        "flows.f.mix={wagon: 1.0}",
+        "flows.g={carrier: cargo, origin: q, destination: p, rate: 50 t/h, arrival: deterministic,"
+        " consignment: truck, mix: {truck: 1.0}}",
+        "payload.wagon=50 t", "payload.truck=25 t",
+        "fleets.ships.capacity=40 wagon", "fleets.ships.deck={truck: 20 truck}",
+    )
+    events: list[dict] = []
+    rep = run("cargo_deterministic.yaml", overrides=overrides, trace=events.append)
+    p, q = rep.nodes["p"], rep.nodes["q"]
+
+    def on_board_t(link: str) -> float:
+        loaded = sum(e["t_cargo"] for e in events if e["event"] == "loading" and e["link"] == link)
+        return loaded - sum(e["t_cargo"] for e in events if e["event"] == "unloaded" and e["link"] == link)
+
+    assert p["wagons_out"] == pytest.approx(q["wagons_in"] + on_board_t("pq") / 50)
+    assert q["trucks_out"] == pytest.approx(p["trucks_in"] + on_board_t("qp") / 25)
+    assert p["wagons_out"] > 0 and q["trucks_out"] > 0
+    assert "trucks_out" not in p and "wagons_out" not in q  # each unit goes one way only
+    for node in (p, q):
+        for unit in ("wagons", "trucks"):
+            if unit in node:
+                assert node[unit] == pytest.approx(node.get(f"{unit}_in", 0) + node.get(f"{unit}_out", 0))
