@@ -287,11 +287,16 @@ class Fleet(Strict):
     home: str | None = None
     note: str | None = None
 
-    @model_validator(mode="after")
-    def _deck_units(self) -> Fleet:
-        for unit, cap in self.deck.items():
+    @field_validator("deck")
+    @classmethod
+    def _deck_units(cls, deck: dict[LoadUnit, Figure]) -> dict[LoadUnit, Figure]:
+        for unit, cap in deck.items():
             if LOAD_UNITS.get(cap.kind, "t") != unit:
-                raise ValueError(f"deck.{unit}: expected a number of {unit}s, got {cap.text!r}")
+                raise ValueError(f"{unit}: expected a number of {unit}s, got {cap.text!r}")
+        return deck
+
+    @model_validator(mode="after")
+    def _deck_beside_units(self) -> Fleet:
         if self.deck and self.capacity.kind == "mass":
             raise ValueError("deck: a capacity in tonnes already takes any cargo")
         return self

@@ -104,7 +104,7 @@ def test_a_deck_in_a_unit_without_payload_is_refused():
 
 
 def test_a_deck_figure_must_count_its_own_unit():
-    with pytest.raises(ValueError, match="deck.truck: expected a number of trucks"):
+    with pytest.raises(ValueError, match="truck: expected a number of trucks"):
         Scenario.model_validate(read_raw(SCENARIOS / "cargo_deterministic.yaml",
                                          ["payload.wagon=50 t", "fleets.ships.capacity=40 wagon",
                                           "fleets.ships.deck={truck: 20 wagon}"]).data)
