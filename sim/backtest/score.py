@@ -126,7 +126,9 @@ def measure(item: Item, scenario: Scenario, replications: list[Replication]) -> 
     return values, basis
 
 
-_MONTHLY = {"port_throughput": ("tonnes_in", "tonnes_out"), "port_calls": ("calls",)}
+_MONTHLY = {"port_throughput": ("tonnes_in", "tonnes_out"), "port_calls": ("calls",),
+            "port_wagons": ("wagons_in", "wagons_out"), "port_teu": ("teu_in", "teu_out"),
+            "port_trucks": ("trucks_in", "trucks_out")}
 
 
 def _months_measured(s: Scenario) -> bool:
@@ -143,9 +145,9 @@ def _port_months(item: Item, s: Scenario, rep: Replication, span_h: float) -> tu
     keys = _MONTHLY[item.measure]
     total, whole = 0.0, True
     for n in item.where:
-        series = [rep.series.get(f"month:{n}:{k}") for k in keys]
-        if all(x is not None for x in series):
-            count = sum(float(sum(x[w.first - 1:w.last])) for x in series if x is not None)
+        series = [x for k in keys if (x := rep.series.get(f"month:{n}:{k}")) is not None]
+        if series:  # a direction the port does not count by month moved none of it
+            count = sum(float(sum(x[w.first - 1:w.last])) for x in series)
             total += _to_unit(count / 1e6, item.unit) if item.measure == "port_throughput" else count
         else:
             whole = False

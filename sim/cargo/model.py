@@ -45,7 +45,8 @@ is part of `tonnes`, `tonnes_in`, `tonnes_out` and `calls`, and also reported ap
 By calendar month (January first, the month of the counting event; the months outside the
 measured period are 0, so the twelve add up to the totals), each such port's
 `series["month:<port>:tonnes_in" | "...:tonnes_out" | "...:calls"]` holds twelve numbers (not
-daily values, as the other series are).
+daily values, as the other series are), and so do `month:<port>:wagons_in`, `..._out`, and the
+same for `teu` and `trucks`, where the port counts them.
 """
 
 from __future__ import annotations
@@ -445,6 +446,13 @@ def collect(m: CargoModel, rep: Replication) -> None:
             rep.series[f"month:{nid}:tonnes_in"] = np.asarray(port.month_kg_in) / 1000
             rep.series[f"month:{nid}:tonnes_out"] = np.asarray(port.month_kg_out) / 1000
             rep.series[f"month:{nid}:calls"] = np.asarray(port.month_calls, dtype=float)
+            for (fid, out), months in port.month_flow_kg.items():  # units by month, as the year's
+                for unit, share in (m.flows[fid].spec.mix or {}).items():
+                    key = PORT_UNITS.get(unit)
+                    if key is not None:
+                        name = f"month:{nid}:{key}_{'out' if out else 'in'}"
+                        n = np.asarray(months, dtype=float) / 1000 * share / m.scenario.payload_t(unit)
+                        rep.series[name] = rep.series[name] + n if name in rep.series else n
     for nid in sorted(m.closures.nodes & m.cargo_nodes):
         row = rep.nodes.setdefault(nid, {})
         closed = m.closures.node(nid)

@@ -273,15 +273,23 @@ class Port:
         self.month_kg_in = [0] * 12
         self.month_kg_out = [0] * 12
         self.month_calls = [0] * 12
+        self.month_flow_kg: dict[tuple[str, bool], list[int]] = {}  # (flow, out) -> kg by month
 
     def shipped(self, lot: Lot, out: bool) -> None:
         """Count `lot` as loaded onto (`out`) or unloaded from a vessel now, if measured."""
         now = self.env.now
         if now >= self.warmup:
             by_flow = self.kg_out if out else self.kg_in
-            fid = lot.consignment.flow.id
+            flow = lot.consignment.flow
+            fid = flow.id
             by_flow[fid] = by_flow.get(fid, 0) + lot.kg
-            (self.month_kg_out if out else self.month_kg_in)[calendar.month(now)] += lot.kg
+            m = calendar.month(now)
+            if not flow.spec.empties:  # empties count in units, not in tonnes (as the year's)
+                (self.month_kg_out if out else self.month_kg_in)[m] += lot.kg
+            months = self.month_flow_kg.get((fid, out))
+            if months is None:
+                months = self.month_flow_kg[(fid, out)] = [0] * 12
+            months[m] += lot.kg
 
     def called(self) -> None:
         """Count a fleet vessel's berthing now, if measured."""

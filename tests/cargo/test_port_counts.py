@@ -131,3 +131,25 @@ def test_units_are_conserved_per_direction_and_per_unit_type(run):
         for unit in ("wagons", "trucks"):
             if unit in node:
                 assert node[unit] == pytest.approx(node.get(f"{unit}_in", 0) + node.get(f"{unit}_out", 0))
+
+
+def test_months_add_up_to_the_year_with_empties_in_units_not_tonnes(run):
+    """With empty wagons going back on the shuttle, a port's twelve months of tonnes add up to its
+    year's tonnes (the empties' tare in neither), and its months of wagons, each direction, to
+    the year's wagons that way (the empties in both)."""
+    overrides = TWO_WAY[:1] + (
+        "flows.f.mix={wagon: 1.0}",
+        "flows.g={carrier: cargo, origin: q, destination: p, rate: 40 t/h, arrival: deterministic,"
+        " consignment: wagon, mix: {wagon: 1.0}, empties: true}",
+        "payload.wagon=50 t", "fleets.ships.capacity=40 wagon",
+        "simulation.horizon=2000 h",
+    )
+    rep = run("cargo_deterministic.yaml", overrides=overrides)
+    p, q = rep.nodes["p"], rep.nodes["q"]
+    assert p["wagons_in"] > 0 and q["wagons_out"] > 0  # empties moved
+    assert p["tonnes_in"] == 0 and q["tonnes_out"] == 0  # ... and weigh nothing as cargo
+    for nid, node in (("p", p), ("q", q)):
+        for key in ("tonnes_in", "tonnes_out", "calls"):
+            assert sum(rep.series[f"month:{nid}:{key}"]) == pytest.approx(node[key])
+        for key in ("wagons_in", "wagons_out"):
+            assert sum(rep.series.get(f"month:{nid}:{key}", [0.0])) == pytest.approx(node.get(key, 0.0))
