@@ -315,12 +315,12 @@ class CargoModel:
         """List flow `fid` at the ports where `route` moves it between land and a ship."""
         for s in route.steps:
             for c in s.crossings:
-                c.ferry.origin.kg_out.setdefault(fid, 0)
-                c.ferry.destination.kg_in.setdefault(fid, 0)
+                c.ferry.origin.handles(fid, True)
+                c.ferry.destination.handles(fid, False)
             if s.port is not None and s.ship_in:
-                s.port.kg_in.setdefault(fid, 0)
+                s.port.handles(fid, False)
             if s.port is not None and s.ship_out:
-                s.port.kg_out.setdefault(fid, 0)
+                s.port.handles(fid, True)
 
     def _shortest(self, fid: str, flow: Flow) -> list[str]:
         g = nx.DiGraph()
@@ -439,20 +439,11 @@ def collect(m: CargoModel, rep: Replication) -> None:
         if port.yard is not None:
             port.yard.stock.close(h)
             rep.series[f"yard:{nid}"] = port.yard.stock.daily()
-        counts = _ship_counts(m, port)
-        rep.nodes[nid] = port.summary(span, m.closures) | counts
+        months = _ship_months(m, port)
+        rep.nodes[nid] = port.summary(span, m.closures) | _ship_counts(m, port)
         rep.series[f"queue:{nid}"] = port.queue.length.daily()
-        if counts:
-            rep.series[f"month:{nid}:tonnes_in"] = np.asarray(port.month_kg_in) / 1000
-            rep.series[f"month:{nid}:tonnes_out"] = np.asarray(port.month_kg_out) / 1000
-            rep.series[f"month:{nid}:calls"] = np.asarray(port.month_calls, dtype=float)
-            for (fid, out), months in port.month_flow_kg.items():  # units by month, as the year's
-                for unit, share in (m.flows[fid].spec.mix or {}).items():
-                    key = PORT_UNITS.get(unit)
-                    if key is not None:
-                        name = f"month:{nid}:{key}_{'out' if out else 'in'}"
-                        n = np.asarray(months, dtype=float) / 1000 * share / m.scenario.payload_t(unit)
-                        rep.series[name] = rep.series[name] + n if name in rep.series else n
+        for key, series in months.items():
+            rep.series[f"month:{nid}:{key}"] = series
     for nid in sorted(m.closures.nodes & m.cargo_nodes):
         row = rep.nodes.setdefault(nid, {})
         closed = m.closures.node(nid)
@@ -478,24 +469,51 @@ def collect(m: CargoModel, rep: Replication) -> None:
             rep.passages[pair] = passage.summary(scale=calendar.DAY_H)
 
 
-def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:
-    """A port's ship traffic in the measured period (see the module text); nothing for a port
-    where no flow meets a ship, no fleet calls and no background traffic calls."""
-    if not (port.kg_in or port.kg_out or port.fleet_calls or port.background):
+def _ship_months(m: CargoModel, port: Port) -> dict[str, np.ndarray]:
+    """A port's ship traffic by calendar month (see the module text): tonnes in and out (cargo and
+    background, not the empties' tare), calls, and the units of each flow's mix by direction;
+    nothing for a port where no flow meets a ship, no fleet calls and no background ship calls."""
+    if not (port.shipped_kg or port.fleet_calls or port.background):
         return {}
-    def cargo_kg(by_flow: dict[str, int]) -> int:  # empties are counted in units, not in tonnes
-        return sum(kg for fid, kg in by_flow.items() if not m.flows[fid].spec.empties)
+    kg = {out: np.asarray(port.background_kg[out], dtype=float) for out in (False, True)}
+    units: dict[str, np.ndarray] = {}
+    for (fid, out), by_month in port.shipped_kg.items():
+        spec = m.flows[fid].spec
+        flow_kg = np.asarray(by_month, dtype=float)
+        if not spec.empties:  # empties count in units, not in tonnes
+            kg[out] = kg[out] + flow_kg
+        for unit, share in (spec.mix or {}).items():
+            key = PORT_UNITS.get(unit)
+            if key is not None:
+                name = f"{key}_{'out' if out else 'in'}"
+                n = flow_kg / 1000 * share / m.scenario.payload_t(unit)
+                units[name] = units[name] + n if name in units else n
+    return {"tonnes_in": kg[False] / 1000, "tonnes_out": kg[True] / 1000,
+            "calls": np.asarray(port.month_calls, dtype=float)} | units
 
-    kg_in = cargo_kg(port.kg_in) + port.background_kg_in
-    kg_out = cargo_kg(port.kg_out) + port.background_kg_out
+
+def _ship_counts(m: CargoModel, port: Port) -> dict[str, float]:
+    """A port's ship traffic in the measured period (see the module text), from whole kilograms
+    (the months' sums); nothing where `_ship_months` has nothing."""
+    if not (port.shipped_kg or port.fleet_calls or port.background):
+        return {}
+    totals = {key: sum(months) for key, months in port.shipped_kg.items()}
+
+    def cargo_kg(out: bool) -> int:  # empties are counted in units, not in tonnes
+        return sum(kg for (fid, o), kg in totals.items() if o == out and not m.flows[fid].spec.empties) \
+            + sum(port.background_kg[out])
+
+    kg_in, kg_out = cargo_kg(False), cargo_kg(True)
     out = {"tonnes": (kg_in + kg_out) / 1000, "tonnes_in": kg_in / 1000, "tonnes_out": kg_out / 1000}
     if port.fleet_calls or port.background:
-        out["calls"] = float(port.calls)
+        out["calls"] = float(sum(port.month_calls))
     if port.background:
-        out["background_t"] = (port.background_kg_in + port.background_kg_out) / 1000
+        out["background_t"] = (sum(port.background_kg[False]) + sum(port.background_kg[True])) / 1000
         out["background_calls"] = float(port.background_calls)
-    for direction, by_flow in (("in", port.kg_in), ("out", port.kg_out)):
-        for fid, kg in by_flow.items():
+    for direction, way in (("in", False), ("out", True)):
+        for (fid, o), kg in totals.items():
+            if o != way:
+                continue
             for unit, share in (m.flows[fid].spec.mix or {}).items():
                 key = PORT_UNITS.get(unit)
                 if key is not None:

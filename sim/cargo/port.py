@@ -15,9 +15,9 @@ cargo is counted out when it is taken on board and in when it is landed, each be
 or unload is one call (counted with its cargo); cargo moved to or from a ship without a fleet is
 counted when its handling ends (no vessel is modelled, so no call). A background vessel call
 (`sim.cargo.background`: cargo outside the corridor's flows) is counted, tonnes and call, when
-its service at the berth ends, in the totals and apart (`background_*`). Every count is also
-kept by calendar month (`month_*`, the month of the counting event), so the months of the
-measured period add up to its totals exactly.
+its service at the berth ends, in the totals and apart (`background_*`). Every count is kept
+by calendar month (the month of the counting event), and the year's totals are the months'
+sums, so the months of the measured period add up to its totals exactly.
 """
 
 from __future__ import annotations
@@ -258,44 +258,31 @@ class Port:
         self.warmup, self.horizon = warmup, horizon
         self.queue = Queue(warmup, horizon, daily=True)
         self.handling = self.berths_for(HANDLING_KINDS)
-        # ship traffic after the warm-up (see the module text); a flow is listed when one of its
-        # routes moves cargo between land and a ship here, so the keys do not vary with chance
-        self.kg_in: dict[str, int] = {}
-        self.kg_out: dict[str, int] = {}
-        self.calls = 0
-        self.fleet_calls = False  # a fleet's vessels berth here: its calls are counted
-        # background traffic (`sim.cargo.background`), part of the counts above and below
-        self.background = False  # the port has background traffic: its calls are counted
-        self.background_kg_in = 0
-        self.background_kg_out = 0
-        self.background_calls = 0
-        # everything counted above (calls, corridor and background tonnes), by calendar month
-        self.month_kg_in = [0] * 12
-        self.month_kg_out = [0] * 12
+        # ship traffic after the warm-up (see the module text), by calendar month: kilograms of
+        # each (flow, out) that a route moves between land and a ship here (listed when the routes
+        # are built, so the keys do not vary with chance), of background calls by direction
+        # (`out`), and the calls of fleet vessels and background ships together
+        self.shipped_kg: dict[tuple[str, bool], list[int]] = {}
+        self.background_kg: dict[bool, list[int]] = {False: [0] * 12, True: [0] * 12}
         self.month_calls = [0] * 12
-        self.month_flow_kg: dict[tuple[str, bool], list[int]] = {}  # (flow, out) -> kg by month
+        self.background_calls = 0
+        self.fleet_calls = False  # a fleet's vessels berth here: its calls are counted
+        self.background = False  # the port has background traffic: its calls are counted
+
+    def handles(self, fid: str, out: bool) -> None:
+        """List flow `fid` as loaded onto (`out`) or unloaded from ships here by one of its routes."""
+        self.shipped_kg.setdefault((fid, out), [0] * 12)
 
     def shipped(self, lot: Lot, out: bool) -> None:
         """Count `lot` as loaded onto (`out`) or unloaded from a vessel now, if measured."""
         now = self.env.now
         if now >= self.warmup:
-            by_flow = self.kg_out if out else self.kg_in
-            flow = lot.consignment.flow
-            fid = flow.id
-            by_flow[fid] = by_flow.get(fid, 0) + lot.kg
-            m = calendar.month(now)
-            if not flow.spec.empties:  # empties count in units, not in tonnes (as the year's)
-                (self.month_kg_out if out else self.month_kg_in)[m] += lot.kg
-            months = self.month_flow_kg.get((fid, out))
-            if months is None:
-                months = self.month_flow_kg[(fid, out)] = [0] * 12
-            months[m] += lot.kg
+            self.shipped_kg[(lot.consignment.flow.id, out)][calendar.month(now)] += lot.kg
 
     def called(self) -> None:
         """Count a fleet vessel's berthing now, if measured."""
         now = self.env.now
         if now >= self.warmup:
-            self.calls += 1
             self.month_calls[calendar.month(now)] += 1
 
     def background_call(self, kg: int, out: bool) -> None:
@@ -305,13 +292,7 @@ class Port:
         if now < self.warmup:
             return
         m = calendar.month(now)
-        if out:
-            self.background_kg_out += kg
-            self.month_kg_out[m] += kg
-        else:
-            self.background_kg_in += kg
-            self.month_kg_in[m] += kg
-        self.calls += 1
+        self.background_kg[out][m] += kg
         self.background_calls += 1
         self.month_calls[m] += 1
 
