@@ -337,8 +337,8 @@ class CargoModel:
     def _links_between(self, a: str, b: str, unit: LoadUnit) -> list[str]:
         """The cargo links from `a` to `b` in file order that take cargo travelling as `unit`
         (a link sailed by a fleet whose vessels carry it, or any other)."""
-        lids = [lid for lid, link in self.cargo_links.items() if link.from_ == a and link.to == b
-                and (link.fleet is None or self.scenario.fleets[link.fleet].carries(unit))]
+        lids = [lid for lid, link in self.cargo_links.items()
+                if link.from_ == a and link.to == b and self.scenario.takes(link, unit)]
         if not lids:
             raise CorridorError(f"no cargo link from {a!r} to {b!r} takes {unit} consignments")
         return lids

@@ -57,17 +57,17 @@ class Berths:
         self.waiting: deque[tuple[float, simpy.Event]] = deque()
         self.busy = TimeWeighted(warmup, horizon)
         self.waits = Tally(warmup)
-        self._wanted: list[simpy.Event] = []
+        self._wanted: simpy.Event | None = None  # shared by every vessel lingering here
 
     def wanted(self) -> simpy.Event:
         """An event that fires when someone waits for one of these berths (now, if someone does):
-        a vessel lingering at a berth for cargo gives way then (`sim.cargo.ferry`)."""
-        ev = self.env.event()
-        if self.waiting:
-            ev.succeed()
-        else:
-            self._wanted.append(ev)
-        return ev
+        a vessel lingering at a berth for cargo gives way then (`sim.cargo.ferry`). One event
+        serves every vessel lingering at the same time, so none is left behind when they go."""
+        if self._wanted is None or self._wanted.triggered:
+            self._wanted = self.env.event()
+            if self.waiting:
+                self._wanted.succeed()
+        return self._wanted
 
     def seize(self) -> simpy.Event | None:
         """Take a berth: None if one was free, else an event that fires when one is yours."""
@@ -79,11 +79,8 @@ class Berths:
             return None
         ev = self.env.event()
         self.waiting.append((now, ev))
-        if self._wanted:
-            for w in self._wanted:
-                if not w.triggered:
-                    w.succeed()
-            self._wanted.clear()
+        if self._wanted is not None and not self._wanted.triggered:
+            self._wanted.succeed()
         return ev
 
     def release(self) -> None:

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 
 from sim.scenario import units
 from sim.scenario.figure import Figure
-from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, Flow, Link, LoadUnit, Reliability, Scenario
+from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, Flow, Reliability, Scenario
 
 KeyPath = tuple[str | int, ...]
 
@@ -182,14 +182,9 @@ def _route(s: Scenario, out: Found, path: KeyPath, flow: Flow, nodes: list[str])
         links = [l for l in s.links.values() if l.from_ == a and l.to == b and l.carrier == flow.carrier]
         if not links:
             out.append((path + (i + 1,), f"no {flow.carrier} link from {a!r} to {b!r}"))
-        elif flow.carrier == "cargo" and not any(_takes(s, l, unit) for l in links):
+        elif flow.carrier == "cargo" and not any(s.takes(l, unit) for l in links):
             out.append((path + (i + 1,), f"no link from {a!r} to {b!r} takes {unit} consignments: "
                                          f"the fleets sailing it carry other units (see their capacity and deck)"))
-
-
-def _takes(s: Scenario, link: Link, unit: LoadUnit) -> bool:
-    """Whether cargo travelling as `unit` may use `link` (a link sailed by a fleet: if its vessels carry it)."""
-    return link.fleet is None or link.fleet not in s.fleets or s.fleets[link.fleet].carries(unit)
 
 
 def _targets(s: Scenario, out: Found) -> None:

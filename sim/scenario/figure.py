@@ -40,11 +40,6 @@ class Figure:
     note: str | None = None
     calibrate: tuple[float, float] | None = None  # (low, high) in the canonical unit: fitted by calibrate
 
-    @property
-    def integer(self) -> bool:
-        """A count: fitted as a whole number."""
-        return self.kind == "count"
-
     def __float__(self) -> float:
         return self.value
 

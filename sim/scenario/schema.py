@@ -302,7 +302,8 @@ class Fleet(Strict):
         return self
 
     def carries(self, unit: LoadUnit) -> bool:
-        """Whether a vessel of this fleet takes cargo travelling as `unit` (see `deck_unit`)."""
+        """Whether a vessel of this fleet takes cargo travelling as `unit` (`DECK_UNIT` of the
+        consignment: a train rides as wagons)."""
         main = LOAD_UNITS.get(self.capacity.kind)
         return main is None or unit == main or unit in self.deck
 
@@ -482,6 +483,11 @@ class Scenario(Strict):
         except CorridorError as exc:
             raise ValueError(str(exc)) from None
         return name
+
+    def takes(self, link: Link, unit: LoadUnit) -> bool:
+        """Whether cargo travelling as `unit` may use `link`: any link not sailed by a fleet, or one
+        whose fleet's vessels carry the unit (a fleet that does not exist is reported elsewhere)."""
+        return link.fleet is None or link.fleet not in self.fleets or self.fleets[link.fleet].carries(unit)
 
     def payload_t(self, unit: LoadUnit) -> float:
         """Tonnes carried by one load unit (train, wagon, TEU, truck)."""
