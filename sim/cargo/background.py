@@ -32,13 +32,12 @@ import numpy as np
 import simpy
 
 from sim import calendar
-from sim.cargo.port import Berths, Port
+from sim.cargo.port import KG_PER_MT, Berths, Port
 from sim.draws import Draws
 from sim.scenario.distributions import Exponential
 from sim.scenario.schema import PortTraffic
 from sim.weather import Closures
 
-KG_PER_MT = 1e9
 
 
 @dataclass(eq=False, slots=True)

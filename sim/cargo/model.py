@@ -66,7 +66,7 @@ from sim.cargo import background
 from sim.cargo.ferry import FerryFleet, FerryLink, vessel
 from sim.cargo.gate import Gate
 from sim.cargo.journey import Crossing, FlowState, Route, Step, Trace, Traffic, arrivals
-from sim.cargo.port import Berths, CargoQueue, Port, Yard
+from sim.cargo.port import KG_PER_MT, Berths, CargoQueue, Port, Yard
 from sim.draws import Draws
 from sim.fleet import WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER
 from sim.errors import CorridorError
@@ -77,7 +77,6 @@ from sim.scenario.distributions import Exponential, Uniform
 from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, SEA_MODES, Flow, LoadUnit, Scenario
 from sim.weather import Closures
 
-KG_PER_MT = 1e9
 PORT_UNITS = {"wagon": "wagons", "TEU": "teu", "truck": "trucks"}  # mix unit -> a port's count
 # A vessel's wait state -> its cause as a port reports it (`vessel_wait_h:<cause>`).
 WAIT_CAUSES = {WAITING_BERTH: "berth", WAITING_WEATHER: "weather", WAITING_CARGO: "departure_rule",

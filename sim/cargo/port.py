@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from sim.cargo.journey import Lot
     from sim.weather import Closures
 
+KG_PER_MT = 1e9  # cargo is counted in whole kilograms; rates are in Mt a year
+
 # Berth kinds a consignment uses to move between land and a ship that is not a fleet ferry
 # (Poti onto Black Sea shipping), in order of preference.
 HANDLING_KINDS = ("container", "dry", "grain", "roro", "ferry")
