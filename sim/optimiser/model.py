@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sim.errors import CorridorError
 from sim.network import BERTH_FLEETS, HOURS_PER_YEAR, Network, availability, flow_unit
-from sim.scenario.schema import Expansion, Reliability, Scenario
+from sim.scenario.schema import BerthKind, Expansion, Reliability, Scenario
 from sim.scenario.units import CARRIER_UNIT
 
 MASS_UNIT = "Mt/yr"
@@ -76,13 +76,14 @@ class Option:
     """A candidate expansion: up to `size` (continuous) or exactly `size` or nothing (project)."""
 
     id: str
-    asset: str  # link | node | fleet
-    element: str
+    asset: str  # link | node | fleet | berth
+    element: str  # the link, node, fleet, or (berth) the port
     kind: str  # continuous | project
     size: float
     unit: str
     annual_cost: float  # MUSD/yr for the full size
     description: str | None
+    berth: BerthKind | None = None  # the kind of berth a berth expansion adds
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class Corridor:
     """The optimiser's view of a network, with capacities firm (x availability) or nameplate."""
 
     def __init__(self, network: Network, *, firm: bool = True,
-                 link_availability: Mapping[str, float] | None = None):
+                 link_availability: Mapping[str, float] | None = None,
+                 effective: Mapping[str, float] | None = None):
         self.network = network
         self.scenario: Scenario = network.scenario
         self.firm = firm
@@ -138,6 +140,7 @@ class Corridor:
         self._fleet_rows()
         self._node_rows()
         self._attach_expansions()
+        self._derate(effective or {})
         attached = {eid for r in self.resources for eid, _ in r.adds}
         self.idle_options = [o.id for o in self.options.values() if o.id not in attached]
         self.resources = [r for r in self.resources if r.entries]
@@ -262,6 +265,9 @@ class Corridor:
         rate = self.scenario.optimiser.discount_rate.value
         asset, element = e.asset()
         unit: str | None
+        if e.berth is not None:
+            return Option(eid, "berth", element, e.kind, e.size.value, "berths", annual_cost(e, rate),
+                          e.description, e.berth)
         if asset == "fleet":
             unit = "vessels"
         elif asset == "link":
@@ -295,6 +301,9 @@ class Corridor:
                     r.adds.append((o.id, self.availability[o.element] if self.firm else 1.0))
                 elif o.asset == "fleet" and r.kind == "fleet" and r.element == o.element:
                     r.adds.append((o.id, self.hours_per_vessel(o.element)))
+                elif o.asset == "berth" and o.berth is not None and r.id == f"berth:{o.element}:{o.berth}":
+                    per_berth = self.network.port_capacity(o.element)[o.berth] / self._berths(o)
+                    r.adds.append((o.id, per_berth * self.node_availability(o.element)))
                 elif o.asset == "node" and r.kind in ("node", "berth") and r.element == o.element:
                     if r.unit == o.unit:
                         r.adds.append((o.id, self.node_availability(o.element)))
@@ -302,6 +311,25 @@ class Corridor:
                     gen = self.scenario.nodes[o.element].generation
                     factor = gen.capacity_factor.value if gen is not None and self.firm else 1.0
                     r.adds.append((o.id, factor))
+
+    def _berths(self, o: Option) -> float:
+        port = self.scenario.nodes[o.element].port
+        assert port is not None and o.berth is not None  # the checks ensure both
+        return port.berths[o.berth].count.value
+
+    def _derate(self, effective: Mapping[str, float]) -> None:
+        """Scale named rows' capacity (and what their expansions add) by a factor in (0, 1]: the
+        share of it the simulation found usable (queues, departure rules, storms)."""
+        rows = {r.id: r for r in self.resources}
+        for rid, factor in effective.items():
+            if rid not in rows:
+                raise CorridorError(f"effective capacity: no capacity row called {rid!r}; "
+                                    f"expected one of {', '.join(sorted(rows))}")
+            if not 0.0 < factor <= 1.0:
+                raise CorridorError(f"effective capacity of {rid!r}: expected a factor in (0, 1], got {factor}")
+            r = rows[rid]
+            r.rhs *= factor
+            r.adds = [(eid, k * factor) for eid, k in r.adds]
 
     # --- demands and groups ---------------------------------------------------------------------
 

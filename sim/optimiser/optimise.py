@@ -86,18 +86,21 @@ class Runner:
 
 def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool = True,
              save_lp: Path | None = None, firm: bool = True,
-             availability: Mapping[str, float] | None = None) -> OptimiseResult:
+             availability: Mapping[str, float] | None = None,
+             effective: Mapping[str, float] | None = None) -> OptimiseResult:
     """Bounds per target, the min-cost plan, N-1 and shadow prices for a scenario.
 
     `solver` overrides `optimiser.solver` (highs | cbc). `n_minus_1=False` skips the N-1
     copies and the contingency analysis. With `save_lp` the plan model is written in LP
     format and nothing is solved (status "not solved"). `availability` (link id -> share in
-    service, e.g. measured by a simulation) overrides the links' reliability-derived values.
+    service, e.g. measured by a simulation) overrides the links' reliability-derived values;
+    `effective` (capacity row id, as in `shadow_prices` -> factor in (0, 1]) scales rows to the
+    share of their capacity a simulation found usable (`corridor plan` learns these).
     """
     name = check_solver(solver or scenario.optimiser.solver)
     runner = Runner(name)
     t0 = time.perf_counter()
-    m = Corridor(Network(scenario), firm=firm, link_availability=availability)
+    m = Corridor(Network(scenario), firm=firm, link_availability=availability, effective=effective)
     share = scenario.optimiser.n_minus_1.value if n_minus_1 else 0.0
     result = OptimiseResult(scenario.name, "not solved", name, firm=firm, n_minus_1_share=share)
     result.targets = {d.id: TargetResult(d.id, d.carrier, d.unit, d.value, d.required)
@@ -114,7 +117,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
         result.lp_size = _size(pm.lp)
         return result
     _alone(m, runner, result)
-    nameplate = Corridor(m.network, firm=False, link_availability=availability)
+    nameplate = Corridor(m.network, firm=False, link_availability=availability, effective=effective)
     for d in nameplate.targets():
         fm, sol = runner.run(partial(F.max_delivery, nameplate, d))
         result.targets[d.id].max_nameplate = fm.copy.delivered(sol.x, d.flows) if sol.ok else None
@@ -122,7 +125,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     for tid, t in result.targets.items():
         t.max_together, t.together_share = together.get(tid), shares.get(tid)
     _plan(m, share, runner, result)
-    _with_plan(m, scenario, runner, result, availability, together, n_minus_1)
+    _with_plan(m, scenario, runner, result, availability, effective, together, n_minus_1)
     result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
     result.notes += runner.notes
     return result
@@ -328,13 +331,13 @@ def _link_rows(m: Corridor, pm: F.PlanModel, x: np.ndarray, amounts: dict[str, f
 
 
 def _with_plan(m: Corridor, scenario: Scenario, runner: Runner, result: OptimiseResult,
-               availability: Mapping[str, float] | None, together: dict[str, float],
-               n_minus_1: bool) -> None:
+               availability: Mapping[str, float] | None, effective: Mapping[str, float] | None,
+               together: dict[str, float], n_minus_1: bool) -> None:
     if result.plan.status != "optimal":
         return
     if result.plan.expansions:
         planned = apply_amounts(scenario, result.plan.amounts())
-        m2 = Corridor(Network(planned), firm=m.firm, link_availability=availability)
+        m2 = Corridor(Network(planned), firm=m.firm, link_availability=availability, effective=effective)
         together, _ = fair_shares(m2, runner)
     else:
         m2 = m

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from sim.errors import CorridorError
 from sim.network import Network, flow_unit
-from sim.scenario.schema import Asset, Figure, Scenario
+from sim.scenario.schema import Asset, BerthKind, Figure, Scenario
 from sim.scenario.units import CARRIER_UNIT, Kind
 
 _KIND: dict[str, Kind] = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
@@ -20,7 +20,11 @@ def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
     total: dict[tuple[Asset, str], float] = {}
     names: dict[tuple[Asset, str], list[str]] = {}
     for eid, amount in amounts.items():
-        key = scenario.expansions[eid].asset()
+        e = scenario.expansions[eid]
+        key = e.asset()
+        if e.berth is not None and amount > 0:
+            _add_berths(out, e.asset()[1], e.berth, math.ceil(amount - 1e-6), eid)
+            continue
         if amount > 0:
             total[key] = total.get(key, 0.0) + amount
             names.setdefault(key, []).append(eid)
@@ -64,6 +68,15 @@ def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str)
         berths[kind] = b.model_copy(update={"count": _count(count, eid)})
     port = node.port.model_copy(update={"berths": berths})
     out.nodes[nid] = node.model_copy(update={"port": port})
+
+
+def _add_berths(out: Scenario, nid: str, kind: BerthKind, count: int, eid: str) -> None:
+    node = out.nodes[nid]
+    assert node.port is not None  # the checks ensure an expanded berth is at a port
+    berths = dict(node.port.berths)
+    b = berths[kind]
+    berths[kind] = b.model_copy(update={"count": _count(int(b.count.value) + count, eid)})
+    out.nodes[nid] = node.model_copy(update={"port": node.port.model_copy(update={"berths": berths})})
 
 
 def _rate(value: float, unit: str, eid: str) -> Figure:

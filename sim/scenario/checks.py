@@ -202,6 +202,12 @@ def _expansions(s: Scenario, out: Found) -> None:
         _need(out, ("expansions", eid, "link"), e.link, s.links, "link")
         _need(out, ("expansions", eid, "node"), e.node, s.nodes, "node")
         _need(out, ("expansions", eid, "fleet"), e.fleet, s.fleets, "fleet")
+        if e.berth is not None and e.node in s.nodes:
+            port = s.nodes[e.node].port
+            if port is None or e.berth not in port.berths:
+                have = ", ".join(port.berths) if port is not None else "none: it is not a port"
+                out.append((("expansions", eid, "berth"),
+                            f"node {e.node!r} has no {e.berth} berths to add to (it has {have})"))
         if e.link is None or e.link not in s.links or e.size.kind == "count":
             continue
         carrier = s.links[e.link].carrier

@@ -406,6 +406,7 @@ class Expansion(Strict):
 
     link: str | None = None
     node: str | None = None
+    berth: BerthKind | None = None  # with `node`: more berths of this kind (`size` a count)
     fleet: str | None = None
     kind: Literal["continuous", "project"] = "continuous"
     size: ExpansionSize
@@ -431,6 +432,10 @@ class Expansion(Strict):
             raise ValueError("expected exactly one of link, node or fleet")
         if self.fleet is not None and self.size.kind != "count":
             raise ValueError("size: a fleet expansion is a number of vessels")
+        if self.berth is not None and self.node is None:
+            raise ValueError("berth: names a kind of berth at `node`, which is missing")
+        if self.berth is not None and self.size.kind != "count":
+            raise ValueError("size: a berth expansion is a number of berths")
         return self
 
 
