@@ -12,18 +12,23 @@ from typing import Any
 
 import networkx as nx
 
+from sim.errors import CorridorError
 from sim.scenario import units
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import (LOAD_UNITS, BerthKind, Figure, Fleet, FleetKind, Link, Node, Reliability,
-                                 Scenario)
+from sim.scenario.schema import (LOAD_UNITS, BerthKind, Figure, Fleet, FleetKind, Link, LoadUnit, Node,
+                                 Reliability, Scenario)
 
 HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
-# Berth kind -> the fleet kinds whose vessels it serves (roll-on ferries and ro-ro share berths).
-BERTH_FLEETS: dict[BerthKind, frozenset[FleetKind]] = {
-    "ferry": frozenset({"ferry", "roro"}), "roro": frozenset({"roro", "ferry"}),
-    "container": frozenset({"container_ship"}), "dry": frozenset({"bulk"}),
-    "grain": frozenset({"bulk"}), "oil": frozenset({"tanker"}),
+# Berth kinds each sort of vessel uses at a port, in order of preference: the first the port has.
+FLEET_BERTHS: dict[FleetKind, tuple[BerthKind, ...]] = {
+    "ferry": ("ferry", "roro"),
+    "roro": ("roro", "ferry"),
+    "container_ship": ("container",),
+    "bulk": ("dry", "grain"),
+    "tanker": ("oil",),
 }
+# Berths that move cargo between land and a ship on a sea link no fleet sails, by preference.
+HANDLING_KINDS: tuple[BerthKind, ...] = ("container", "dry", "grain", "roro", "ferry")
 
 
 @dataclass(frozen=True)
@@ -99,23 +104,48 @@ class Network:
         fleet = self.scenario.fleets[fid]
         return fleet.vessels.value * HOURS_PER_YEAR * availability(fleet.reliability, None)
 
-    def port_capacity(self, nid: str) -> dict[BerthKind, float]:
-        """Mt/yr each kind of berth at a port can handle: berths x hours a year / mean service
-        time x tonnes a call (the mean voyage of the fleets that call there with vessels that
-        berth kind serves). Berth kinds no calling fleet uses are left out."""
+    def berth_kind(self, nid: str, kinds: tuple[BerthKind, ...]) -> BerthKind | None:
+        """The first of `kinds` the port at `nid` has berths of (None: no such berths, no limit)."""
         port = self.scenario.nodes[nid].port
-        if port is None:
-            return {}
-        calling = {l.fleet for l in self.scenario.links.values()
-                   if l.fleet is not None and nid in (l.from_, l.to)}
-        out: dict[BerthKind, float] = {}
-        for kind, berth in port.berths.items():
-            voyages = [self.voyage_t(self.scenario.fleets[f]) for f in sorted(calling)
-                       if self.scenario.fleets[f].kind in BERTH_FLEETS[kind]]
-            if voyages and berth.service.mean > 0:
-                calls = berth.count.value * HOURS_PER_YEAR / berth.service.mean
-                out[kind] = calls * sum(voyages) / len(voyages) / 1e6
-        return out
+        return next((k for k in kinds if port is not None and k in port.berths), None)
+
+    # --- where cargo goes (the cargo simulation routes by these) ------------------------------
+
+    def cargo_path(self, fid: str) -> list[str]:
+        """The nodes a cargo flow without routes passes: the shortest path by mean transit time
+        over cargo links (a link without a transit time counts 0 h)."""
+        flow = self.scenario.flows[fid]
+        g = nx.DiGraph()
+        for link in self.scenario.links.values():
+            if link.carrier != "cargo":
+                continue
+            w = link.transit.mean if link.transit is not None else 0.0
+            if not g.has_edge(link.from_, link.to) or g[link.from_][link.to]["weight"] > w:
+                g.add_edge(link.from_, link.to, weight=w)
+        try:
+            return list(nx.shortest_path(g, flow.origin, flow.destination, weight="weight"))
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            raise CorridorError(f"flows.{fid}: no cargo link path from {flow.origin!r} to "
+                                f"{flow.destination!r}; add links or give routes") from None
+
+    def links_between(self, a: str, b: str, unit: LoadUnit) -> list[str]:
+        """The cargo links from `a` to `b` in file order that take cargo travelling as `unit`
+        (a link sailed by a fleet whose vessels carry it, or any other)."""
+        lids = [lid for lid, link in self.scenario.links.items()
+                if link.carrier == "cargo" and link.from_ == a and link.to == b
+                and self.scenario.takes(link, unit)]
+        if not lids:
+            raise CorridorError(f"no cargo link from {a!r} to {b!r} takes {unit} consignments")
+        return lids
+
+    def step_links(self, a: str, b: str, unit: LoadUnit) -> list[str]:
+        """The links a consignment may take from `a` to `b`: every fleet that sails there and takes
+        its unit (it boards the one expected to carry it across soonest), else the first link."""
+        lids = self.links_between(a, b, unit)
+        links = self.scenario.links
+        if links[lids[0]].fleet is not None:
+            return [lid for lid in lids if links[lid].fleet is not None]
+        return lids[:1]
 
     def _view(self, lid: str, link: Link) -> LinkView:
         length = link.length.value if link.length else None

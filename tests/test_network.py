@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.network import HOURS_PER_YEAR, Network, availability, build_network, flow_unit, sailing
+from sim.network import FLEET_BERTHS, HOURS_PER_YEAR, Network, availability, build_network, flow_unit, sailing
 from sim.scenario.figure import Figure
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Reliability
@@ -51,11 +51,11 @@ def test_background_flow_reduces_usable_capacity(minimal):
     assert (view.nameplate, view.capacity) == (pytest.approx(1.0), pytest.approx(0.75))
 
 
-def test_port_capacity_from_berths_service_and_voyage():
+def test_a_fleet_uses_the_first_berth_kind_its_port_has():
     net = Network(load_scenario(Path(__file__).parent / "scenarios" / "optimiser_nodes.yaml"))
-    assert net.port_capacity("pa") == {"ferry": pytest.approx(1 * HOURS_PER_YEAR / 10 * 2000 / 1e6)}
-    assert net.port_capacity("pb") == {"ferry": pytest.approx(2 * HOURS_PER_YEAR / 10 * 2000 / 1e6)}
-    assert net.port_capacity("cn") == {}
+    assert net.berth_kind("pa", FLEET_BERTHS["roro"]) == "ferry"  # no ro-ro berth: the ferry one
+    assert net.berth_kind("pa", FLEET_BERTHS["tanker"]) is None
+    assert net.berth_kind("cn", FLEET_BERTHS["ferry"]) is None  # not a port
 
 
 def test_trains_per_day_count_in_mt_per_year_and_other_units_keep_their_own():

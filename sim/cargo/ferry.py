@@ -37,6 +37,7 @@ import simpy
 
 from sim.cargo.port import Berths, CargoQueue, Port
 from sim.draws import Draws
+from sim.network import FLEET_BERTHS
 from sim.fleet import (IDLE, LOADING, REPORT_GROUP, SAILING_EMPTY, SAILING_LOADED, UNLOADING,
                        WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER, Await,
                        DepartureRule, StateClock)
@@ -46,14 +47,6 @@ if TYPE_CHECKING:
     from sim.cargo.journey import Lot
     from sim.scenario.schema import Fleet as FleetSpec
 
-# Berth kinds each sort of vessel uses, in order of preference.
-FLEET_BERTHS = {
-    "ferry": ("ferry", "roro"),
-    "roro": ("roro", "ferry"),
-    "container_ship": ("container",),
-    "bulk": ("dry", "grain"),
-    "tanker": ("oil",),
-}
 
 
 @dataclass(eq=False, slots=True)
@@ -112,7 +105,7 @@ class FerryFleet:
     waits_at: dict[tuple[str, str], float] = field(default_factory=dict)  # (port, cause) -> vessel-hours
 
     def __post_init__(self) -> None:
-        kinds = FLEET_BERTHS.get(self.spec.kind, ("ferry",))
+        kinds = FLEET_BERTHS[self.spec.kind]
         for link in self.links:
             for port in (link.origin, link.destination):
                 self.berths[port.id] = port.berths_for(kinds)

@@ -56,7 +56,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import simpy
 from simpy.core import EmptySchedule, StopSimulation
@@ -69,7 +68,6 @@ from sim.cargo.journey import Crossing, FlowState, Route, Step, Trace, Traffic, 
 from sim.cargo.port import KG_PER_MT, Berths, CargoQueue, Port, Yard
 from sim.draws import Draws
 from sim.fleet import WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER
-from sim.errors import CorridorError
 from sim.measures import Reservoir, TimeWeighted
 from sim.network import Network
 from sim.replications import FlowRecord, Replication, Streams
@@ -253,7 +251,7 @@ class CargoModel:
         paths = {rid: (r.path, r.share.value if r.share else 1.0)
                  for rid, r in (flow.routes or {}).items()}
         if not paths:
-            paths = {"shortest": (self._shortest(fid, flow), 1.0)}
+            paths = {"shortest": (self.network.cargo_path(fid), 1.0)}
         unit = DECK_UNIT[flow.consignment]
         routes = [Route(rid, path, self._steps(path, unit), share) for rid, (path, share) in paths.items()]
         for r in routes:
@@ -321,27 +319,6 @@ class CargoModel:
             if s.port is not None and s.ship_out:
                 s.port.handles(fid, True)
 
-    def _shortest(self, fid: str, flow: Flow) -> list[str]:
-        g = nx.DiGraph()
-        for link in self.cargo_links.values():
-            w = link.transit.mean if link.transit is not None else 0.0
-            if not g.has_edge(link.from_, link.to) or g[link.from_][link.to]["weight"] > w:
-                g.add_edge(link.from_, link.to, weight=w)
-        try:
-            return nx.shortest_path(g, flow.origin, flow.destination, weight="weight")
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
-            raise CorridorError(f"flows.{fid}: no cargo link path from {flow.origin!r} to "
-                                f"{flow.destination!r}; add links or give routes") from None
-
-    def _links_between(self, a: str, b: str, unit: LoadUnit) -> list[str]:
-        """The cargo links from `a` to `b` in file order that take cargo travelling as `unit`
-        (a link sailed by a fleet whose vessels carry it, or any other)."""
-        lids = [lid for lid, link in self.cargo_links.items()
-                if link.from_ == a and link.to == b and self.scenario.takes(link, unit)]
-        if not lids:
-            raise CorridorError(f"no cargo link from {a!r} to {b!r} takes {unit} consignments")
-        return lids
-
     def _crossing(self, lid: str) -> Crossing:
         link = self.scenario.links[lid]
         fl = self.ferry_links[lid]
@@ -352,7 +329,7 @@ class CargoModel:
 
     def _steps(self, path: list[str], unit: LoadUnit) -> list[Step]:
         s = self.scenario
-        options = [self._links_between(a, b, unit) for a, b in zip(path, path[1:])]
+        options = [self.network.links_between(a, b, unit) for a, b in zip(path, path[1:])]
         lids = [o[0] for o in options]
         pipe = [s.links[lid].fleet is None and s.links[lid].mode in SEA_MODES for lid in lids]
         steps = []

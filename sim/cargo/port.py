@@ -31,6 +31,7 @@ import simpy
 from sim import calendar
 from sim.draws import Draws
 from sim.measures import Queue, Tally, TimeWeighted
+from sim.network import HANDLING_KINDS
 
 if TYPE_CHECKING:
     from sim.cargo.journey import Lot
@@ -40,7 +41,6 @@ KG_PER_MT = 1e9  # cargo is counted in whole kilograms; rates are in Mt a year
 
 # Berth kinds a consignment uses to move between land and a ship that is not a fleet ferry
 # (Poti onto Black Sea shipping), in order of preference.
-HANDLING_KINDS = ("container", "dry", "grain", "roro", "ferry")
 
 
 class Berths:

@@ -15,7 +15,10 @@ from sim.optimiser.model import Corridor, Demand
 
 def max_flow_graph(m: Corridor, target: Demand) -> tuple[nx.DiGraph, tuple, tuple] | None:
     """The split graph, its source and its sink; None when the LP is not a plain max-flow
-    (several origin-destination pairs, power losses, a fleet or berth shared by several arcs)."""
+    (routes in shares, several origin-destination pairs, power losses, rows over voyages or
+    shared by several arcs)."""
+    if m.routing != "free":
+        return None
     commodities = [m.commodities[f] for f in target.flows]
     if len({(c.origin, c.destination, c.arcs) for c in commodities}) != 1:
         return None
@@ -30,6 +33,8 @@ def max_flow_graph(m: Corridor, target: Demand) -> tuple[nx.DiGraph, tuple, tupl
         arcs = {e.arc for e in entries}
         if not arcs:
             continue
+        if r.voyages:
+            return None
         if len(arcs) == 1:
             a = arcs.pop()
             limit = "link" if r.kind in ("link", "fleet") else f"node:{r.element}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.optimiser.lp import LinearProgram
-from sim.optimiser.model import Corridor, Demand
+from sim.optimiser.lp import INF, LinearProgram
+from sim.optimiser.model import Corridor, Demand, Resource, Voyage
 
 FLOW_COST = 1e-6  # MUSD/yr per unit on each arc: keeps plan flows off pointless detours
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
@@ -33,38 +33,68 @@ class Copy:
     """Columns and rows of one copy of the flows: the base case or one contingency."""
 
     without: str | None
-    x: dict[tuple[str, str], int] = field(default_factory=dict)  # (flow, arc) -> column
+    x: dict[tuple[str, str], int] = field(default_factory=dict)  # (commodity, arc) -> column
     d: dict[str, int] = field(default_factory=dict)  # flow -> delivered column
+    voyages: dict[Voyage, int] = field(default_factory=dict)  # voyage key -> column
     rows: dict[str, int] = field(default_factory=dict)  # resource id -> row
 
     def delivered(self, values: np.ndarray, flows: Iterable[str]) -> float:
         return float(sum(values[self.d[f]] for f in flows if f in self.d))
 
+    def activity(self, r: Resource, values: np.ndarray) -> float:
+        """The left-hand side of capacity row `r` at a solution."""
+        total = sum(values[c] * e.coef for e in r.entries if (c := self.x.get((e.flow, e.arc))) is not None)
+        return float(total + sum(values[c] * k for key, k in r.voyages if (c := self.voyages.get(key)) is not None))
+
 
 def add_flows(lp: LinearProgram, m: Corridor, flows: Iterable[str], *, without: str | None = None,
               options: Mapping[str, tuple[int, float]] | None = None, flow_cost: float = 0.0,
-              tag: str = "") -> Copy:
+              tag: str = "", growing: Collection[str] = ()) -> Copy:
     """Flow columns, conservation rows and capacity rows for `flows`, less arc `without`.
 
+    A flow split into routes (simulated routing) has a column per route's arc and a delivered
+    column per route, each route capped at its share of the flow's rate, in the base case; a
+    contingency copy lets the routes take any shares (operators re-route around a loss).
+    Fleets that sail an arc in use get voyage columns, their vessels balanced at every port.
     `options` maps an expansion id to (column, capacity per unit of the column) so that every
     copy shares the same investment. `tag` suffixes the names of a contingency copy.
     """
     flows = list(dict.fromkeys(flows))
     copy = Copy(without)
     suffix = f"__{tag}" if tag else ""
+    parts = {f: m.parts[f] for f in flows}
+    simulated = m.routing == "simulated"
     for f in flows:
-        for a in m.commodities[f].arcs:
-            if a != without:
-                copy.x[f, a] = lp.add_col(name("x", f, a) + suffix, cost=flow_cost)
-        copy.d[f] = lp.add_col(name("d", f) + suffix)
+        for cid in parts[f]:
+            for a in m.commodities[cid].arcs:
+                if a != without:
+                    copy.x[cid, a] = lp.add_col(name("x", cid, a) + suffix, cost=flow_cost)
+        copy.d[f] = lp.add_col(name("d", f) + suffix, ub=m.rate(f) if simulated and f not in growing else INF)
+    part_d: dict[str, int] = {}
     for f in flows:
-        _balance(lp, m, f, copy, suffix)
-    chosen = set(flows)
-    for r in m.resources:
+        if len(parts[f]) == 1:
+            part_d[parts[f][0]] = copy.d[f]
+            continue
+        for cid in parts[f]:
+            share = m.commodities[cid].share
+            pinned = share is not None and without is None and simulated and f not in growing
+            part_d[cid] = lp.add_col(name("d", cid) + suffix, ub=share * m.rate(f) if pinned and share else INF)
+            if f in growing and share is not None and without is None and simulated:
+                lp.add_row(name("mix", cid) + suffix, [part_d[cid], copy.d[f]], [1.0, -share], 0.0, 0.0)
+        split = [copy.d[f]] + [part_d[c] for c in parts[f]]
+        lp.add_row(name("split", f) + suffix, split, [1.0] + [-1.0] * len(parts[f]), 0.0, 0.0)
+    for cid in part_d:
+        _balance(lp, m, cid, part_d[cid], copy, suffix)
+    fleets = sorted({m.scenario.links[a].fleet or "" for (_, a) in copy.x if m.scenario.links[a].fleet})
+    for fid in fleets:
+        _voyages(lp, m, fid, copy, without, suffix)
+    chosen = set(part_d)
+    for r in _rows_touching(m, chosen, copy):
         if r.kind == "link" and r.element == without:
             continue
         terms = [(copy.x[e.flow, e.arc], e.coef) for e in r.entries
                  if e.flow in chosen and e.arc != without]
+        terms += [(copy.voyages[key], k) for key, k in r.voyages if key in copy.voyages]
         if not terms:
             continue
         for eid, per_unit in r.adds:
@@ -76,23 +106,59 @@ def add_flows(lp: LinearProgram, m: Corridor, flows: Iterable[str], *, without: 
     return copy
 
 
-def _balance(lp: LinearProgram, m: Corridor, f: str, copy: Copy, suffix: str) -> None:
-    """Conservation of flow `f` at every node but its origin; the destination's surplus is d_f."""
-    c = m.commodities[f]
+def _rows_touching(m: Corridor, chosen: set[str], copy: Copy) -> list[Resource]:
+    """The capacity rows with a term among the copy's commodities or voyages, in model order."""
+    index = m.row_index()
+    picked: set[int] = set()
+    for cid in chosen:
+        for a in m.commodities[cid].arcs:
+            picked.update(index.by_arc.get(a, ()))
+    for key in copy.voyages:
+        picked.update(index.by_voyage.get(key, ()))
+    return [m.resources[i] for i in sorted(picked)]
+
+
+def _voyages(lp: LinearProgram, m: Corridor, fid: str, copy: Copy, without: str | None, suffix: str) -> None:
+    """Loaded-voyage columns per link of fleet `fid` and empty-leg columns between its ports,
+    with as many vessels leaving each port as arriving."""
+    at: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
+    for lid in m.fleet_links[fid]:
+        if lid == without:
+            continue
+        col = copy.voyages[("y", lid)] = lp.add_col(name("y", lid) + suffix)
+        arc = m.arcs[lid]
+        at[arc.target][0].append(col)
+        at[arc.target][1].append(1.0)
+        at[arc.source][0].append(col)
+        at[arc.source][1].append(-1.0)
+    for (a, b) in m.legs[fid]:
+        col = copy.voyages[("e", fid, a, b)] = lp.add_col(name("e", fid, a, b) + suffix, cost=FLOW_COST)
+        at[b][0].append(col)
+        at[b][1].append(1.0)
+        at[a][0].append(col)
+        at[a][1].append(-1.0)
+    for port, (cols, coefs) in at.items():
+        lp.add_row(name("vessels", fid, port) + suffix, cols, coefs, 0.0, 0.0)
+
+
+def _balance(lp: LinearProgram, m: Corridor, cid: str, delivered: int, copy: Copy, suffix: str) -> None:
+    """Conservation of commodity `cid` at every node but its origin; the destination's surplus
+    is its delivered column."""
+    c = m.commodities[cid]
     terms: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
     for a in c.arcs:
-        if (f, a) not in copy.x:
+        if (cid, a) not in copy.x:
             continue
-        arc, col = m.arcs[a], copy.x[f, a]
+        arc, col = m.arcs[a], copy.x[cid, a]
         terms[arc.target][0].append(col)
         terms[arc.target][1].append(arc.efficiency)
         terms[arc.source][0].append(col)
         terms[arc.source][1].append(-1.0)
-    terms[c.destination][0].append(copy.d[f])
+    terms[c.destination][0].append(delivered)
     terms[c.destination][1].append(-1.0)
     for node, (cols, coefs) in terms.items():
         if node != c.origin:
-            lp.add_row(name("bal", f, node) + suffix, cols, coefs, 0.0, 0.0)
+            lp.add_row(name("bal", cid, node) + suffix, cols, coefs, 0.0, 0.0)
 
 
 def _at_least(lp: LinearProgram, copy: Copy, demand: Demand, level: float, extra: list[tuple[int, float]],
@@ -135,6 +201,33 @@ def max_delivery(m: Corridor, target: Demand, *, floors: Mapping[str, float] | N
         if floors[d.id] > 0:
             _at_least(lp, copy, d, floors[d.id], [])
     return FlowModel(lp, copy)
+
+
+GROWTH_CAP = 1000.0  # at most this multiple of the flows' rates: a target no row limits
+
+
+@dataclass
+class GrowthModel(FlowModel):
+    """The growth LP: `growth_col` holds how many times its flows' rates a target carries."""
+
+    growth_col: int
+
+
+def max_growth(m: Corridor, target: Demand, floors: Mapping[str, float]) -> GrowthModel:
+    """Grow the target's flows together at their mix (rates and route shares) until a capacity
+    row binds, each other demand in `floors` held at its level: the headroom, and the rows
+    that end it."""
+    others = [d for d in m.demands if d.id in floors and d.id != target.id]
+    lp = LinearProgram(name("growth", target.id))
+    flows = list(target.flows) + [f for d in others for f in d.flows]
+    copy = add_flows(lp, m, flows, growing=frozenset(target.flows))
+    growth = lp.add_col("growth", 0.0, GROWTH_CAP, cost=-1.0)
+    for f in target.flows:
+        lp.add_row(name("grow", f), [copy.d[f], growth], [1.0, -m.rate(f)], 0.0, 0.0)
+    for d in others:
+        if floors[d.id] > 0:
+            _at_least(lp, copy, d, floors[d.id], [])
+    return GrowthModel(lp, copy, growth)
 
 
 def max_share(m: Corridor, active: list[Demand], floors: Mapping[str, float]) -> ShareModel:
@@ -212,7 +305,7 @@ def _contingency(model: PlanModel, m: Corridor, link: str, share: float, penalty
 
 def contingency_links(m: Corridor) -> list[str]:
     """Links whose loss can matter: used by some target's flows and able to carry something."""
-    used = {a for d in m.targets() for f in d.flows for a in m.commodities[f].arcs}
+    used = {a for d in m.targets() for f in d.flows for c in m.parts[f] for a in m.commodities[c].arcs}
     rows = m.rows_by_arc()
     out = []
     for a in m.arcs:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -39,7 +40,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 
 from sim.io import write_text
-from sim.network import Network
+from sim.network import HOURS_PER_YEAR, Network
 from sim.optimiser import formulation as F
 from sim.optimiser.cut import min_cut
 from sim.optimiser.lp import LinearProgram, Solution, check_solver
@@ -100,7 +101,8 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     name = check_solver(solver or scenario.optimiser.solver)
     runner = Runner(name)
     t0 = time.perf_counter()
-    m = Corridor(Network(scenario), firm=firm, link_availability=availability, effective=effective)
+    m = Corridor(Network(scenario), firm=firm, routing=scenario.optimiser.routing,
+                 link_availability=availability, effective=effective)
     share = scenario.optimiser.n_minus_1.value if n_minus_1 else 0.0
     result = OptimiseResult(scenario.name, "not solved", name, firm=firm, n_minus_1_share=share)
     result.targets = {d.id: TargetResult(d.id, d.carrier, d.unit, d.value, d.required)
@@ -117,15 +119,17 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
         result.lp_size = _size(pm.lp)
         return result
     _alone(m, runner, result)
-    nameplate = Corridor(m.network, firm=False, link_availability=availability, effective=effective)
+    nameplate = Corridor(m.network, firm=False, routing=m.routing, link_availability=availability,
+                         effective=effective)
     for d in nameplate.targets():
         fm, sol = runner.run(partial(F.max_delivery, nameplate, d))
         result.targets[d.id].max_nameplate = fm.copy.delivered(sol.x, d.flows) if sol.ok else None
-    together, shares = fair_shares(m, runner)
+    together, shares, levels = fair_shares(m, runner)
     for tid, t in result.targets.items():
         t.max_together, t.together_share = together.get(tid), shares.get(tid)
+    _growth(m, runner, result, levels)
     _plan(m, share, runner, result)
-    _with_plan(m, scenario, runner, result, availability, effective, together, n_minus_1)
+    _with_plan(m, scenario, runner, result, availability, effective, together, levels, n_minus_1)
     result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
     result.notes += runner.notes
     return result
@@ -153,48 +157,84 @@ def write_plan(result: OptimiseResult, folder: Path) -> None:
 
 
 def _alone(m: Corridor, runner: Runner, result: OptimiseResult) -> None:
+    """Each target alone: as simulated (its route shares, capped at its flows' rates) and on the
+    free network (any split, no demand cap: a max-flow, whose minimum
+    cut networkx names where it applies)."""
+    free = Corridor(m.network, firm=m.firm, routing="free", link_availability=m.availability)
     for d in m.targets():
         t = result.targets[d.id]
         fm, sol = runner.run(partial(F.max_delivery, m, d))
+        if sol.ok:
+            t.max_alone = fm.copy.delivered(sol.x, d.flows)
+        fm, sol = runner.run(partial(F.max_delivery, free, d))
         if not sol.ok:
             continue
-        t.max_alone = fm.copy.delivered(sol.x, d.flows)
-        t.binding, t.binding_nodes, t.binding_fleets = _binding(m, fm.copy, sol, d)
-        cut = min_cut(m, d)
+        t.max_network = fm.copy.delivered(sol.x, d.flows)
+        cut = min_cut(free, d)
         if cut is not None:
             value, cut_links, cut_nodes = cut
             t.min_cut = cut_links + [f"node:{n}" for n in cut_nodes]
-            t.binding, t.binding_nodes = cut_links, sorted(set(cut_nodes) | set(t.binding_nodes))
-            if abs(value - t.max_alone) > 1e-6 * max(1.0, value):
+            if abs(value - t.max_network) > 1e-6 * max(1.0, value):
                 runner.notes.append(f"{d.id}: networkx max-flow {value:.6g} differs from the LP's "
-                                    f"{t.max_alone:.6g}")
+                                    f"{t.max_network:.6g}")
 
 
-def _binding(m: Corridor, copy: F.Copy, sol: Solution, d: Demand) -> tuple[list[str], list[str], list[str]]:
-    """Links, nodes and fleets whose capacity rows have a positive shadow price."""
-    links: set[str] = set()
-    nodes: set[str] = set()
-    fleets: set[str] = set()
+def _marginal(m: Corridor, copy: F.Copy, sol: Solution, d: Demand) -> dict[str, tuple[float, str]]:
+    """Each binding row's marginal value at the target's mix: what one more unit of it (a berth,
+    a vessel, a Mt/yr or GW of capacity) adds to the target, in the target's unit. Rows whose
+    value is below a thousandth of the target's rate a unit are the LP's degenerate echoes, left out."""
+    rate = sum(m.rate(f) for f in d.flows)
     by_id = {r.id: r for r in m.resources}
+    out: dict[str, tuple[float, str]] = {}
     for rid, row in copy.rows.items():
-        if -sol.duals[row] <= TOL:
-            continue
-        r = by_id[rid]
-        if r.kind == "link":
-            links.add(r.element)
-        elif r.kind == "fleet":
-            fleets.add(r.element)
-            used = [a for (f, a), col in copy.x.items() if a in r.arcs() and sol.x[col] > TOL]
-            links.update(used or r.arcs())
+        r, dual = by_id[rid], -float(sol.duals[row]) * rate
+        if r.kind == "fleet":
+            value, unit = dual * m.hours_per_vessel(r.element), "vessel"
+        elif r.kind == "berth":
+            value, unit = dual * HOURS_PER_YEAR * m.node_availability(r.element), "berth"
         else:
-            nodes.add(r.element)
-    return sorted(links), sorted(nodes), sorted(fleets)
+            value, unit = dual, r.unit
+        if r.kind != "deck" and value > 1e-3 * max(rate, 1.0):
+            out[rid] = (value, unit)
+    return dict(sorted(out.items(), key=lambda kv: -kv[1][0]))
+
+
+def _binding(m: Corridor, rows: Mapping[str, object]) -> tuple[list[str], list[str], list[str]]:
+    """Links, nodes (throughput, berths, generation) and fleets among capacity rows `rows`."""
+    by_id = {r.id: r for r in m.resources}
+    kinds = [(by_id[rid].kind, by_id[rid].element) for rid in rows]
+    return (sorted({e for k, e in kinds if k == "link"}),
+            sorted({e for k, e in kinds if k in ("node", "berth", "generation")}),
+            sorted({e for k, e in kinds if k == "fleet"}))
 
 
 # --- 2. together: max-min fair shares ----------------------------------------------------------
 
 
-def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str, float]]:
+def _growth(m: Corridor, runner: Runner, result: OptimiseResult, levels: Mapping[str, float]) -> None:
+    """How far each target's flows could grow at their mix with every other demand at its fair
+    level, and the rows that stop them: the optimiser's bottleneck."""
+    for d in m.targets():
+        t = result.targets[d.id]
+        growth = _grow(m, runner, d, levels)
+        if growth is not None:
+            t.growth, t.marginal = growth
+            t.binding, t.binding_nodes, t.binding_fleets = _binding(m, t.marginal)
+
+
+def _grow(m: Corridor, runner: Runner, d: Demand, levels: Mapping[str, float]
+          ) -> tuple[float, dict[str, tuple[float, str]]] | None:
+    """(growth, marginal value of each row that stops it), or None if the LP failed."""
+    gm, sol = runner.run(partial(F.max_growth, m, d, {k: v for k, v in levels.items() if k != d.id}))
+    if not sol.ok:
+        return None
+    growth = float(sol.x[gm.growth_col])
+    if growth >= F.GROWTH_CAP * (1 - 1e-9):
+        return growth, {}
+    return growth, _marginal(m, gm.copy, sol, d)
+
+
+def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
     """Each target's most when all demands compete, and its max-min fair share of its figure.
 
     Progressive filling: raise one common share of every unfixed demand's figure until some
@@ -227,7 +267,7 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
         if sol.ok:
             most[d.id] = fm.copy.delivered(sol.x, d.flows)
     shares = {d.id: levels[d.id] / d.required for d in m.targets() if d.id in levels}
-    return most, shares
+    return most, shares, levels
 
 
 # --- 3. the plan -------------------------------------------------------------------------------
@@ -291,14 +331,17 @@ def _shadow_prices(m: Corridor, pm: F.PlanModel, duals: np.ndarray, result: Opti
             total[rid] = total.get(rid, 0.0) - float(duals[row])
     for r in m.resources:
         value = total.get(r.id, 0.0)
-        if value <= SHADOW_TOL:
-            continue
+        if r.kind == "deck":
+            continue  # a deck row only books voyages: the fleet's and berths' rows price them
         if r.kind == "fleet":
-            result.shadow_prices[r.id] = value * m.hours_per_vessel(r.element)
-            result.shadow_units[r.id] = "MUSD/yr per vessel"
+            value, unit = value * m.hours_per_vessel(r.element), "vessel"
+        elif r.kind == "berth":
+            value, unit = value * HOURS_PER_YEAR * m.node_availability(r.element), "berth"
         else:
+            unit = r.unit
+        if value > SHADOW_TOL:
             result.shadow_prices[r.id] = value
-            result.shadow_units[r.id] = f"MUSD/yr per {r.unit}"
+            result.shadow_units[r.id] = f"MUSD/yr per {unit}"
 
 
 def _link_rows(m: Corridor, pm: F.PlanModel, x: np.ndarray, amounts: dict[str, float]) -> list[LinkRow]:
@@ -308,15 +351,18 @@ def _link_rows(m: Corridor, pm: F.PlanModel, x: np.ndarray, amounts: dict[str, f
     """
     use: dict[str, float] = {}
     for r in m.resources:
-        activity = sum(x[c] * e.coef for e in r.entries if (c := pm.base.x.get((e.flow, e.arc))) is not None)
+        activity = pm.base.activity(r, x)
         cap = m.capacity_of(r, amounts)
         use[r.id] = activity / cap if cap > 0 else (math.inf if activity > TOL else 0.0)
     rows_by_arc = m.rows_by_arc()
+    flows: dict[str, float] = defaultdict(float)
+    for (_, a), col in pm.base.x.items():
+        flows[a] += float(x[col])
     out = []
     for lid, v in m.network.links.items():
-        flow = sum(x[col] for (f, a), col in pm.base.x.items() if a == lid)
-        rows = [r for r in rows_by_arc.get(lid, []) if r.kind in ("link", "fleet")]
-        own = [r for r in rows if r.kind == "link"] or rows
+        flow = flows[lid]
+        rows = [r for r in rows_by_arc.get(lid, []) if r.kind in ("link", "fleet", "berth")]
+        own = [r for r in rows if r.kind == "link"]
         firm, planned = v.capacity * m.availability[lid], v.capacity * m.availability[lid]
         if own:
             coef = next(e.coef for e in own[0].entries if e.arc == lid)
@@ -332,23 +378,26 @@ def _link_rows(m: Corridor, pm: F.PlanModel, x: np.ndarray, amounts: dict[str, f
 
 def _with_plan(m: Corridor, scenario: Scenario, runner: Runner, result: OptimiseResult,
                availability: Mapping[str, float] | None, effective: Mapping[str, float] | None,
-               together: dict[str, float], n_minus_1: bool) -> None:
+               together: dict[str, float], levels2: dict[str, float], n_minus_1: bool) -> None:
     if result.plan.status != "optimal":
         return
     if result.plan.expansions:
         planned = apply_amounts(scenario, result.plan.amounts())
-        m2 = Corridor(Network(planned), firm=m.firm, link_availability=availability, effective=effective)
-        together, _ = fair_shares(m2, runner)
+        m2 = Corridor(Network(planned), firm=m.firm, routing=m.routing, link_availability=availability,
+                      effective=effective)
+        together, _, levels2 = fair_shares(m2, runner)
     else:
         m2 = m
     for d in m2.targets():
         t = result.targets[d.id]
         t.max_with_plan = together.get(d.id)
+        growth = _grow(m2, runner, d, levels2)
+        if growth is not None:
+            t.binding_with_plan, t.binding_nodes_with_plan, _ = _binding(m2, growth[1])
         fm, sol = runner.run(partial(F.max_delivery, m2, d))
         if not sol.ok:
             continue
         alone = fm.copy.delivered(sol.x, d.flows)
-        t.binding_with_plan, t.binding_nodes_with_plan, _ = _binding(m2, fm.copy, sol, d)
         if n_minus_1:
             used = sorted({a for (f, a), col in fm.copy.x.items() if sol.x[col] > TOL})
             result.n_minus_1[d.id] = _worst_loss(m2, d, alone, used, runner, result)

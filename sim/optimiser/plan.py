@@ -47,7 +47,8 @@ def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
 
 
 def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str) -> None:
-    """More throughput at a node: its capacity, or (a port limited by berths) more berths."""
+    """More throughput at a node: its capacity, or its generation (a port with berths alone is
+    expanded by berths, `_add_berths`)."""
     node = out.nodes[nid]
     if node.capacity is None and node.generation is not None:
         gen = node.generation
@@ -57,17 +58,6 @@ def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str)
     if node.capacity is not None:
         fig = _rate(net.flow_rate(node.capacity) + amount, flow_unit(node.capacity), eid)
         out.nodes[nid] = node.model_copy(update={"capacity": fig})
-        return
-    caps = net.port_capacity(nid)
-    if node.port is None or not caps:
-        return
-    berths = dict(node.port.berths)
-    for kind, cap in caps.items():
-        b = berths[kind]
-        count = math.ceil(b.count.value * (cap + amount) / cap - 1e-9)
-        berths[kind] = b.model_copy(update={"count": _count(count, eid)})
-    port = node.port.model_copy(update={"berths": berths})
-    out.nodes[nid] = node.model_copy(update={"port": port})
 
 
 def _add_berths(out: Scenario, nid: str, kind: BerthKind, count: int, eid: str) -> None:

@@ -16,16 +16,23 @@ from typing import Any
 class TargetResult:
     """One target's bounds from the LP, in the target's unit.
 
-    max_alone: the most its flows deliver with no other flow running (firm capacities).
+    max_alone: the most its flows deliver with no other flow running (firm capacities), moving
+      as the simulator moves them: each route at most its share of its flow's rate.
+    growth: how many times its flows' rates the target could carry, its flows grown together
+      at their mix and route shares, every other flow idle; `binding`, `binding_nodes` and
+      `binding_fleets` name the capacity rows that stop that growth, and `marginal` what one
+      more unit of each (a berth, a vessel, a Mt/yr) adds to the target there.
+    max_network: the same on the free network: any split over the allowed links and no cap at
+      the flows' rates (the network's max-flow; `min_cut` names its cut where it is one).
     max_nameplate: the same with no availability derating (background traffic still counted).
     max_together: the most it gets while every other target and flow keeps its max-min fair
       share (`together_share` is this target's own fair share of its figure, <= 1).
     max_with_plan: max_together again on the network with the plan's expansions built: the
       bound to set beside a simulation of that network (binding_with_plan and
       binding_nodes_with_plan name what limits the target alone there).
-    binding: links that limit max_alone (the minimum cut where the flow is a plain max-flow,
-      else the links whose capacity rows have a positive dual); binding_nodes / binding_fleets
-      name limiting nodes (throughput, berths) and fleets (vessel-hours).
+    binding: links that stop the growth (their capacity rows have a positive dual);
+      binding_nodes / binding_fleets name limiting nodes (throughput, berths) and fleets
+      (vessel-hours).
     """
 
     id: str
@@ -34,6 +41,9 @@ class TargetResult:
     value: float
     required: float
     max_alone: float | None = None
+    max_network: float | None = None
+    growth: float | None = None
+    marginal: dict[str, tuple[float, str]] = field(default_factory=dict)
     max_nameplate: float | None = None
     max_together: float | None = None
     together_share: float | None = None
@@ -45,12 +55,32 @@ class TargetResult:
     binding_with_plan: list[str] = field(default_factory=list)
     binding_nodes_with_plan: list[str] = field(default_factory=list)
 
+    def bottleneck(self, most: int = 3) -> str:
+        """The rows that stop the target's growth, in words, with what one more unit adds."""
+        return ", ".join(f"{row_words(rid)} (+{_num(v)} {self.unit} a {unit})"
+                         for rid, (v, unit) in list(self.marginal.items())[:most])
+
     def optimised(self) -> dict[str, Any]:
         """The report's `targets[].optimised` block."""
         out = asdict(self)
         for key in ("id", "carrier", "unit", "value", "required"):
             out.pop(key)
         return {"max_deliverable": self.max_alone, "unit": self.unit, "target": self.value} | out
+
+
+def row_words(rid: str) -> str:
+    """A capacity row's id as a reader says it: `berth:alat:ferry` -> `alat ferry berths`."""
+    kind, _, rest = rid.partition(":")
+    if kind == "berth":
+        node, _, berth = rest.partition(":")
+        return f"{node} {berth} berths"
+    if kind == "fleet":
+        return f"fleet {rest}"
+    if kind == "node":
+        return f"{rest} throughput"
+    if kind == "generation":
+        return f"generation at {rest}"
+    return f"link {rid}"
 
 
 @dataclass
@@ -191,13 +221,18 @@ def plan_markdown(r: OptimiseResult) -> str:
     else:
         lines.append("None needed.")
     lines += ["", "## Targets", "",
-              "| target | figure | max alone | max together | with plan | binding | shortfall |",
-              "|---|---|---|---|---|---|---|"]
+              "Max alone and together: what the flows deliver as the simulator routes them (each route "
+              "its share, at most the flows' rates). Headroom: how many times their rates the flows "
+              "could grow at their mix before a capacity binds; binding: those capacities, with what "
+              "one more unit of each adds. Network max: any split over the links, no demand cap.", "",
+              "| target | figure | max alone | max together | with plan | headroom | binding | network max "
+              "| shortfall |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for t in r.targets.values():
-        binding = ", ".join(t.binding + t.binding_nodes) or "-"
         lines.append(f"| {t.id} | {_num(t.value)} {t.unit} | {_num(t.max_alone)} | "
-                     f"{_num(t.max_together)} | {_num(t.max_with_plan)} | {binding} | "
-                     f"{_num(p.shortfalls.get(t.id, 0.0))} |")
+                     f"{_num(t.max_together)} | {_num(t.max_with_plan)} | "
+                     f"{'-' if t.growth is None else f'x{_num(t.growth)}'} | {t.bottleneck() or '-'} | "
+                     f"{_num(t.max_network)} | {_num(p.shortfalls.get(t.id, 0.0))} |")
     if r.n_minus_1:
         lines += ["", f"## N-1 (required share {_num(r.n_minus_1_share)})", "",
                   "| target | worst link loss | left | share kept | plan short after a loss | secure |",

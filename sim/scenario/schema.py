@@ -457,7 +457,12 @@ class Simulation(Strict):
 
 
 class Optimiser(Strict):
+    """`routing`: `simulated` (default) moves each flow as the simulator does (route shares, one
+    path without routes, at most its rate), the bound to set beside a simulation; `free` lets
+    every flow split over any allowed links with no demand cap (the network's max-flow)."""
+
     solver: Solver = "highs"
+    routing: Literal["simulated", "free"] = "simulated"
     n_minus_1: Share = fraction(0.0, "0 %")
     discount_rate: Share = fraction(0.08, "8 %")
     unmet_penalty: Penalty = Figure(1e5, "MUSD", "money", "100000 MUSD")

@@ -25,7 +25,7 @@ def corridor(links: dict[str, tuple[str, str, float]], node_caps: dict[str, floa
                         "consignment": "t"}},
         "targets": {"goal": {"carrier": "cargo", "value": "1 Mt/yr", "flows": ["f"]}},
     }
-    return Corridor(Network(Scenario.model_validate(data)))
+    return Corridor(Network(Scenario.model_validate(data)), routing="free")
 
 
 def test_two_paths_each_limited_by_their_narrowest_link():

@@ -41,6 +41,7 @@ def random_corridor(seed: int) -> tuple[Scenario, dict]:
                 links[f"l{i}_{j}_{k}"] = (names[i], names[j], round(float(rng.uniform(1, 10)), 2))
     data = {
         "name": f"random-{seed}", "description": "random max-flow check", "year": 2030,
+        "optimiser": {"routing": "free"},
         "nodes": {v: {"kind": "junction", "country": "KZ", "lon": 60 + i, "lat": 45,
                       **({"capacity": f"{node_cap[v]} Mt/yr"} if v in node_cap else {})}
                   for i, v in enumerate(names)},
@@ -159,10 +160,10 @@ def test_unreachable_target_gives_a_plan_with_a_named_shortfall():
 def test_node_expansions_by_hand():
     r = optimise(load("nodes"), n_minus_1=False)
     crossing = 4 * 1000 * 365.25 / 1e6
-    berth = HOURS_PER_YEAR / 10 * 2000 / 1e6
+    berth = HOURS_PER_YEAR / 10 * 2000 / 1e6  # one berth, 10 h to load 2000 t
     built = {e.id: e.amount for e in r.plan.expansions}
-    assert built == {"bx_more": pytest.approx(2 - crossing), "pa_more": pytest.approx(2 - berth)}
-    assert r.plan.cost == pytest.approx(10 * (2 - crossing) + 10 * (2 - berth))
+    assert built == {"bx_more": pytest.approx(2 - crossing), "pa_more": pytest.approx(2 / berth - 1)}
+    assert r.plan.cost == pytest.approx(10 * (2 - crossing) + 10 * (2 / berth - 1))
     assert r.shadow_prices == {"node:bx": pytest.approx(10, abs=1e-3),
                                "berth:pa:ferry": pytest.approx(10, abs=1e-3)}
 
