@@ -1,7 +1,8 @@
 """The `corridor` command line: parses arguments and calls the library, nothing more.
 
 Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target not met
-(with --fail-on-unmet); 4 an observation missed (backtest --fail-on-miss).
+(with --fail-on-unmet), or `plan` found no plan meeting --p (the best one written); 4 an
+observation missed (backtest --fail-on-miss).
 """
 
 from __future__ import annotations
@@ -203,6 +204,12 @@ PRECISION_HELP = ("Add replications until every target's 95% CI half-width is wi
                   "e.g. 5%.")
 
 
+GAPS_HELP = ("Split each target's gap (optimiser bound - simulated) into causes by counterfactual runs "
+             "(Shapley values, 2^causes x --gap-replications runs); adds targets[].gap and a waterfall per target.")
+GapRepsOpt = Annotated[int, typer.Option("--gap-replications", min=1, max=MAX_REPLICATIONS,
+                                         help="Replications per combination of causes (with --gaps).")]
+
+
 @app.command()
 @handles_errors
 def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
@@ -212,24 +219,56 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
         workers: Annotated[int, typer.Option(
             min=1, max=256, help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option(
-            "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False) -> None:
-    """Optimise, then simulate with replications; write a report folder and print the verdicts."""
+            "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False,
+        with_plan: Annotated[bool, typer.Option(
+            "--with-plan", help="Build the optimiser's plan before simulating (default: the scenario as "
+                                "written); the report says so on its first line.")] = False,
+        gaps: Annotated[bool, typer.Option("--gaps", help=GAPS_HELP)] = False,
+        gap_replications: GapRepsOpt = 3) -> None:
+    """Optimise, then simulate the scenario with replications; write a report folder and print the verdicts."""
     from sim.report.render import summary_table
     from sim.run import run as run_scenario
 
     path = _resolve(scenario)
     report = run_scenario(path, overrides=set_ or [], seed=seed, replications=replications,
                           precision=precision, out=out_dir, solver=solver, workers=workers,
-                          progress=not quiet and sys.stderr.isatty())
+                          progress=not quiet and sys.stderr.isatty(), with_plan=with_plan,
+                          gaps=gap_replications if gaps else None)
     if fmt == "json":
         import json
 
         out.print_json(json.dumps(report.data))
     elif not quiet:
         out.print(summary_table(report.data))
+        if report.data.get("bottlenecks"):
+            out.print(report.data["bottlenecks"]["headline"], markup=False, highlight=False)
         out.print(f"report written to {report.folder}")
     if fail_on_unmet and any(not t["met"] for t in report.data["targets"]):
         raise typer.Exit(3)
+
+
+@app.command()
+@handles_errors
+def gaps(scenario: str, set_: SetOpt = None, seed: SeedOpt = None,
+         replications: Annotated[int, typer.Option(
+             "--replications", "-r", min=1, max=MAX_REPLICATIONS,
+             help="Replications per combination of causes (2^causes combinations are run).")] = 3,
+         workers: Annotated[int, typer.Option(
+             min=1, max=256, help="Processes for the replications (results do not depend on it).")] = 1,
+         solver: SolverOpt = None, out_dir: OutOpt = None, quiet: QuietOpt = False) -> None:
+    """Why the simulation falls short of the optimiser: each target's gap split into causes (Shapley values)."""
+    from sim.attribution import gaps as attribute_gaps
+    from sim.report.document import Gap
+    from sim.report.render import gaps_console_table
+
+    done = attribute_gaps(_resolve(scenario), overrides=set_ or [], replications=replications, seed=seed,
+                          workers=workers, solver=solver, out=out_dir, progress=not quiet and sys.stderr.isatty())
+    if not quiet:
+        found = done.attribution
+        rows = {tid: Gap.model_validate(g.to_dict()) for tid, g in found.targets.items()}
+        played = ", ".join(found.causes) or "none"
+        out.print(gaps_console_table(f"{found.scenario}: what each cause costs (causes present: {played})", rows))
+        out.print(f"gaps written to {done.folder}", markup=False, highlight=False)
 
 
 @app.command()
@@ -246,6 +285,44 @@ def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written b
             out.print(f"  {d}", markup=False)
         raise typer.Exit(1)
     out.print(f"[green]identical[/]: every figure of {folder} reproduced (new report in {again.folder})")
+
+
+PLAN_P_HELP = "Probability every target must be met with, strictly between 0 and 1 (0.9 or 90%)."
+
+
+@app.command()
+@handles_errors
+def plan(scenario: str, p: Annotated[str, typer.Option("--p", help=PLAN_P_HELP)] = "0.9",
+         set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
+         iterations: Annotated[int, typer.Option(min=1, max=100, help="Most LP plans to simulate.")] = 8,
+         workers: Annotated[int, typer.Option(
+             min=1, max=256, help="Processes for the replications (results do not depend on it).")] = 1,
+         solver: SolverOpt = None, out_dir: OutOpt = None, quiet: QuietOpt = False) -> None:
+    """The cheapest plan the simulation believes: LP plans checked by simulation until each target's
+    P(met) >= --p; exit 3 (best plan written) when out of reach or not converged."""
+    from sim.io import check_replaceable
+    from sim.planning import check_plannable, iteration_line, parse_level, plan_loop, write_plan_loop
+    from sim.scenario.loading import load_scenario
+
+    level = parse_level(p)
+    s = load_scenario(_resolve(scenario), set_ or [])
+    check_plannable(s)
+    folder = out_dir or results_folder(s.name, "plan")
+    check_replaceable(folder)
+
+    def show(it: Any) -> None:
+        if not quiet:
+            err.print(iteration_line(it), markup=False, highlight=False, soft_wrap=True)
+
+    result = plan_loop(s, p=level, replications=replications, seed=seed, iterations=iterations,
+                       workers=workers, solver=solver, progress=show)
+    write_plan_loop(result, folder)
+    if not quiet:
+        out.print(f"{'plan found' if result.success else 'no plan'}: {result.message}", markup=False,
+                  highlight=False, soft_wrap=True)
+        out.print(f"plan written to {folder}", markup=False, highlight=False)
+    if not result.success:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -275,11 +352,14 @@ VARY_HELP = ("PATH=SPEC: a list 2,4,6; a range 1..4 step 0.5 (units allowed: 1GW
 SAMPLES_HELP = "Points of an lhs design; base samples of sobol (N x (k+2) points); trajectories of morris."
 LEVEL_HELP = ("Probability a target must be met with: thresholds and heat maps (default 90%); with --find, "
               "the level searched for.")
-FIND_HELP = "Bisect this PATH (its range from --vary) to where --target's P(met) crosses --p."
+FIND_HELP = ("Search this PATH (its range from --vary) for where --target's P(met) crosses --p, reusing every "
+             "replication: a bracket, with the probability each end lies on its side.")
 TARGET_HELP = ("Target id: the one --find searches; in a sweep, the one the findings and plots are about "
                "(the tables keep every target).")
 FILE_HELP = ("A sweep file (YAML: scenario, vary, set, design, samples, seed, replications, level, find, "
-             "target, out); flags win.")
+             "target, replan, out); flags win.")
+REPLAN_HELP = ("Build the optimiser's plan at each point before simulating (default: each point as written); "
+               "the sweep's report says so.")
 
 
 @app.command()
@@ -300,6 +380,7 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
           find: Annotated[str | None, typer.Option(help=FIND_HELP)] = None,
           target: Annotated[str | None, typer.Option(help=TARGET_HELP)] = None,
           file: Annotated[Path | None, typer.Option("--file", "-f", help=FILE_HELP)] = None,
+          replan: Annotated[bool | None, typer.Option("--replan/--no-replan", help=REPLAN_HELP)] = None,
           quiet: QuietOpt = False) -> None:
     """Run a grid or sampled design over scenario parameters, in parallel and resumably; or find a threshold."""
     from sim.sweep import sweep as run_sweep
@@ -307,7 +388,8 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
     result = run_sweep(_resolve(scenario) if scenario is not None else None, vary=vary or [],
                        overrides=set_ or [], seed=seed, replications=replications, out=out_dir, workers=workers,
                        scheduler=scheduler, resume=resume, progress=not quiet and sys.stderr.isatty(),
-                       design=design, samples=samples, level=level, find=find, target=target, file=file)
+                       design=design, samples=samples, level=level, find=find, target=target, file=file,
+                       replan=replan)
     if not quiet:
         for line in result.lines():
             out.print(line, markup=False, highlight=False, soft_wrap=True)

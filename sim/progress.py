@@ -12,10 +12,11 @@ Tick = Callable[..., None]
 
 @contextmanager
 def progress_bar(show: bool, label: str, total: int | None, *, failed: bool = False,
-                 completed: int = 0) -> Iterator[Tick | None]:
-    """Yield `tick(done, total=None, failed=0)` that moves the bar, or None when nothing is shown.
+                 completed: int = 0, note: bool = False) -> Iterator[Tick | None]:
+    """Yield `tick(done, total=None, failed=0, note="")` that moves the bar, or None when nothing is shown.
 
-    With `failed`, the bar also counts failures; a `total` of None is an open-ended count.
+    With `failed`, the bar also counts failures; with `note`, it shows a line of text after the
+    count (a threshold search's probes and bracket); a `total` of None is an open-ended count.
     """
     if not show:
         yield None
@@ -26,12 +27,14 @@ def progress_bar(show: bool, label: str, total: int | None, *, failed: bool = Fa
     columns: list[ProgressColumn | str] = [TextColumn(label), BarColumn(), MofNCompleteColumn()]
     if failed:
         columns.append(TextColumn("{task.fields[failed]} failed"))
+    if note:
+        columns.append(TextColumn("{task.fields[note]}"))
     columns += [TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(label, total=total, completed=completed, failed=0)
+        task = bar.add_task(label, total=total, completed=completed, failed=0, note="")
 
-        def tick(done: int, total: int | None = None, failed: int = 0, **_: Any) -> None:
+        def tick(done: int, total: int | None = None, failed: int = 0, note: str = "", **_: Any) -> None:
             bar.update(task, completed=done, total=max(total, done) if total is not None else None,
-                       failed=failed)
+                       failed=failed, note=note)
 
         yield tick

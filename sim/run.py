@@ -1,4 +1,11 @@
-"""`corridor run`: optimise, apply the plan, simulate, and write the report folder."""
+"""`corridor run`: optimise, simulate the scenario as written, and write the report folder.
+
+The optimiser always runs (its bounds and plan go in the report), but its plan is built only
+when asked: `with_plan` (`corridor run --with-plan`, `corridor sweep --replan`) simulates the
+scenario with the plan's expansions built, and the report says so on its first line. Without
+it the simulation answers the question as written, never a silently improved network. A run's
+manifest records the choice, so `corridor rerun` repeats it.
+"""
 
 from __future__ import annotations
 
@@ -43,34 +50,58 @@ def parse_precision(text: str | float | None) -> float | None:
 
 @dataclass
 class Evaluation:
-    """One scenario run in memory: the scenario as written and with the plan built, the
-    optimiser's result, the simulation, the report document (as JSON data) and the resolved YAML."""
+    """One scenario run in memory: the scenario as written, the scenario simulated (the same one,
+    or with the optimiser's plan built when `plan_applied`), the optimiser's result, the
+    simulation, the report document (as JSON data) and the resolved YAML."""
 
     scenario: Scenario
-    planned: Scenario
+    simulated: Scenario
     plan: OptimiseResult
     result: SimulationResult
     data: dict[str, Any]
     resolved: str
+    plan_applied: bool = False
+
+    @property
+    def planned(self) -> Scenario:
+        """The scenario simulated (named before runs simulated the scenario as written)."""
+        return self.simulated
+
+
+def check_with_plan(scenario: Scenario, flag: str = "--with-plan") -> None:
+    """Building the optimiser's plan needs candidates to build: a scenario without `expansions`
+    is bad input for `flag`."""
+    if not scenario.expansions:
+        raise CorridorError(f"{flag}: scenario {scenario.name!r} has no expansions (candidate investments), so "
+                            f"the optimiser has nothing to build; drop {flag}, or list candidates under "
+                            "`expansions:`")
 
 
 def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
              replications: int | None = None, precision: str | float | None = None,
              solver: str | None = None, workers: int = 1, progress: bool = False,
-             trace_to: Path | None = None) -> Evaluation:
-    """Optimise, apply the plan, simulate: everything `corridor run` does except writing files.
+             trace_to: Path | None = None, with_plan: bool = False, first_replication: int = 0) -> Evaluation:
+    """Optimise and simulate: everything `corridor run` does except writing files.
 
-    Sweeps call this for each point; `run` calls it and writes the report folder. With
-    `simulation.trace` set, replication 0's cargo events stream to `trace_to`.
+    The scenario is simulated as written; `with_plan` builds the optimiser's plan first (bad
+    input when the scenario has no expansions to build). Sweeps call this for each point; `run`
+    calls it and writes the report folder. With `simulation.trace` set, replication 0's cargo
+    events stream to `trace_to`. `first_replication` runs replication indices from there on
+    (a threshold search adding replications to a point it has already run).
     """
     raw = read_raw(Path(path), overrides)
-    return _evaluate(Path(path), raw, validate(raw), overrides=overrides, seed=seed, replications=replications,
-                     precision=precision, solver=solver, workers=workers, progress=progress, trace_to=trace_to)
+    scenario = validate(raw)
+    if with_plan:
+        check_with_plan(scenario)
+    return _evaluate(Path(path), raw, scenario, overrides=overrides, seed=seed, replications=replications,
+                     precision=precision, solver=solver, workers=workers, progress=progress, trace_to=trace_to,
+                     with_plan=with_plan, first_replication=first_replication)
 
 
 def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] | tuple[str, ...],
               seed: int | None, replications: int | None, precision: str | float | None,
-              solver: str | None, workers: int, progress: bool, trace_to: Path | None) -> Evaluation:
+              solver: str | None, workers: int, progress: bool, trace_to: Path | None,
+              with_plan: bool, first_replication: int = 0) -> Evaluation:
     """`evaluate` of a scenario already read and validated."""
     from sim.optimiser.lp import check_solver
     from sim.optimiser.optimise import apply_plan, optimise
@@ -81,11 +112,11 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
     if solver is not None:
         check_solver(solver, "--solver")
     plan = optimise(scenario, solver=solver)
-    planned = apply_plan(scenario, plan)
+    simulated = apply_plan(scenario, plan) if with_plan else scenario
     with progress_bar(progress, "replications", replications or scenario.simulation.replications) as tick:
-        result = simulate(planned, replications=replications, seed=seed, precision=share,
+        result = simulate(simulated, replications=replications, seed=seed, precision=share,
                           workers=workers, progress=tick,
-                          trace_to=trace_to if scenario.simulation.trace else None)
+                          trace_to=trace_to if scenario.simulation.trace else None, first=first_replication)
     resolved = resolved_yaml(scenario)
     meta = {
         "file": str(path),
@@ -95,30 +126,41 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
         "files": raw.files,
         "wall_s": time.perf_counter() - start,
     }
-    data = build_report(scenario, planned, plan, result, meta)
-    return Evaluation(scenario, planned, plan, result, data, resolved)
+    data = build_report(scenario, simulated, plan, result, meta, plan_applied=with_plan)
+    return Evaluation(scenario, simulated, plan, result, data, resolved, with_plan)
 
 
 def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
         replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
-        solver: str | None = None, workers: int = 1, progress: bool = False) -> RunReport:
-    """Run a scenario file end to end and write its report folder atomically."""
+        solver: str | None = None, workers: int = 1, progress: bool = False,
+        with_plan: bool = False, gaps: int | None = None) -> RunReport:
+    """Run a scenario file end to end and write its report folder atomically (`with_plan`: the
+    optimiser's plan built before simulating; `gaps`: each target's gap split into causes,
+    `sim.attribution`, with that many replications per combination of causes)."""
+    from sim.attribution import check_gaps, run_gaps
     from sim.report.render import write_report
 
     raw = read_raw(Path(path), overrides)
     scenario = validate(raw)  # bad input fails here, read once, before any folder exists
+    if with_plan:
+        check_with_plan(scenario)
     parse_precision(precision)
+    if gaps is not None:
+        check_gaps(scenario, gaps)
     folder = Path(out) if out is not None else results_folder(scenario.name)
     with staged_folder(folder) as tmp:
         ev = _evaluate(Path(path), raw, scenario, overrides=overrides, seed=seed, replications=replications,
                        precision=precision, solver=solver, workers=workers, progress=progress,
-                       trace_to=tmp / "trace.jsonl")
-        write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.planned, plan=ev.plan, result=ev.result,
+                       trace_to=tmp / "trace.jsonl", with_plan=with_plan)
+        if gaps is not None:
+            ev.data = run_gaps(ev, gaps, workers=workers, progress=progress)
+        write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
                      resolved=ev.resolved)
     return RunReport(folder, ev.data)
 
 
-RESULT_SECTIONS = ("targets", "flows", "passages", "links", "nodes", "fleets", "plan", "n_minus_1", "shadow_prices")
+RESULT_SECTIONS = ("plan_applied", "built", "targets", "flows", "passages", "links", "nodes", "fleets", "plan",
+                   "n_minus_1", "shadow_prices")
 
 
 def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str]]:
@@ -139,11 +181,20 @@ def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str
         raise CorridorError(f"{manifest_file}: replications: expected 1 to {MAX_REPLICATIONS:,}, got {replications!r}")
     if solver not in (None, "highs", "cbc"):
         raise CorridorError(f"{manifest_file}: solver: expected highs or cbc, got {solver!r}")
-    again = run(resolved, seed=seed, replications=replications, solver=solver,
-                out=out or folder.with_name(folder.name + "-rerun"))
+    with_plan = manifest.get("with_plan")
+    if with_plan is None:  # written before runs simulated as written: the plan was built, if any
+        with_plan = bool(read_raw(resolved).data.get("expansions"))
+    if not isinstance(with_plan, bool):
+        raise CorridorError(f"{manifest_file}: with_plan: expected true or false, got {with_plan!r}")
+    gaps = manifest.get("gaps")  # replications per combination of causes, when the run had --gaps
+    if gaps is not None and (not isinstance(gaps, int) or isinstance(gaps, bool) or not 1 <= gaps <= MAX_REPLICATIONS):
+        raise CorridorError(f"{manifest_file}: gaps: expected 1 to {MAX_REPLICATIONS:,}, got {gaps!r}")
+    again = run(resolved, seed=seed, replications=replications, solver=solver, with_plan=with_plan,
+                out=out or folder.with_name(folder.name + "-rerun"), gaps=gaps)
     after = json.loads(json.dumps(again.data, default=float))
-    return again, differences({k: before.get(k) for k in RESULT_SECTIONS},
-                              {k: after.get(k) for k in RESULT_SECTIONS})
+    # A report written before runs simulated as written has no plan_applied: not a difference.
+    sections = [k for k in RESULT_SECTIONS if k != "plan_applied" or k in before]
+    return again, differences({k: before.get(k) for k in sections}, {k: after.get(k) for k in sections})
 
 
 def _json_object(path: Path) -> dict[str, Any]:

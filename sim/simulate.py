@@ -25,6 +25,8 @@ from sim.processes import process_pool
 from sim.replications import Estimate, Replication, Streams, estimate
 from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
 
+MAX_FIRST = 2**31 - 1  # the largest first replication index a run takes
+
 
 def run_replication(scenario: Scenario, index: int, seed: int, network: Network | None = None,
                     trace: Callable[[dict[str, Any]], None] | None = None) -> Replication:
@@ -136,12 +138,15 @@ class SimulationResult:
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              precision: float | None = None, workers: int = 1,
              progress: Callable[[int, int], None] | None = None,
-             trace_to: Path | None = None) -> SimulationResult:
+             trace_to: Path | None = None, first: int = 0) -> SimulationResult:
     """Simulate `replications` independent replications (more, up to the cap, with `precision`).
 
+    The replications are indices `first`, `first + 1`, ...: a caller that already holds
+    replications 0..first-1 of the same scenario and seed (a threshold search adding to a probe)
+    runs only the new ones, and gets the figures a single run of them all would have given.
     `precision` is a share (0.05 for 5%): replications are added in batches until every
     target's 95% CI half-width is within that share of its mean, or `max_replications`.
-    `trace_to` streams replication 0's cargo events to a JSON-lines file as they happen.
+    `trace_to` streams the first replication's cargo events to a JSON-lines file as they happen.
     """
     sim_cfg = scenario.simulation
     n = sim_cfg.replications if replications is None else replications
@@ -152,6 +157,8 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         raise CorridorError(f"seed: expected a whole number >= 0, got {seed}")
     if workers < 1:
         raise CorridorError(f"workers: expected 1 or more, got {workers}")
+    if isinstance(first, bool) or not isinstance(first, int) or not 0 <= first <= MAX_FIRST:
+        raise CorridorError(f"first replication: expected a whole number from 0 to {MAX_FIRST:,}, got {first!r}")
     precision = precision if precision is not None else (sim_cfg.precision.value if sim_cfg.precision else None)
     cap = max(sim_cfg.max_replications, n)
     start = time.perf_counter()
@@ -181,9 +188,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 def trace(event: dict[str, Any]) -> None:
                     fh.write(json.dumps(event, default=str) + "\n")
 
-                reps.append(run_replication(scenario, 0, seed, network, trace=trace))
+                reps.append(run_replication(scenario, first, seed, network, trace=trace))
             start_at = 1
-        extend(list(range(start_at, n)))
+        extend(list(range(first + start_at, first + n)))
         reached = None
         if precision is not None:
             while True:
@@ -193,7 +200,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                     break
                 more = min(max(2, len(reps) // 2), cap - len(reps))
                 n = len(reps) + more
-                extend(list(range(len(reps), n)))
+                extend(list(range(first + len(reps), first + n)))
     return SimulationResult(scenario, seed, reps, precision, reached, time.perf_counter() - start)
 
 

@@ -53,7 +53,7 @@ from sim.scenario.schema import Scenario, Solver
 __all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
 
 TOL = 1e-7
-SHADOW_TOL = 1e-4  # MUSD/yr per unit; below this a dual is the flow-cost tie-breaker's echo
+SHADOW_TOL = 1e-2  # MUSD/yr per unit (a berth, a vessel, a Mt/yr); below, the flow-cost tie-breaker's echo
 class HasLP(Protocol):
     lp: LinearProgram
 
@@ -393,6 +393,7 @@ def _with_plan(m: Corridor, scenario: Scenario, runner: Runner, result: Optimise
         t.max_with_plan = together.get(d.id)
         growth = _grow(m2, runner, d, levels2)
         if growth is not None:
+            t.marginal_with_plan = growth[1]
             t.binding_with_plan, t.binding_nodes_with_plan, _ = _binding(m2, growth[1])
         fm, sol = runner.run(partial(F.max_delivery, m2, d))
         if not sol.ok:

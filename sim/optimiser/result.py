@@ -53,6 +53,7 @@ class TargetResult:
     binding_fleets: list[str] = field(default_factory=list)
     min_cut: list[str] | None = None
     binding_with_plan: list[str] = field(default_factory=list)
+    marginal_with_plan: dict[str, tuple[float, str]] = field(default_factory=dict)
     binding_nodes_with_plan: list[str] = field(default_factory=list)
 
     def bottleneck(self, most: int = 3) -> str:

@@ -13,9 +13,18 @@ nodes, fleets, flows) carry whatever statistics the simulation reports, each a n
 have none and still read. So is the run's `spinup_days` (how long the simulation ran before
 1 January, never measured; 0: it started empty on 1 January): a report without it read as 0.
 
+`plan_applied` says whether the simulation ran with the optimiser's plan built (`corridor run
+--with-plan`) or on the scenario as written (false; a report written before the choice existed
+has none and reads as false), and `built` lists the expansions built when it did. Each target's
+optimiser bound is the one for the network simulated: as written (`max_together`, else alone),
+or with the plan (`max_with_plan`).
+
 `port_months` (optional too) gives, per port that counts its ship traffic and per calendar
 month, tonnes in and out and vessel calls (corridor and background together) with 95%
 intervals across replications, and the days of the month in the measured period.
+
+`targets[].gap` (only with `corridor run --gaps`) splits a target's gap between the optimiser's
+bound and the simulation into causes (`sim.attribution`); `with_gaps` adds it to a report.
 """
 
 from __future__ import annotations
@@ -104,6 +113,26 @@ class Optimised(Record):
     binding_fleets: list[str]
 
 
+class Gap(Record):
+    """A target's gap split into causes (`corridor run --gaps`, `sim.attribution`), in its unit:
+    the optimiser's bound, what each present cause costs (its Shapley value over counterfactual
+    runs with common random numbers; mean and 95% interval across replications), the residual
+    bound - v(every cause off), and the simulated mean of those runs (none off)."""
+
+    bound: float | None
+    bound_kind: str | None
+    simulated: float
+    simulated_ci95: list[float] = Field(min_length=2, max_length=2)
+    all_off: float
+    causes: dict[str, float]
+    causes_ci95: dict[str, list[float]]
+    residual: float | None
+    coalitions: int
+    replications: int
+    seed: int
+    unit: str
+
+
 class TargetRow(Record):
     id: str
     carrier: Carrier
@@ -117,6 +146,7 @@ class TargetRow(Record):
     optimised: Optimised
     met: bool
     sources: list[str]
+    gap: Gap | None = None  # with `corridor run --gaps` only
 
 
 class Delivered(Record):
@@ -254,6 +284,38 @@ class PlanSection(Record):
         return bool(self.model_fields_set)
 
 
+class Busy(Record):
+    """A resource as the simulation found it."""
+
+    id: str
+    words: str
+    utilisation: float
+    wait_h: float
+    score: float  # utilisation x wait_h
+
+
+class Binding(Record):
+    """A capacity row that stops a target's growth in the optimiser."""
+
+    target: str
+    id: str
+    words: str
+    marginal: float  # target units a year per unit of the row
+    marginal_unit: str
+    shadow_price: float | None = None  # MUSD/yr per unit, where the plan pays for it
+    shadow_unit: str | None = None
+
+
+class Bottlenecks(Record):
+    """Bottlenecks from both sides (`sim.report.bottlenecks`): the simulation's busiest resources
+    (utilisation x mean wait), the optimiser's binding rows per target, and whether they agree."""
+
+    simulation: list[Busy] = Field(default_factory=list)
+    optimiser: list[Binding] = Field(default_factory=list)
+    agree: bool | None = None
+    headline: str = ""
+
+
 class ShadowPrice(Record):
     value: float | None
     unit: str
@@ -263,6 +325,8 @@ class ReportDocument(Record):
     """report.json: which scenario ran and how, then every figure it produced."""
 
     schema_version: str
+    plan_applied: bool = False  # absent from reports written before runs simulated as written
+    built: list[Expansion] = []  # the expansions built before simulating (plan_applied only)
     scenario: ScenarioInfo
     run: RunInfo
     targets: list[TargetRow]
@@ -272,6 +336,7 @@ class ReportDocument(Record):
     fleets: list[FleetRow]
     passages: list[PassageRow] = []  # absent from reports written before passages were measured
     port_months: list[PortMonthRow] = []  # absent from reports written before months were measured
+    bottlenecks: Bottlenecks | None = None  # absent from reports written before it existed
     plan: PlanSection
     n_minus_1: NMinus1
     shadow_prices: dict[str, ShadowPrice]
@@ -330,20 +395,27 @@ def target_sources(scenario: Scenario, tid: str) -> list[str]:
     return found
 
 
-def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: Mapping[str, Any]) -> TargetRow:
+def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: Mapping[str, Any],
+                plan_applied: bool) -> TargetRow:
     t = scenario.targets[tid]
     sim_t = result.target(tid)
+    # The bound set beside the simulation is the one for the network simulated.
+    if plan_applied:
+        bound = bounds.get("max_with_plan", bounds.get("max_deliverable"))
+        links = bounds.get("binding_with_plan", bounds.get("binding", []))
+        nodes = bounds.get("binding_nodes_with_plan", bounds.get("binding_nodes", []))
+    else:
+        together = bounds.get("max_together")
+        bound = together if together is not None else bounds.get("max_deliverable")
+        links, nodes = bounds.get("binding", []), bounds.get("binding_nodes", [])
     return TargetRow(
         id=tid, carrier=t.carrier, unit=t.value.unit, target=t.value.value, measure=t.measure,
         description=t.description, share_of_time=t.share_of_time.value if t.measure == "firm" else None,
         tolerance=t.tolerance.value,
         simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=sim_t["p_met"],
                             replications=sim_t["values"]),
-        # The simulation runs with the plan built, so the bound beside it is the planned one.
-        optimised=Optimised(max_deliverable=bounds.get("max_with_plan", bounds.get("max_deliverable")),
-                            max_existing=bounds.get("max_alone"), max_together=bounds.get("max_together"),
-                            binding=bounds.get("binding_with_plan", bounds.get("binding", [])),
-                            binding_nodes=bounds.get("binding_nodes_with_plan", bounds.get("binding_nodes", [])),
+        optimised=Optimised(max_deliverable=bound, max_existing=bounds.get("max_alone"),
+                            max_together=bounds.get("max_together"), binding=links, binding_nodes=nodes,
                             binding_fleets=bounds.get("binding_fleets", [])),
         met=judge.met(t, sim_t["mean"]),
         sources=target_sources(scenario, tid),
@@ -410,17 +482,24 @@ def measured_days(warmup_h: float, horizon_h: float) -> list[float]:
 
 
 def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
-                   meta: Mapping[str, Any]) -> ReportDocument:
-    """The report of one run: `scenario` as given, `planned` with the optimiser's plan built
-    (what was simulated), and `meta` the scenario file's facts (file, sha256, resolved_sha256,
-    overrides, files) and the run's wall time (wall_s)."""
+                   meta: Mapping[str, Any], *, plan_applied: bool = False) -> ReportDocument:
+    """The report of one run: `scenario` as given, `planned` the scenario simulated (with the
+    optimiser's plan built when `plan_applied`, else `scenario` itself), and `meta` the scenario
+    file's facts (file, sha256, resolved_sha256, overrides, files) and the run's wall time (wall_s)."""
     plan_doc = plan.to_dict()
     bounds = plan_doc.get("targets", {})
     horizon = planned.simulation
-    targets = [_target_row(scenario, tid, result, bounds.get(tid, {})) for tid in scenario.targets]
+    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied) for tid in scenario.targets]
     cited = sorted({s for t in targets for s in t.sources})
+    section = PlanSection.model_validate(plan_doc.get("plan", {}))
+    built = {"built": section.expansions} if plan_applied else {}
+    from sim.report.bottlenecks import bottlenecks
+
+    links = _link_rows(planned, result)
+    nodes = [{"id": n, **s} for n, s in result.table_means("nodes").items()]
+    fleets = [{"id": f, **s} for f, s in result.table_means("fleets").items()]
     return ReportDocument(
-        schema_version=SCHEMA_VERSION,
+        schema_version=SCHEMA_VERSION, plan_applied=plan_applied, **built,
         scenario=ScenarioInfo(name=scenario.name, description=scenario.description, year=scenario.year,
                               file=meta["file"], sha256=meta["sha256"], resolved_sha256=meta["resolved_sha256"],
                               overrides=meta["overrides"], files=meta["files"]),
@@ -432,19 +511,29 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
                     wall_s=meta["wall_s"], solver=plan_doc.get("solver")),
         targets=targets,
         flows=_flow_rows(planned, result),
-        links=_link_rows(planned, result),
-        nodes=[NodeRow.model_validate({"id": n, **s}) for n, s in result.table_means("nodes").items()],
-        fleets=[FleetRow.model_validate({"id": f, **s}) for f, s in result.table_means("fleets").items()],
+        links=links,
+        nodes=[NodeRow.model_validate(n) for n in nodes],
+        fleets=[FleetRow.model_validate(f) for f in fleets],
+        bottlenecks=bottlenecks(planned, nodes, fleets, [row.model_dump(by_alias=True) for row in links],
+                                bounds, plan_doc.get("shadow_prices", {}), plan_applied),
         passages=[PassageRow.model_validate(p) for p in result.passages()],
         port_months=port_months(planned, result),
-        plan=PlanSection.model_validate(plan_doc.get("plan", {})),
+        plan=section,
         n_minus_1=NMinus1.model_validate(plan_doc.get("n_minus_1", {})),
         shadow_prices={k: ShadowPrice.model_validate(v) for k, v in plan_doc.get("shadow_prices", {}).items()},
         sources={s: sources.describe(s) for s in cited},
     )
 
 
+def with_gaps(data: Mapping[str, Any], gaps: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """report.json's content with each target's gap (`sim.attribution.TargetGap.to_dict()`, by
+    target id) as `targets[].gap`."""
+    rows = [dict(t) | ({"gap": Gap.model_validate(gaps[t["id"]]).model_dump()} if t["id"] in gaps else {})
+            for t in data["targets"]]
+    return dict(data) | {"targets": rows}
+
+
 def build_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
-                 meta: Mapping[str, Any]) -> dict[str, Any]:
+                 meta: Mapping[str, Any], *, plan_applied: bool = False) -> dict[str, Any]:
     """The report.json content of one run (`build_document`'s JSON form)."""
-    return build_document(scenario, planned, plan, result, meta).to_json()
+    return build_document(scenario, planned, plan, result, meta, plan_applied=plan_applied).to_json()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -19,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 if TYPE_CHECKING:
-    from sim.report.document import ReportDocument
+    from sim.report.document import Gap, ReportDocument
     from sim.simulate import SimulationResult
 
 CARRIER_COLOURS = {
@@ -161,6 +162,47 @@ def gap_figure(doc: ReportDocument) -> Figure | None:
     return fig
 
 
+def waterfall_figure(target: str, gap: Gap) -> Figure:
+    """A target's gap as a waterfall: the optimiser's bound, minus what each cause costs (its
+    Shapley value, 95% interval as a whisker), minus the residual no cause explains, down to the
+    simulated mean. Without a bound the fall starts from the value with every cause off."""
+    from sim.attribution import LABELS
+
+    steps = [(LABELS.get(c, c), v, gap.causes_ci95.get(c)) for c, v in gap.causes.items()]
+    if gap.bound is not None and gap.residual is not None:
+        start, first = gap.bound, f"optimiser bound\n({gap.bound_kind or 'bound'})"
+        steps.append(("residual\n(no listed cause)", gap.residual, None))
+    else:
+        start, first = gap.all_off, "every cause\nswitched off"
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * (len(steps) + 2)), 4.2))
+    ax.bar(0, start, color="#bbb")
+    ax.annotate(f"{start:.3g}", (0, start), ha="center", va="bottom", fontsize=7)
+    level, top = start, start
+    for i, (_, cost, ci) in enumerate(steps, 1):
+        # a cost lowers the level (red); a cause that helps (negative cost) raises it (green)
+        ax.bar(i, -cost, bottom=level, color="#d62728" if cost >= 0 else "#2ca02c", alpha=0.85)
+        if ci is not None and ci[1] > ci[0]:
+            ax.errorbar(i, level - cost, yerr=[[ci[1] - cost], [cost - ci[0]]], color="#333", capsize=3, lw=1)
+        ax.plot([i - 0.6, i - 0.4], [level, level], color="#666", lw=0.8)  # from the bar before
+        ax.annotate(f"{0.0 - cost:+.3g}", (i, max(level, level - cost)), ha="center", va="bottom", fontsize=7)
+        level -= cost
+        top = max(top, level)
+    end = len(steps) + 1
+    lo, hi = gap.simulated_ci95
+    ax.bar(end, gap.simulated, color="#1f77b4",
+           yerr=[[max(gap.simulated - lo, 0.0)], [max(hi - gap.simulated, 0.0)]], capsize=4)
+    ax.annotate(f"{gap.simulated:.3g}", (end, max(hi, gap.simulated)), ha="center", va="bottom", fontsize=7)
+    ax.plot([end - 0.6, end - 0.4], [level, level], color="#666", lw=0.8)
+    ax.set_xticks(range(end + 1), [first, *(label for label, _, _ in steps), "simulated"], fontsize=7,
+                  rotation=30, ha="right")
+    ax.set_ylim(min(0.0, ax.get_ylim()[0]), max(top, hi, gap.simulated) * 1.08 or 1.0)
+    ax.set_ylabel(gap.unit)
+    ax.set_title(f"{target}: from the optimiser's bound to the simulation", fontsize=10)
+    ax.text(1.0, -0.32, f"{gap.replications} replications x {gap.coalitions} combinations of causes; "
+            "whiskers: 95% intervals", transform=ax.transAxes, ha="right", fontsize=7, color="#666")
+    return fig
+
+
 def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]:
     """Every picture the report shows as PNG bytes, by file name; pictures with nothing to show
     are left out. Each figure is drawn and closed before the next."""
@@ -177,6 +219,9 @@ def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]
         "data.png": lambda: delivered_figure(doc, result, "data"),
         "transit.png": lambda: transit_figure(doc, result),
     }
+    for t in doc.targets:
+        if t.gap is not None:
+            drawings[f"gap-{t.id}.png"] = partial(waterfall_figure, t.id, t.gap)
     pictures = {}
     for name, draw in drawings.items():
         fig = draw()

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
 from sim.io import write_bytes, write_text
 from sim.report import page
-from sim.report.document import ReportDocument, RunInfo, TargetRow, as_document, version
+from sim.report.document import Gap, ReportDocument, RunInfo, TargetRow, as_document, version
 
 if TYPE_CHECKING:
     from sim.optimiser.result import OptimiseResult
@@ -67,6 +68,48 @@ def binding(t: TargetRow) -> str:
     return ", ".join(names) or "—"
 
 
+def plan_note(doc: ReportDocument) -> str:
+    """How the simulated network came about, for a report's first line: empty when the scenario
+    ran as written, else the optimiser's plan and what it built."""
+    if not doc.plan_applied:
+        return ""
+    if not doc.built:
+        return "with the optimiser's plan (nothing to build)"
+    return "with the optimiser's plan: " + ", ".join(f"+{e.id} {fmt(e.amount)} {e.unit}" for e in doc.built)
+
+
+def headline(doc: ReportDocument) -> str:
+    """A report's title: the scenario and year, then the plan built before simulating, if any."""
+    note = plan_note(doc)
+    return f"{doc.scenario.name} ({doc.scenario.year})" + (f", {note}" if note else "")
+
+
+def plan_built(doc: ReportDocument) -> str:
+    """Whether the expansion plan below was built for the simulation, as report.md says it."""
+    if doc.plan_applied:
+        return "Built before simulating (`--with-plan`)."
+    return "Not built: the simulation ran on the scenario as written (`corridor run --with-plan` builds it)."
+
+
+def bottlenecks_markdown(doc: ReportDocument) -> list[str]:
+    """Both sides' bottlenecks: the simulation's busiest resources, the optimiser's binding rows."""
+    b = doc.bottlenecks
+    if b is None:
+        return []
+    lines = ["", "## Bottlenecks", "", "The simulation's resources by utilisation x mean wait (vessels at "
+             "berths; consignments at links and crossings; cargo at a fleet's loading quays while its "
+             "vessels work):", ""]
+    lines += page.markdown_table(["resource", "utilisation", "mean wait (h)", "score"],
+                                 [[r.words, fmt(r.utilisation), fmt(r.wait_h), fmt(r.score)] for r in b.simulation])
+    lines += ["", "The optimiser's rows that stop each target's flows growing at their mix, with what one more "
+              "unit adds and the plan's shadow price:", ""]
+    lines += page.markdown_table(["target", "capacity", "one more adds", "shadow price"],
+                                 [[o.target, o.words, f"{fmt(o.marginal)} {o.marginal_unit}",
+                                   f"{fmt(o.shadow_price)} {o.shadow_unit}" if o.shadow_price is not None else "—"]
+                                  for o in b.optimiser])
+    return lines
+
+
 def _interval(ci95: list[float] | None) -> str:
     lo, hi = ci95 or (None, None)
     return f"{fmt(lo)} – {fmt(hi)}"
@@ -75,14 +118,17 @@ def _interval(ci95: list[float] | None) -> str:
 def markdown(doc: ReportDocument) -> str:
     """report.md: the verdict first, then the evidence."""
     s, r = doc.scenario, doc.run
-    lines = [f"# {s.name} ({s.year})", "", s.description, "",
+    lines = [f"# {headline(doc)}", "", s.description, "",
              f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
              f"({run_start(r)}); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
+             *([ "", f"**Bottleneck.** {doc.bottlenecks.headline}"] if doc.bottlenecks else []),
              "", "## Targets", ""]
     lines += page.markdown_table(
         ["target", "unit", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
         [[t.id, t.unit, fmt(t.target), fmt(t.simulated.mean), _interval(t.simulated.ci95), fmt(t.simulated.p_met),
           fmt(t.optimised.max_deliverable), binding(t), "met" if t.met else "NOT met"] for t in doc.targets])
+    lines += gaps_markdown(doc)
+    lines += bottlenecks_markdown(doc)
     lines += ["", "## Flows", ""]
     lines += page.markdown_table(
         ["flow", "unit", "demand", "delivered", "95% CI", "transit days (mean / p95)"],
@@ -105,11 +151,82 @@ def markdown(doc: ReportDocument) -> str:
     lines += port_months_markdown(doc)
     plan = doc.plan
     if plan.made:
-        lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.", ""]
+        lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr. "
+                  f"{plan_built(doc)}", ""]
         lines += [f"- {e.id}: {fmt(e.amount)} {e.unit} at {fmt(e.cost)} MUSD/yr" for e in plan.expansions]
     lines += ["", "## Sources behind the verdicts", ""]
     lines += [f"- `{sid}`: {text}" for sid, text in doc.sources.items()]
     return "\n".join(lines) + "\n"
+
+
+GAP_TEXT = ("Each target's gap between the optimiser's bound and the simulated mean, split into causes by "
+            "counterfactual runs with common random numbers (every cause present switched off in every "
+            "combination), shared by Shapley values; the residual is what no listed cause explains (the "
+            "bound's steady-state simplifications; negative where the bound already counts a cause, as it "
+            "does availability and losses). Each cause's cost is a mean with its 95% interval across "
+            "replications; bound - causes - residual = simulated.")
+
+
+def gap_table(gaps: Mapping[str, Gap], compact: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The gap table's head and rows, one row per target: bound, each cause's cost with its 95%
+    interval (`compact`: mean ± half-width), residual, simulated mean."""
+    from sim.attribution import CAUSES, LABELS
+
+    def cost(g: Gap, c: str) -> str:
+        if c not in g.causes:
+            return "—"
+        lo, hi = g.causes_ci95.get(c) or (g.causes[c], g.causes[c])
+        return f"{fmt(g.causes[c])} ±{fmt((hi - lo) / 2)}" if compact else f"{fmt(g.causes[c])} ({_interval([lo, hi])})"
+
+    causes = sorted({c for g in gaps.values() for c in g.causes}, key=CAUSES.index)
+    head = ["target", "unit", "bound", *(LABELS[c] for c in causes), "residual", "simulated"]
+    rows = [[tid, g.unit, fmt(g.bound), *(cost(g, c) for c in causes), fmt(g.residual), fmt(g.simulated)]
+            for tid, g in gaps.items()]
+    return head, rows
+
+
+def gap_section(gaps: Mapping[str, Gap]) -> list[str]:
+    """The gap section's Markdown body (report.md and gaps.md): what it is, then the table."""
+    some = next(iter(gaps.values()))
+    head, rows = gap_table(gaps)
+    return [GAP_TEXT, "", f"{some.replications} replications per combination of causes, seed {some.seed}; "
+            f"{some.coalitions} combinations.", "", *page.markdown_table(head, rows)]
+
+
+def gaps_markdown(doc: ReportDocument) -> list[str]:
+    """report.md's gap section (nothing unless the run was asked for `--gaps`)."""
+    gaps = {t.id: t.gap for t in doc.targets if t.gap is not None}
+    if not gaps:
+        return []
+    return ["", "## Gaps: from the optimiser's bound to the simulation", "", *gap_section(gaps)]
+
+
+def gaps_html(doc: ReportDocument, pictures: Mapping[str, bytes]) -> list[str]:
+    """report.html's gap section: the table and each target's waterfall (`gap-<target>.png`)."""
+    gaps = {t.id: t.gap for t in doc.targets if t.gap is not None}
+    if not gaps:
+        return []
+    head, rows = gap_table(gaps)
+    return ["<h2>Gaps: from the optimiser's bound to the simulation</h2>", f"<p>{escape(GAP_TEXT)}</p>",
+            page.table(head, [[escape(c) for c in r] for r in rows], frozenset(range(2, len(head)))),
+            *(page.figure(pictures[n], f"{tid}: bound, what each cause costs, residual, simulated.")
+              for tid in gaps if (n := f"gap-{tid}.png") in pictures)]
+
+
+def gap_manifest(doc: ReportDocument) -> dict[str, int]:
+    """manifest.json's `gaps` (replications per combination of causes) when the run had `--gaps`,
+    so `corridor rerun` repeats the attribution."""
+    n = next((t.gap.replications for t in doc.targets if t.gap is not None), None)
+    return {} if n is None else {"gaps": n}
+
+
+def gaps_console_table(title: str, gaps: Mapping[str, Gap]) -> Table:
+    """The terminal table `corridor gaps` prints."""
+    head, rows = gap_table(gaps, compact=True)
+    table = Table(*head, title=title, box=None)
+    for row in rows:
+        table.add_row(*(rich_escape(c) for c in row))
+    return table
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -149,14 +266,15 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
     link_rows = [[escape(l.id), escape(l.carrier), f"{fmt(l.nameplate)} {escape(l.unit)}", fmt(l.firm),
                   fmt(l.utilisation), fmt(l.availability)] for l in doc.links]
     parts = [
-        f"<h1>{escape(s.name)} ({s.year})</h1><p>{escape(s.description)}</p>",
+        f"<h1>{escape(headline(doc))}</h1><p>{escape(s.description)}</p>",
         f"<p class=meta>Seed {r.seed} · {r.replications} replications · {fmt(r.horizon_days)} days "
         f"({escape(run_start(r))}) · solver {escape(str(r.solver))} · scenario sha256 "
         f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
         "<h2>Verdict</h2>",
         page.table(["target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
                    target_rows, frozenset({2, 3, 4, 5})),
-        *pictured("targets.png", "gap.png"), "<h2>The corridor</h2>", *pictured("map.png"),
+        *pictured("targets.png", "gap.png"), *gaps_html(doc, pictures),
+        "<h2>The corridor</h2>", *pictured("map.png"),
         "<h2>Over the year</h2>", *pictured("queues.png", "closures.png", "storage.png", "power.png", "data.png"),
         "<h2>Flows</h2>", page.table(["flow", "unit", "demand", "delivered", "transit days", "p95"], flow_rows,
                                      frozenset({2, 3, 4, 5})), *pictured("transit.png"),
@@ -166,7 +284,8 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
     plan = doc.plan
     if plan.made:
         plan_rows = [[escape(x.id), f"{fmt(x.amount)} {escape(x.unit)}", fmt(x.cost)] for x in plan.expansions]
-        parts += [f"<h2>Expansion plan</h2><p>Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr.</p>",
+        parts += [f"<h2>Expansion plan</h2><p>Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr. "
+                  f"{escape(plan_built(doc).replace('`', ''))}</p>",
                   page.table(["expansion", "amount", "MUSD/yr"], plan_rows, frozenset({1, 2}))]
     source_rows = [[f"<code>{escape(k)}</code>", escape(v)] for k, v in doc.sources.items()]
     parts += ["<h2>Sources behind the verdicts</h2>", page.table(["source", "what"], source_rows),
@@ -177,8 +296,10 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
 def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
     """The terminal summary printed by `corridor run`."""
     doc = as_document(data)
+    note = plan_note(doc)
     table = Table("target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding",
-                  "verdict", title=f"{doc.scenario.name}: {doc.run.replications} replications")
+                  "verdict", title=f"{doc.scenario.name}: {doc.run.replications} replications"
+                                   + (f", {note}" if note else ", as written"))
     for t in doc.targets:
         table.add_row(t.id, f"{fmt(t.target)} {t.unit}", fmt(t.simulated.mean), _interval(t.simulated.ci95),
                       f"{t.simulated.p_met:.0%}", fmt(t.optimised.max_deliverable), binding(t),
@@ -191,14 +312,17 @@ def optimise_table(scenario: Scenario, result: OptimiseResult) -> Group:
     doc = result.to_dict()
     plan = doc.get("plan", {})
     n1 = plan.get("n_minus_1", {})
-    table = Table("target", "figure", "max now", "max together", "max with plan", "binding", "N-1 worst loss",
-                  title=f"{scenario.name}: optimiser ({doc.get('solver')}, {doc.get('status')})")
+    table = Table("target", "figure", "max now", "max together", "max with plan", "headroom", "binding (one more adds)",
+                  "N-1 worst loss", title=f"{scenario.name}: optimiser ({doc.get('solver')}, {doc.get('status')})")
     for tid, t in scenario.targets.items():
         o = doc.get("targets", {}).get(tid, {})
         worst = n1.get("targets", {}).get(tid)
-        names = list(o.get("binding_with_plan", [])) + [f"node {n}" for n in o.get("binding_nodes_with_plan", [])]
+        result_t = result.targets.get(tid)
+        growth = o.get("growth")
         table.add_row(tid, f"{fmt(t.value.value)} {t.value.unit}", fmt(o.get("max_alone")),
-                      fmt(o.get("max_together")), fmt(o.get("max_with_plan")), ", ".join(names) or "—",
+                      fmt(o.get("max_together")), fmt(o.get("max_with_plan")),
+                      "—" if growth is None else f"x{fmt(growth)}",
+                      (result_t.bottleneck() if result_t is not None else "") or "—",
                       f"{worst['link']}: keeps {worst['share_kept']:.0%}" if worst and worst.get("link") else "—")
     lines: list[RenderableType] = [table, f"Plan: {'feasible' if plan.get('feasible') else 'NOT feasible'}, "
                                           f"{fmt(plan.get('cost'))} MUSD/yr"]
@@ -249,9 +373,9 @@ def manifest(doc: ReportDocument) -> dict[str, Any]:
         "platform": platform.platform(), "machine": platform.machine(),
         "packages": {p: version(p) for p in PACKAGES},
         "solver": doc.run.solver, "seed": doc.run.seed,
-        "replications": doc.run.replications, "wall_s": doc.run.wall_s,
+        "replications": doc.run.replications, "with_plan": doc.plan_applied, "wall_s": doc.run.wall_s,
         "argv": sys.argv,
-    }
+    } | gap_manifest(doc)
 
 
 def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scenario: Scenario,

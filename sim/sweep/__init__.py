@@ -2,7 +2,9 @@
 
 Each point is the scenario with overrides, run by the same library function as `corridor run`
 with the sweep seed (common random numbers: points differ only by their overrides, never by
-which worker ran them or when). Finished points go to the durable log as they finish; `resume`
+which worker ran them or when). A point simulates the scenario as written; with `replan`
+(`--replan`) it builds the optimiser's plan first, and the terminal summary, sweep.md and the
+tables say so. Finished points go to the durable log as they finish; `resume`
 skips the points already there (matched by content, not position). The tables, findings and
 pictures are rebuilt from that log at the end. With `find`, a threshold search instead.
 
@@ -14,8 +16,8 @@ The package, in the order data flows through it:
     folder      the output folder: checked first, started fresh whole, or continued on resume
     points      one point run -> its record; points.jsonl, the durable log of records
     executors   where points run: this process, local worker processes, a Dask cluster
-    tables      the log -> sweep.parquet and sweep.csv, in design order
-    threshold   bisection of one parameter to where a target's P(met) crosses a level
+    tables      the log -> sweep.parquet and sweep.csv: one row per (point, target), in design order
+    threshold   a bracket of one parameter where a target's P(met) crosses a level, reusing replications
     render      thresholds, frontiers, sensitivity, pictures, sweep.md and sweep.html; find.*
 """
 
@@ -24,10 +26,11 @@ from __future__ import annotations
 import difflib
 import functools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 from sim.errors import CorridorError
 from sim.io import results_folder
@@ -54,10 +57,12 @@ class SweepResult:
     resumed: int
     wall_s: float
     findings: list[str] = field(default_factory=list)
+    with_plan: bool = False  # each point built the optimiser's plan before simulating
 
     def lines(self) -> list[str]:
         """The terminal summary."""
-        head = (f"{self.points} points ({self.resumed} from a previous run), {self.failed} failed, "
+        how = "with the optimiser's plan built at each point" if self.with_plan else "each point as written"
+        head = (f"{self.points} points ({self.resumed} from a previous run), {how}, {self.failed} failed, "
                 f"{self.wall_s:.1f} s; written to {self.folder}")
         return [head, *self.findings]
 
@@ -67,16 +72,18 @@ def sweep(scenario: Path | str | None = None, *, vary: Iterable[str] = (), overr
           workers: int | None = None, scheduler: str | None = None, resume: bool = False,
           progress: bool = False, design: str | None = None, samples: int | None = None,
           level: float | str | None = None, find: str | None = None, target: str | None = None,
-          file: Path | None = None, evaluate_point: EvaluatePoint = evaluate_report) -> SweepResult | Threshold:
+          file: Path | None = None, evaluate_point: EvaluatePoint = evaluate_report,
+          replan: bool | None = None) -> SweepResult | Threshold:
     """Run a sweep (or, with `find`, a threshold search) and write its folder.
 
     Flags override a sweep file's keys; `vary` adds to (or replaces, by path) its `vary`. `level`
-    is a probability as `--level` takes it: 0.9, "90%" or "90".
+    is a probability as `--level` takes it: 0.9, "90%" or "90". `replan` builds the optimiser's
+    plan at each point before simulating (None: as the sweep file says, else as written).
     """
     check_workers(workers)
     cfg = read_config(file, scenario=scenario, vary=list(vary), overrides=list(overrides), seed=seed,
                       replications=replications, out=out, design=design, samples=samples, level=level,
-                      find=find, target=target)
+                      find=find, target=target, replan=replan)
     if cfg.find is not None and cfg.target is not None:
         from sim.sweep.render import write_threshold
 
@@ -86,7 +93,7 @@ def sweep(scenario: Path | str | None = None, *, vary: Iterable[str] = (), overr
         write_threshold(found)
         return found
     plan = plan_sweep(cfg.scenario, cfg.params, overrides=cfg.overrides, seed=cfg.seed,
-                      replications=cfg.replications, design=cfg.design, samples=cfg.samples)
+                      replications=cfg.replications, design=cfg.design, samples=cfg.samples, with_plan=cfg.replan)
     folder = cfg.out if cfg.out is not None else results_folder(plan.name, "sweep")
     return run_sweep(plan, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
                      level=cfg.level, target=cfg.target, evaluate_point=evaluate_point)
@@ -122,8 +129,10 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
     resumed = len(done)
     todo = (PointTask(str(plan.scenario), tuple(plan.base), p, i, plan.seed, plan.replications)
             for i, p in enumerate(plan.points) if p.id not in done)
-    run = functools.partial(run_point, evaluate_point=evaluate_point)
     prepare = warm_up if evaluate_point is evaluate_report else None
+    if plan.with_plan:  # a point function that builds the plan takes `with_plan`, as evaluate_report does
+        evaluate_point = functools.partial(cast(Callable[..., dict[str, Any]], evaluate_point), with_plan=True)
+    run = functools.partial(run_point, evaluate_point=evaluate_point)
     try:
         # The workers (or the Dask connection) first: a scheduler that cannot be reached is refused
         # before the folder is touched.
@@ -142,5 +151,5 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
                            f"{folder / LOG}: rerun with --resume to continue") from None
     findings = write_outputs(folder, plan, level, target)
     return SweepResult(folder, len(plan.points), len(plan.points) - resumed, failed, resumed,
-                       time.perf_counter() - began, findings)
+                       time.perf_counter() - began, findings, plan.with_plan)
 

@@ -10,9 +10,12 @@ A sweep file reads:
     design: grid                             # lhs, sobol, morris (with samples: N)
     replications: 20
     level: 90%
+    replan: false                            # true: build the optimiser's plan at each point
     out: results/ferries
 
-`--vary` flags add to (or replace, by path) the file's `vary`; `--set` flags come after its `set`.
+Each point simulates the scenario as written unless `replan` (`--replan`) builds the optimiser's
+plan there first. `--vary` flags add to (or replace, by path) the file's `vary`; `--set` flags
+come after its `set`.
 Unknown keys are refused with the nearest known one (a typo must not be silently ignored).
 """
 
@@ -31,7 +34,7 @@ from sim.scenario.schema import MAX_REPLICATIONS
 from sim.sweep.designs import MAX_POINTS, Parameter, parse_spec, parse_vary
 
 FILE_KEYS = ("scenario", "vary", "set", "seed", "replications", "design", "samples", "level", "find",
-             "target", "out")
+             "target", "replan", "out")
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,14 @@ class SweepConfig:
     find: str | None = None  # the path a threshold search bisects
     target: str | None = None
     out: Path | None = None
+    replan: bool = False  # build the optimiser's plan at each point before simulating
 
 
 def read_config(file: Path | None, *, scenario: Path | str | None = None, vary: list[str] | None = None,
                 overrides: list[str] | None = None, seed: int | None = None, replications: int | None = None,
                 out: Path | None = None, design: str | None = None, samples: int | None = None,
                 level: float | str | None = None, find: str | None = None,
-                target: str | None = None) -> SweepConfig:
+                target: str | None = None, replan: bool | None = None) -> SweepConfig:
     """Merge a sweep file (YAML) with command-line flags; flags win."""
     doc = read_sweep_file(file) if file is not None else {}
     here = Path(file).parent if file is not None else Path(".")
@@ -67,6 +71,9 @@ def read_config(file: Path | None, *, scenario: Path | str | None = None, vary: 
         params[p.path] = p
     whole = {key: _whole_number(key, doc.get(key)) for key in ("seed", "replications", "samples")}
     file_out = here / str(doc["out"]) if doc.get("out") else None
+    file_replan = doc.get("replan", False)
+    if not isinstance(file_replan, bool):
+        raise CorridorError(f"--file {file}: replan: expected true or false, got {file_replan!r}")
     cfg = SweepConfig(
         scenario=Path(scenario) if scenario is not None else _file_scenario(doc.get("scenario"), here),
         params=list(params.values()),
@@ -79,10 +86,14 @@ def read_config(file: Path | None, *, scenario: Path | str | None = None, vary: 
         find=find if find is not None else doc.get("find"),
         target=target if target is not None else doc.get("target"),
         out=out if out is not None else file_out,
+        replan=replan if replan is not None else file_replan,
     )
     check_ranges(seed=cfg.seed, replications=cfg.replications, samples=cfg.samples)
     if cfg.find is not None and cfg.target is None:
         raise CorridorError("--find needs --target ID (the target whose probability met is searched)")
+    if cfg.find is not None and cfg.replan:
+        raise CorridorError("--replan: not available with --find (a threshold search simulates each probe as "
+                            "written); drop --replan, or sweep the range with --vary instead of --find")
     return cfg
 
 

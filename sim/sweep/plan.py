@@ -6,7 +6,9 @@ points is recorded at those points). The plan is written as the manifest `sweep.
 resumed sweep must find the same identity there, else the logged points would not belong to it.
 The identity holds a hash of every file the scenario was read from (the top file, each
 `extends:` parent, each profile file it names), the `--set` overrides, the seed, replications
-and the design: a resume after any change is refused, naming what changed.
+the design and whether each point builds the optimiser's plan first (`with_plan`, from
+`--replan`): a resume after any change is refused, naming what changed, so a sweep never mixes
+points simulated as written with points simulated with the plan built.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = "1.0"
 MANIFEST = "sweep.json"
-IDENTITY = ("scenario", "sources", "overrides", "seed", "replications", "design", "samples", "params", "points")
+IDENTITY = ("scenario", "sources", "overrides", "seed", "replications", "with_plan", "design", "samples", "params",
+            "points")
 
 
 @dataclass
@@ -46,6 +49,7 @@ class SweepPlan:
     points: list[Point]
     targets: dict[str, str] = field(default_factory=dict)  # id -> its figure, as the tables describe it
     sources: list[dict[str, str]] = field(default_factory=list)  # every file read: {"file", "sha256"}
+    with_plan: bool = False  # each point builds the optimiser's plan before simulating (--replan)
 
     def manifest(self) -> dict[str, Any]:
         d = self.design
@@ -54,6 +58,7 @@ class SweepPlan:
                                                             "sha256": self.sha256},
             "sources": self.sources,
             "overrides": self.base, "seed": self.seed, "replications": self.replications,
+            "with_plan": self.with_plan,
             "targets": self.targets,
             "design": d.name, "samples": d.samples, "notes": d.notes,
             "params": [{"path": p.path, "spec": p.spec, "kind": p.kind, "unit": p.unit, "integer": p.integer}
@@ -65,8 +70,11 @@ class SweepPlan:
 
 
 def plan_sweep(scenario: Path, params: list[Parameter], *, overrides: Iterable[str] = (), seed: int | None = None,
-               replications: int | None = None, design: str = "grid", samples: int | None = None) -> SweepPlan:
-    """Validate the base scenario and the varied paths, and build the design (bad input raises)."""
+               replications: int | None = None, design: str = "grid", samples: int | None = None,
+               with_plan: bool = False) -> SweepPlan:
+    """Validate the base scenario and the varied paths, and build the design (bad input raises;
+    `with_plan` on a scenario with no expansions to build too)."""
+    from sim.run import check_with_plan
     from sim.scenario.loading import read_raw, validate
 
     check_ranges(seed=seed, replications=replications, samples=samples)
@@ -74,12 +82,14 @@ def plan_sweep(scenario: Path, params: list[Parameter], *, overrides: Iterable[s
     base = list(overrides)
     raw = read_raw(scenario, base)
     model = validate(raw)
+    if with_plan:
+        check_with_plan(model, "--replan")
     sweep_seed = model.simulation.seed if seed is None else seed
     d = make_design(design, params, samples, sweep_seed)
     points = d.unique()
     check_paths(scenario, base, points[0])
     return SweepPlan(scenario, model.name, file_sha256(scenario), base, sweep_seed, replications, d, points,
-                     describe_targets(model), scenario_sources(raw.files, model))
+                     describe_targets(model), scenario_sources(raw.files, model), with_plan)
 
 
 def file_sha256(path: Path) -> str:
@@ -192,6 +202,12 @@ def changes(old: dict[str, Any], new: dict[str, Any], keys: list[str]) -> list[s
                 out.append(f"{now.get('file')} changed since the sweep began")
         elif key == "overrides":
             out.append(f"--set was {_short(was)}, now {_short(now)}")
+        elif key == "with_plan":
+            said = {True: "with --replan (the optimiser's plan built at each point)",
+                    False: "without --replan (each point as written)"}
+            before = said[was] if isinstance(was, bool) else "before --replan existed (its points built the plan)"
+            out.append(f"the sweep was run {before}, now {said[now] if isinstance(now, bool) else repr(now)}; "
+                       "its points cannot be mixed")
         elif key in ("points", "params"):
             out.append(f"the {key} of the design differ (--vary or --design changed)")
         else:

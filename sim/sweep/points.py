@@ -1,9 +1,11 @@
 """A sweep point: the task a worker runs, the record it returns, and the durable log of records.
 
 A point is the scenario with overrides, run by the same library function as `corridor run`
-(`evaluate_report`) with the sweep seed. Its record keeps the summary a sweep needs (each
-target's mean, CI, P(met), verdict, optimiser maximum and binding links; the plan's key
-figures), never the per-replication arrays; a point that fails keeps its error instead.
+(`evaluate_report`) with the sweep seed: as written, or with the optimiser's plan built first
+when the sweep asks for it (`--replan`). Its record keeps the summary a sweep needs (each
+target's measured value, with its unit, what it measures and its figure: mean, 95% CI, P(met),
+verdict, optimiser bound and binding links; the plan's key figures and, when built, what it
+built), never the per-replication arrays; a point that fails keeps its error instead.
 
 Finished records are appended to `points.jsonl` one complete, flushed and fsynced line at a
 time, so a sweep killed at any moment loses at most the points in flight. On resume a
@@ -36,12 +38,14 @@ WARM_UP_MODULES = ("sim.run", "sim.optimiser.optimise", "sim.simulate", "sim.car
 
 
 def evaluate_report(scenario: Path, overrides: list[str], seed: int, replications: int | None,
-                    workers: int = 1) -> dict[str, Any]:
+                    workers: int = 1, with_plan: bool = False) -> dict[str, Any]:
     """The real point function: everything `corridor run` does except writing files (`workers`
-    run a point's replications in parallel: the threshold search runs one point at a time)."""
+    run a point's replications in parallel: the threshold search runs one point at a time;
+    `with_plan` builds the optimiser's plan before simulating, as `corridor run --with-plan`)."""
     from sim.run import evaluate
 
-    return evaluate(scenario, overrides=overrides, seed=seed, replications=replications, workers=workers).data
+    return evaluate(scenario, overrides=overrides, seed=seed, replications=replications, workers=workers,
+                    with_plan=with_plan).data
 
 
 def warm_up() -> None:
@@ -53,7 +57,10 @@ def warm_up() -> None:
 
 @dataclass
 class TargetSummary:
-    """One target at one point, as the tables show it."""
+    """One target at one point, as the tables show it: the measured value (mean and 95% CI, in
+    `unit`, of what `measure` says: delivered throughput or firm capacity), P(met), the verdict,
+    and the optimiser's bound on the network simulated. (Records logged before unit, measure
+    and figure were kept read with them None.)"""
 
     mean: float | None
     ci95_lo: float | None
@@ -62,6 +69,9 @@ class TargetSummary:
     met: bool
     max_deliverable: float | None
     binding: str  # the optimiser's binding links, joined by ';'
+    unit: str | None = None
+    measure: str | None = None  # throughput | firm
+    figure: float | None = None  # the target's figure at this point, in `unit`
 
 
 @dataclass
@@ -76,7 +86,7 @@ class PointRecord:
     error: str | None
     replications: int | None
     targets: dict[str, TargetSummary] = field(default_factory=dict)
-    figures: dict[str, Any] = field(default_factory=dict)  # plan.feasible, plan.cost
+    figures: dict[str, Any] = field(default_factory=dict)  # plan.feasible, plan.cost, plan.built
     wall_s: float = 0.0
     asked: int | None = None  # the replications a threshold search asked for
 
@@ -110,9 +120,19 @@ def summarise(data: dict[str, Any]) -> tuple[dict[str, TargetSummary], dict[str,
         lo, hi = sim_t["ci95"]
         targets[t["id"]] = TargetSummary(_num(sim_t["mean"]), _num(lo), _num(hi), _num(sim_t["p_met"]),
                                          bool(t["met"]), _num(opt.get("max_deliverable")),
-                                         ";".join(opt.get("binding") or []))
+                                         ";".join(opt.get("binding") or []), t.get("unit"), t.get("measure"),
+                                         _num(t.get("target")))
     plan = data.get("plan") or {}
-    return targets, {"plan.feasible": plan.get("feasible"), "plan.cost": _num(plan.get("cost"))}
+    figures = {"plan.feasible": plan.get("feasible"), "plan.cost": _num(plan.get("cost"))}
+    if data.get("plan_applied"):
+        figures["plan.built"] = built_text(data.get("built") or [])
+    return targets, figures
+
+
+def built_text(expansions: list[dict[str, Any]]) -> str:
+    """The expansions a point built, as the table shows them: `a_more 2 Mt/yr; c_line 2 Mt/yr`,
+    or `nothing` for an empty plan."""
+    return "; ".join(f"{e['id']} {e['amount']:.4g} {e.get('unit', '')}".strip() for e in expansions) or "nothing"
 
 
 def _num(x: Any) -> float | None:

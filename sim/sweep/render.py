@@ -1,7 +1,11 @@
 """What a sweep found: thresholds, frontiers, sensitivity indices, plots, `sweep.md` and `sweep.html`;
 and `find.json` and `find.md` for a threshold search.
 
-Read from the rebuilt `sweep.parquet` (one row per point), never from results held in memory.
+Read from the rebuilt `sweep.parquet` (one row per point and target, `sim.sweep.tables`), never
+from results held in memory. The analyses read it `wide` (one row per point, a `<target>.<figure>`
+column per target); the pictures show, per target, the measured value with its 95% CI against
+each swept parameter beside the target's figure (`measured_<k>.png`), and P(met) on its own
+(`pmet_<k>.png`, heat maps). sweep.md lists the points as the long table does.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sim.report import page
 from sim.report.plots import png
 from sim.sweep.designs import SAMPLERS, Parameter, SensitivitySampler
 from sim.sweep.plan import MANIFEST, SweepPlan
-from sim.sweep.tables import write_tables
+from sim.sweep.tables import TARGET_COLUMNS, write_tables
 from sim.sweep.threshold import Threshold
 
 Indices = dict[str, dict[str, float]]  # parameter -> index (S1, ST, mu_star, ...) -> value
@@ -64,6 +68,24 @@ def _unit(p: Parameter) -> str:
 
 
 # --- analysis --------------------------------------------------------------------------------
+
+
+WIDE = ("mean", "ci_lo", "ci_hi", "p_met", "optimiser_bound", "figure")  # per-target columns of `wide`
+
+
+def wide(long: pd.DataFrame) -> pd.DataFrame:
+    """The long table (a row per point and target) as one row per point: the point's columns,
+    then `<target>.<figure>` for each figure in `WIDE` and `<target>.met` (bool)."""
+    head = [c for c in long.columns if c not in TARGET_COLUMNS]
+    points = long.drop_duplicates("point")[head].set_index("point")
+    rows = long[long["target"].notna()]
+    columns: dict[str, pd.Series] = {}
+    for col in WIDE:
+        table = rows.pivot(index="point", columns="target", values=col)
+        columns.update({f"{tid}.{col}": table[tid] for tid in table.columns})
+    verdicts = rows.pivot(index="point", columns="target", values="verdict")
+    columns.update({f"{tid}.met": verdicts[tid].map({"met": True, "not met": False}) for tid in verdicts.columns})
+    return points.join(pd.DataFrame(columns)).reset_index()
 
 
 def curve(df: pd.DataFrame, p: Parameter, column: str, grid: bool) -> pd.DataFrame:
@@ -194,6 +216,60 @@ def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> 
 # --- pictures --------------------------------------------------------------------------------
 
 
+MEASURES = {"firm": "firm", "throughput": "delivered"}  # how a target's measure labels its value
+
+
+def measured_label(rows: pd.DataFrame) -> str:
+    """What a target's rows measure, in its unit: `firm GW`, `delivered Mt/yr`."""
+    measure = str(next(iter(rows["measure"].dropna()), "measured"))
+    unit = str(next(iter(rows["unit"].dropna()), ""))
+    return f"{MEASURES.get(measure, measure)} {unit}".strip()
+
+
+def measured_plot(long: pd.DataFrame, plan: SweepPlan, tid: str) -> bytes | None:
+    """One target's measured value (mean, 95% CI band) against each numeric parameter, one
+    panel per parameter, with the target's figure as a horizontal line. On a grid of two
+    parameters each panel has a line per value of the other; sampled designs and larger grids
+    show every point with its CI and the mean over the other parameters."""
+    numeric = [p for p in plan.design.params if p.numeric]
+    rows = long[(long["target"] == tid) & (long["status"] == "ok")].dropna(subset=["mean", "ci_lo", "ci_hi"])
+    if rows.empty or not numeric:
+        return None
+    label = measured_label(rows)
+    grid = plan.design.name == "grid"
+    fig, axes = plt.subplots(1, len(numeric), figsize=(max(4.8 * len(numeric) + 1, 7), 4.2), squeeze=False)
+    for ax, p in zip(axes[0], numeric):
+        others = [q for q in numeric if q is not p]
+        if grid and len(others) <= 1:
+            groups = list(rows.groupby(others[0].path)) if others else [(None, rows)]
+            for k, (value, sub) in enumerate(groups):
+                sub = sub.sort_values(p.path)
+                x = sub[p.path].to_numpy(float)
+                colour = plt.get_cmap("viridis")(k / max(len(groups) - 1, 1)) if others else "C0"
+                name = f"{others[0].path} = {_fmt(value)}{_unit(others[0])}" if others else "mean, 95% CI"
+                ax.plot(x, sub["mean"].to_numpy(float), "-o", ms=3, color=colour, label=name)
+                ax.fill_between(x, sub["ci_lo"].to_numpy(float), sub["ci_hi"].to_numpy(float), color=colour,
+                                alpha=0.2, lw=0)
+        else:
+            x, mean = rows[p.path].to_numpy(float), rows["mean"].to_numpy(float)
+            spread = np.clip([mean - rows["ci_lo"].to_numpy(float), rows["ci_hi"].to_numpy(float) - mean], 0, None)
+            ax.errorbar(x, mean, yerr=spread, fmt="o", ms=3, alpha=0.4, elinewidth=0.8, color="C0",
+                        label="each point, 95% CI")
+            c = curve(rows, p, "mean", grid)
+            ax.plot(c["x"], c["y"], "-", color="k", lw=1.2, label="mean over the other parameters")
+        figures = rows["figure"].dropna().unique()
+        if len(figures) == 1:
+            ax.axhline(figures[0], color="#c0392b", ls="--", lw=1, label=f"target {_fmt(figures[0])}")
+        elif len(figures) > 1:
+            ax.scatter(rows[p.path], rows["figure"], marker="_", s=80, color="#c0392b", label="target (varies)")
+        ax.set_xlabel(f"{p.path}{' (' + p.unit + ')' if p.unit else ''}", fontsize=8)
+        ax.set_ylabel(label, fontsize=8)
+        ax.legend(fontsize=6, loc="best")
+    fig.suptitle(f"{tid}: measured {label}, mean and 95% CI, against the swept parameters\n"
+                 f"target {plan.targets.get(tid, '')}", fontsize=9)
+    return png(fig)
+
+
 def pmet_plot(df: pd.DataFrame, plan: SweepPlan, p: Parameter, level: float, found: list[Crossing]) -> bytes:
     """P(met) of every target against one parameter, the level, and where each crosses it."""
     grid = plan.design.name == "grid"
@@ -280,7 +356,8 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
     rows, failed = write_tables(folder, plan)
     if target is not None:
         plan = replace(plan, targets={target: plan.targets[target]})
-    df = pd.read_parquet(folder / "sweep.parquet")
+    long = pd.read_parquet(folder / "sweep.parquet")
+    df = wide(long)
     manifest = json.loads((folder / MANIFEST).read_text())
     found = crossings(df, plan, level)
     fronts = frontier(df, plan, level)
@@ -288,6 +365,10 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
     pictures: dict[str, bytes] = {}
     numeric = [p for p in plan.design.params if p.numeric]
     if not df[df["status"] == "ok"].empty:
+        for k, tid in enumerate(plan.targets):
+            picture = measured_plot(long, plan, tid)
+            if picture:
+                pictures[f"measured_{k + 1}.png"] = picture
         for k, p in enumerate(numeric):
             pictures[f"pmet_{k + 1}.png"] = pmet_plot(df, plan, p, level, found)
         for k, (a, b) in enumerate(itertools.islice(itertools.combinations(numeric, 2), 3)):
@@ -297,7 +378,8 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
         png = sensitivity_plot(indices, plan.design.name) if indices else None
         if png:
             pictures["sensitivity.png"] = png
-    for stale in [*folder.glob("pmet_*.png"), *folder.glob("heatmap_*.png"), folder / "sensitivity.png",
+    for stale in [*folder.glob("measured_*.png"), *folder.glob("pmet_*.png"), *folder.glob("heatmap_*.png"),
+                  folder / "sensitivity.png",
                   folder / "sensitivity.json"]:
         if stale.name not in pictures:
             stale.unlink(missing_ok=True)  # a picture of an earlier sweep in this folder
@@ -311,7 +393,7 @@ def write_outputs(folder: Path, plan: SweepPlan, level: float, target: str | Non
                         "; ".join(f"{_fmt(r.iloc[0])}: {_fmt(r.iloc[1])}" for _, r in table.iterrows()))
     if failed:
         findings.append(f"{failed} of {rows} points failed (their errors are in sweep.csv)")
-    md = markdown(df, plan, level, found, fronts, indices, pictures, rows, failed)
+    md = markdown(long, plan, level, found, fronts, indices, pictures, rows, failed)
     write_text(folder / "sweep.md", md)
     write_text(folder / "sweep.html", to_html(md, pictures, f"{plan.name}: sweep"))
     return findings
@@ -322,12 +404,30 @@ def _md_table(df: pd.DataFrame) -> list[str]:
                                ([_fmt(v).replace("|", "/") for v in r.tolist()] for _, r in df.iterrows()))
 
 
-def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossing],
+def points_table(long: pd.DataFrame, plan: SweepPlan) -> pd.DataFrame:
+    """sweep.md's points: the long table's rows that ran, a column each for the varied values,
+    the target, its measured mean and 95% CI in its unit, P(met), verdict and optimiser bound
+    (and what the point built, when the sweep built the plan)."""
+    ok = long[long["status"] == "ok"]
+    table = ok[["point", *(p.path for p in plan.design.params), "target"]].copy()
+    table["measured"] = [f"{_fmt(m, 4)} {u}".strip() for m, u in zip(ok["mean"], ok["unit"].fillna(""))]
+    table["95% CI"] = [f"{_fmt(lo, 4)} – {_fmt(hi, 4)}" for lo, hi in zip(ok["ci_lo"], ok["ci_hi"])]
+    table["P(met)"] = [f"{p:.0%}" if p == p else "—" for p in ok["p_met"].astype(float)]
+    table["verdict"] = ok["verdict"]
+    table["optimiser bound"] = ok["optimiser_bound"]
+    if plan.with_plan and "plan.built" in ok:
+        table["built"] = ok["plan.built"]
+    return table.rename(columns={p.path: f"{p.path} ({p.unit})" for p in plan.design.params if p.unit})
+
+
+def markdown(long: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossing],
              fronts: dict[str, pd.DataFrame], indices: list[Sensitivity], pictures: dict[str, bytes],
              rows: int, failed: int) -> str:
-    """sweep.md: the findings first, then the pictures, then the table."""
+    """sweep.md: what was simulated and the findings first, then the pictures, then the long table."""
     d = plan.design
-    lines = [f"# Sweep of {plan.name}", "",
+    how = ("with the optimiser's plan built at each point (`--replan`)" if plan.with_plan else
+           "each point simulated as written (the optimiser's plan not built)")
+    lines = [f"# Sweep of {plan.name}, {how}", "",
              f"Design **{d.name}**, {rows} points ({failed} failed), seed {plan.seed} (common random numbers: "
              f"every point uses it), replications {plan.replications or 'as the scenario'}; "
              f"level {level:.0%}.", "", "Varied:", ""]
@@ -347,13 +447,15 @@ def markdown(df: pd.DataFrame, plan: SweepPlan, level: float, found: list[Crossi
             lines += [f"`{s.output}`", "", *_md_table(table), ""]
     for name in pictures:
         lines += ["", f"![{name}]({name})"]
-    ok = [c for c in df.columns if c in ("point", *[p.path for p in d.params], "status")
-          or c.endswith((".mean", ".p_met"))]
-    lines += ["", "## Points", ""]
-    if len(df) > MAX_MD_ROWS:
-        lines += [f"The first {MAX_MD_ROWS} of {len(df)} points; all of them are in sweep.csv and sweep.parquet.", ""]
-    lines += _md_table(df[ok].head(MAX_MD_ROWS))
-    errors = df[df["status"] != "ok"][["point", "error"]].head(50)
+    table = points_table(long, plan)
+    lines += ["", "## Points", "", "One row per point and target: the measured value (mean and 95% CI across "
+              "replications), the probability the target is met, and the optimiser's bound on the network "
+              "simulated.", ""]
+    if len(table) > MAX_MD_ROWS:
+        lines += [f"The first {MAX_MD_ROWS} of {len(table)} rows; all of them are in sweep.csv and sweep.parquet.",
+                  ""]
+    lines += _md_table(table.head(MAX_MD_ROWS))
+    errors = long[long["status"] != "ok"].drop_duplicates("point")[["point", "error"]].head(50)
     if not errors.empty:
         lines += ["", "## Failed points", "", *_md_table(errors)]
     return "\n".join(lines) + "\n"
@@ -402,15 +504,6 @@ def to_html(md: str, pictures: dict[str, bytes], title: str) -> str:
 
 
 def write_threshold(result: Threshold) -> None:
-    """find.json and find.md for a threshold search, in its folder."""
-    folder = result.folder
-    probes = sorted(result.probes, key=lambda p: p.value)
-    doc = {"path": result.path, "target": result.target, "level": result.level, "unit": result.unit,
-           "answer": result.answer, "note": result.note,
-           "bracket": [p.__dict__ for p in result.bracket] if result.bracket else None,
-           "probes": [p.__dict__ for p in probes]}
-    write_text(folder / "find.json", json.dumps(doc, indent=1))
-    table = pd.DataFrame([{result.path: p.text, "P(met)": p.p_met, "replications": p.replications,
-                           "95% lo": p.lo, "95% hi": p.hi, "meets": p.meets, "clear": p.clear} for p in probes])
-    md = [f"# Threshold of {result.target} against {result.path}", "", result.note, "", *_md_table(table)]
-    write_text(folder / "find.md", "\n".join(md) + "\n")
+    """find.json and find.md for a threshold search, in its folder (as `Threshold` words them)."""
+    write_text(result.folder / "find.json", json.dumps(result.document(), indent=1))
+    write_text(result.folder / "find.md", result.markdown())

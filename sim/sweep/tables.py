@@ -1,4 +1,12 @@
-"""The sweep's table: `sweep.parquet` and `sweep.csv`, one row per point, in design order.
+"""The sweep's table: `sweep.parquet` and `sweep.csv`, a long table with one row per (point,
+target), points in design order and targets in the scenario's order.
+
+A row reads: which point (its index, id and the swept parameters' values, numbers in their
+unit), how it ran (status, error, seed, replications), then one target's measured value (mean
+and 95% CI `ci_lo`..`ci_hi`, in `unit`, of what `measure` says: delivered throughput or firm
+capacity), its `figure`, P(met), the verdict, the optimiser's bound on the network simulated
+and its binding links; then the point's plan figures (feasible, cost, and `plan.built` when the
+sweep built the plan). A failed point has a row per target with its error and no figures.
 
 Rebuilt from the points log at the end of every run (so a resumed sweep's table equals an
 uninterrupted one's), streamed: one pass finds each point's line and the column types, a
@@ -10,6 +18,7 @@ beside their final names and renamed over them only when complete.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from sim.io import atomic_path
@@ -24,29 +33,44 @@ if TYPE_CHECKING:
     from sim.sweep.plan import SweepPlan
 
 BATCH = 256  # rows per Parquet batch: what the table builder holds at once
-TARGET_KEYS = ("mean", "ci95_lo", "ci95_hi", "p_met", "met", "max_deliverable", "binding")
-FIGURE_KEYS = ("plan.feasible", "plan.cost")
+TARGET_COLUMNS = ("target", "measure", "unit", "figure", "mean", "ci_lo", "ci_hi", "p_met", "verdict",
+                  "optimiser_bound", "binding")
+FIGURE_KEYS = ("plan.feasible", "plan.cost", "plan.built")
 
 
-def flatten(record: PointRecord, params: list[Parameter]) -> dict[str, Any]:
-    """One table row: the varied values (numbers in their unit), status, and per-target figures."""
+def point_columns(record: PointRecord, params: list[Parameter]) -> dict[str, Any]:
+    """The columns every row of a point shares: which point, the varied values (numbers in their
+    unit), how it ran."""
     row: dict[str, Any] = {"point": record.index, "id": record.id}
     for p in params:
         text = record.overrides.get(p.path)
         value = p.number(text) if (text is not None and p.numeric) else text
         row[p.path] = int(round(value)) if p.integer and isinstance(value, float) else value
     row.update(status=record.status, error=record.error, seed=record.seed, replications=record.replications)
-    for tid, t in record.targets.items():
-        for k in TARGET_KEYS:
-            row[f"{tid}.{k}"] = getattr(t, k)
-    row.update(record.figures)
     return row
+
+
+def flatten(record: PointRecord, params: list[Parameter], targets: list[str]) -> Iterator[dict[str, Any]]:
+    """A point's rows: one per target, `targets` (the plan's) first in their order, then any other
+    target the record has; a failed point's rows carry no figures (a scenario with no target: one
+    row with none)."""
+    head = point_columns(record, params)
+    tids: list[str | None] = [*targets, *(t for t in record.targets if t not in targets)]
+    for tid in tids or [None]:
+        row = {**head, "target": tid}
+        t = record.targets.get(tid) if tid is not None else None
+        if t is not None:
+            row.update(measure=t.measure, unit=t.unit, figure=t.figure, mean=t.mean, ci_lo=t.ci95_lo,
+                       ci_hi=t.ci95_hi, p_met=t.p_met, verdict="met" if t.met else "not met",
+                       optimiser_bound=t.max_deliverable, binding=t.binding)
+        row.update(record.figures)
+        yield row
 
 
 def table_columns(plan: SweepPlan) -> list[str]:
     """The table's columns in a fixed order."""
     head = ["point", "id", *(p.path for p in plan.design.params), "status", "error", "seed", "replications"]
-    return head + [f"{tid}.{k}" for tid in plan.targets for k in TARGET_KEYS] + list(FIGURE_KEYS)
+    return head + list(TARGET_COLUMNS) + list(FIGURE_KEYS)
 
 
 def kind(v: Any) -> str:
@@ -88,7 +112,7 @@ def cast(v: Any, type_: pa.DataType) -> Any:
 
 def write_tables(folder: Path, plan: SweepPlan) -> tuple[int, int]:
     """Rebuild sweep.parquet and sweep.csv from the log, in design order, streaming. Returns
-    (rows written, failed rows)."""
+    (points written, failed points)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -96,16 +120,18 @@ def write_tables(folder: Path, plan: SweepPlan) -> tuple[int, int]:
     wanted = {p.id for p in plan.points}
     offsets: dict[str, int] = {}
     names = table_columns(plan)
+    targets = list(plan.targets)
     kinds: dict[str, set[str]] = {k: set() for k in names}
     kinds["point"] = {"int"}
     for offset, record in read_log(log_path):
         if record.id in offsets or record.id not in wanted:
             continue
         offsets[record.id] = offset
-        for k, v in flatten(record, plan.design.params).items():
-            if v is not None and k != "point":
-                kinds.setdefault(k, set()).add(kind(v))
-    names += sorted(k for k in kinds if k not in names)  # any target or figure a custom point function adds
+        for row in flatten(record, plan.design.params, targets):
+            for k, v in row.items():
+                if v is not None and k != "point":
+                    kinds.setdefault(k, set()).add(kind(v))
+    names += sorted(k for k in kinds if k not in names)  # any figure a custom point function adds
     schema = pa.schema([(k, arrow_type(kinds[k])) for k in names])
     written = failed = 0
     with atomic_path(folder / "sweep.parquet") as pq_tmp, atomic_path(folder / "sweep.csv") as csv_tmp, \
@@ -124,13 +150,14 @@ def write_tables(folder: Path, plan: SweepPlan) -> tuple[int, int]:
         for i, point in enumerate(plan.points):
             if point.id not in offsets:
                 continue
-            row = flatten(record_at(log, offsets[point.id]), plan.design.params)
-            row["point"] = i
-            failed += row["status"] != "ok"
-            table.writerow(["" if row.get(k) is None else row.get(k) for k in names])
-            batch.append(row)
+            record = record_at(log, offsets[point.id])
+            failed += record.status != "ok"
             written += 1
-            if len(batch) >= BATCH:
-                flush()
+            for row in flatten(record, plan.design.params, targets):
+                row["point"] = i
+                table.writerow(["" if row.get(k) is None else row.get(k) for k in names])
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    flush()
         flush()
     return written, failed

@@ -13,7 +13,7 @@ import pytest
 from sim.sweep.designs import parse_vary
 from sim.sweep.plan import plan_sweep
 from sim.sweep.render import crossing, crossings, curve, frontier, to_html, write_threshold
-from sim.sweep.threshold import Probe, Threshold
+from sim.sweep.threshold import End, Probe, Threshold
 
 MINIMAL = Path(__file__).resolve().parents[1] / "scenarios" / "minimal.yaml"
 
@@ -69,11 +69,13 @@ def test_html_keeps_tables_headings_lists_and_inline_pictures():
 
 
 def test_find_files_hold_the_probes_in_value_order(tmp_path):
-    hi = Probe(17.0, "17", 1.0, 48, 0.93, 1.0, True, True)
-    lo = Probe(16.0, "16", 0.0, 6, 0.0, 0.39, False, True)
-    write_threshold(Threshold(tmp_path, "v", "t", 0.9, "", 17.0, (lo, hi), [hi, lo], "t is met from 17"))
+    hi = Probe(17.0, "17", [True] * 48, [1.0] * 48)
+    lo = Probe(16.0, "16", [False] * 6, [0.0] * 6)
+    ends = End(lo, False, lo.sure(0.9)), End(hi, True, hi.sure(0.9))
+    write_threshold(Threshold(tmp_path, "v", "t", 0.9, "", "found", *ends, 16.5, [hi, lo], "t is met from 17",
+                              54, 800, 1.0))
     doc = json.loads((tmp_path / "find.json").read_text())
-    assert doc["answer"] == 17.0 and [p["text"] for p in doc["probes"]] == ["16", "17"]
-    assert doc["bracket"][0]["meets"] is False
+    assert doc["bracket"]["hi"]["value"] == 17.0 and [p["text"] for p in doc["probes"]] == ["16", "17"]
+    assert doc["bracket"]["lo"]["side"] == "below" and doc["crossing"] == 16.5
     md = (tmp_path / "find.md").read_text()
-    assert md.startswith("# Threshold of t against v\n\nt is met from 17\n") and "| 17 | 1 | 48 |" in md
+    assert md.startswith("# Threshold of t against v\n\nt is met from 17\n") and "| 17 | 48 | 48 | 100% |" in md

@@ -81,21 +81,23 @@ def done(tmp_path_factory) -> tuple[object, Path]:
 # --- machinery ---------------------------------------------------------------------------------
 
 
-def test_a_sweep_writes_one_row_per_point_in_design_order(done):
+def test_a_sweep_writes_one_row_per_point_and_target_in_design_order(done):
     res, folder = done
     df = pd.read_parquet(folder / "sweep.parquet")
-    assert res.points == len(df) == 9 * 2
-    assert list(df["point"]) == list(range(18))
-    assert list(df["fleets.ferries.vessels"]) == [v for v in range(8, 17) for _ in range(2)]
-    assert list(df["links.gd.capacity"]) == [1.0, 2.0] * 9
-    ok = df[df["status"] == "ok"]
-    assert (ok["t.mean"] == 0.2 * ok["fleets.ferries.vessels"]).all()
-    assert (ok["t.p_met"] == ((ok["fleets.ferries.vessels"] - 10).clip(0, 10) / 10).round(2)).all()
-    assert set(df.columns) >= {"t.ci95_lo", "t.ci95_hi", "t.met", "t.max_deliverable", "pt.p_met", "plan.cost", "seed"}
+    assert res.points == 9 * 2 and len(df) == 9 * 2 * 2  # points x targets
+    assert list(df["point"]) == [i for i in range(18) for _ in range(2)]
+    assert list(df["target"]) == ["t", "pt"] * 18
+    assert list(df["fleets.ferries.vessels"]) == [v for v in range(8, 17) for _ in range(4)]
+    assert list(df["links.gd.capacity"]) == [1.0, 1.0, 2.0, 2.0] * 9
+    ok = df[(df["status"] == "ok") & (df["target"] == "t")]
+    assert (ok["mean"] == 0.2 * ok["fleets.ferries.vessels"]).all()
+    assert (ok["p_met"] == ((ok["fleets.ferries.vessels"] - 10).clip(0, 10) / 10).round(2)).all()
+    assert (ok["optimiser_bound"] == 0.25 * ok["fleets.ferries.vessels"]).all()
+    assert set(df.columns) >= {"ci_lo", "ci_hi", "verdict", "unit", "plan.cost", "seed"}
     assert (df["seed"] == 2024).all()  # every point uses the sweep seed (the scenario's here)
     csv = pd.read_csv(folder / "sweep.csv")
     assert csv.shape == df.shape
-    for name in ("sweep.md", "sweep.html", "sweep.json", "pmet_1.png", "heatmap_1.png"):
+    for name in ("sweep.md", "sweep.html", "sweep.json", "pmet_1.png", "heatmap_1.png", "measured_1.png"):
         assert (folder / name).stat().st_size > 0
 
 
@@ -103,10 +105,10 @@ def test_a_failing_point_is_recorded_and_the_sweep_goes_on(done):
     res, folder = done
     df = pd.read_csv(folder / "sweep.csv")
     bad = df[df["status"] != "ok"]
-    assert res.failed == 1 and len(bad) == 1
+    assert res.failed == 1 and len(bad) == 2 and set(bad["target"]) == {"t", "pt"}  # a row per target
     assert bad.iloc[0]["fleets.ferries.vessels"] == 13 and bad.iloc[0]["links.gd.capacity"] == 2.0
-    assert "solver failed" in bad.iloc[0]["error"] and pd.isna(bad.iloc[0]["t.mean"])
-    assert (df["status"] == "ok").sum() == 17
+    assert "solver failed" in bad.iloc[0]["error"] and bad["mean"].isna().all()
+    assert (df["status"] == "ok").sum() == 17 * 2
     assert "1 of 18 points failed" in "\n".join(res.lines())
 
 
@@ -191,7 +193,7 @@ def test_sweep_file_with_flags_winning(tmp_path):
                     "replications: 20\nseed: 3\nout: out\n")
     res = sweep(file=file, vary=["links.gd.capacity=1 GW"], workers=1, evaluate_point=fake_report)
     df = pd.read_csv(tmp_path / "out" / "sweep.csv")
-    assert res.points == 3 and list(df["links.gd.capacity"]) == [1.0] * 3 and (df["seed"] == 3).all()
+    assert res.points == 3 and list(df["links.gd.capacity"]) == [1.0] * 6 and (df["seed"] == 3).all()
     file.write_text("scenario: x.yaml\nvarry: {}\n")
     with pytest.raises(CorridorError, match="did you mean 'vary'"):
         sweep(file=file)
@@ -218,14 +220,18 @@ def test_real_sweep_same_table_with_one_and_two_workers_and_each_point_is_a_run(
     assert one.failed == two.failed == 0 and one.points == 8
     assert (tmp_path / "one" / "sweep.csv").read_bytes() == (tmp_path / "two" / "sweep.csv").read_bytes()
     df = pd.read_parquet(tmp_path / "one" / "sweep.parquet")
+    assert list(df["target"]) == ["firm"] * 8 and (df["unit"] == "GW").all() and (df["measure"] == "firm").all()
     ev = evaluate(POWER, overrides=["simulation.horizon=365 d", "links.cable.capacity=1.6 GW"], seed=11,
                   replications=12).data["targets"][0]
     row = df[df["links.cable.capacity"] == 1.6].iloc[0]
-    assert (row["firm.mean"], row["firm.p_met"]) == (ev["simulated"]["mean"], ev["simulated"]["p_met"])
+    assert (row["mean"], row["p_met"]) == (ev["simulated"]["mean"], ev["simulated"]["p_met"])
+    assert (row["ci_lo"], row["ci_hi"]) == tuple(ev["simulated"]["ci95"])
     # Common random numbers: every point sees the same failures, so a bigger cable can only help
     # in every replication, and P(met) and the mean never fall as the capacity grows.
-    assert df["firm.p_met"].is_monotonic_increasing and df["firm.mean"].is_monotonic_increasing
-    assert df["firm.p_met"].iloc[0] < df["firm.p_met"].iloc[-1]
+    assert df["p_met"].is_monotonic_increasing and df["mean"].is_monotonic_increasing
+    assert df["p_met"].iloc[0] < df["p_met"].iloc[-1]
+    # As written: the cable never carries more than its swept capacity (x its efficiency, 0.97 x 0.9801).
+    assert (df["mean"] <= df["links.cable.capacity"] * 0.97 * 0.9801 + 1e-9).all()
 
 
 def _log_lines(path: Path) -> int:
