@@ -215,6 +215,7 @@ class FerryFleet:
         voyages = sum(link.voyages for link in self.links)
         kg = sum(link.kg for link in self.links)
         space = sum(link.space for link in self.links)
+        waited = sum(link.queue.waited_kg for link in self.links)
         return {
             "vessels": float(len(self.vessels)),
             "utilisation": share["working"] + share["empty"],
@@ -225,6 +226,8 @@ class FerryFleet:
             "voyages": float(voyages),
             "tonnes": kg / 1000,
             "load_factor": space / (voyages * self.cap_kg) if voyages else 0.0,
+            # hours cargo waited on the quay for one of the fleet's vessels (kilogram-weighted)
+            "quay_wait_h_mean": sum(link.queue.waited_kgh for link in self.links) / waited if waited else 0.0,
         }
 
 

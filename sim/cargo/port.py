@@ -156,10 +156,12 @@ class CargoQueue:
     when it travels in another the fleet's vessels also take (a truck on a deck rated in wagons),
     rounded to whole kilograms when it joins the queue (`Lot.space`). Vessels loading there wait
     with `wait_for` until enough space is taken; `on_put` tells the fleet's dispatcher that
-    cargo arrived (to wake an idle vessel).
+    cargo arrived (to wake an idle vessel). `waited_kgh` and `waited_kg` add up, for cargo taken
+    after the warm-up, its kilograms x the hours it waited at the port, and its kilograms: the
+    mean wait of cargo for a vessel of this link (`FerryFleet.summary`).
     """
 
-    __slots__ = ("env", "port", "lots", "space", "deck", "_waiters", "on_put")
+    __slots__ = ("env", "port", "lots", "space", "deck", "_waiters", "on_put", "waited_kgh", "waited_kg")
 
     def __init__(self, env: simpy.Environment, port: Port):
         self.env = env
@@ -169,6 +171,8 @@ class CargoQueue:
         self.deck: dict[str, float] = {}  # flow id -> deck space per kilogram, where not 1
         self._waiters: list[tuple[int, simpy.Event]] = []
         self.on_put: Callable[[], None] | None = None
+        self.waited_kgh = 0.0
+        self.waited_kg = 0
 
     def put(self, lot: Lot) -> None:
         self.lots.append(lot)
@@ -240,6 +244,9 @@ class CargoQueue:
             room -= part.space
             break
         self.space -= cap - room
+        if kg and now >= self.port.warmup:
+            self.waited_kgh += sum(lot.kg * (now - lot.since) for lot in taken)
+            self.waited_kg += kg
         if kg and self.port.yard is not None:
             self.port.yard.leave(kg)
         return taken, kg

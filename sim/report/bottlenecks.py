@@ -4,10 +4,11 @@ optimiser's binding capacities, and whether the two name the same thing.
 The simulation's side ranks every resource it measures by utilisation x mean wait (hours),
 the work a resource holds back: a berth is busy and vessels queue for it; a link or a gated
 node (a border crossing) is busy and consignments queue at it; a fleet is busy (its share of
-vessel-hours loading, sailing, unloading or repositioning) and cargo waits at the quays it loads
-from: the longest mean cargo wait at one of its loading ports, times the share of its vessels'
-non-idle hours spent working rather than queueing themselves (cargo waiting for a fleet whose
-vessels queue at a berth waits for the berth, not the fleet). Ids match the optimiser's capacity
+vessel-hours loading, sailing, unloading or repositioning) and cargo waits on the quay for one
+of its vessels (`quay_wait_h_mean`), times the share of its vessels' non-idle hours spent
+working rather than queueing themselves (cargo waiting for a fleet whose vessels queue at a
+berth waits for the berth, not the fleet). A fleet that does not measure its quay (tankers)
+takes the longest mean cargo wait at one of its loading ports. Ids match the optimiser's capacity
 rows (`berth:N:KIND`, `fleet:F`, `node:N`, a link id) so the two sides can be compared.
 
 The optimiser's side is, per target, the capacity rows that stop its flows growing at their
@@ -49,7 +50,7 @@ def simulated(scenario: Scenario, nodes: Sequence[Mapping[str, Any]], fleets: Se
             out.append(_busy(link["id"], float(link["utilisation"]), float(link["wait_h_mean"])))
     for f in fleets:
         ports = {lk.from_ for lk in scenario.links.values() if lk.fleet == f["id"]}
-        wait = max((waits.get(p, 0.0) for p in ports), default=0.0)
+        wait = f.get("quay_wait_h_mean", max((waits.get(p, 0.0) for p in ports), default=0.0))
         working, queueing = float(f.get("working_share", 0.0)), float(f.get("waiting_share", 0.0))
         if working + queueing > 0:
             wait *= working / (working + queueing)

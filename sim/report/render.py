@@ -121,7 +121,7 @@ def markdown(doc: ReportDocument) -> str:
     lines = [f"# {headline(doc)}", "", s.description, "",
              f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
              f"({run_start(r)}); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
-             *([ "", f"**Bottleneck.** {doc.bottlenecks.headline}"] if doc.bottlenecks else []),
+             *(["", doc.bottlenecks.headline] if doc.bottlenecks else []),
              "", "## Targets", ""]
     lines += page.markdown_table(
         ["target", "unit", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],

@@ -155,3 +155,15 @@ def test_a_vessel_waiting_for_cargo_gives_way_to_a_ship_waiting_for_its_berth(ru
     assert busy.links["pq"]["tonnes"] % 1000 == 0  # whole trains only
     f = busy.flows["f"].extra
     assert f["arrived_total_kg"] == f["delivered_total_kg"] + f["in_system_kg"] + f["turned_away_total_kg"]
+
+
+def test_a_fleet_s_quay_wait_is_its_ports_wait_when_it_alone_loads_there():
+    # cargo leaves port p only by the one ferry: the fleet's kilogram-weighted quay wait and the
+    # port's own queue statistic (measured apart, per consignment) are the same trains' waits
+    from sim.scenario.loading import load_scenario
+    from sim.simulate import simulate
+
+    result = simulate(load_scenario(SCENARIOS / "cargo_deterministic.yaml"), replications=1, seed=1)
+    quay = result.table_means("fleets")["ships"]["quay_wait_h_mean"]
+    assert quay > 10  # two trains a 24 h cycle against 2.4 arriving: the quay fills
+    assert quay == pytest.approx(result.table_means("nodes")["p"]["wait_h_mean"], rel=1e-9)
