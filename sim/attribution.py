@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.errors import CorridorError
 from sim.replications import estimate
+from sim.report.document import Gap
 from sim.scenario.checks import MAX_SPINUP_H, SPINUP_CARRIERS
 from sim.scenario.figure import MAX_COUNT, Figure
 from sim.scenario.schema import MAX_REPLICATIONS, Departure, Fleet, Flow, Link, Node, Scenario
@@ -210,47 +211,19 @@ def shapley(players: Sequence[str], value: Mapping[frozenset[str], float]) -> di
 
 
 @dataclass
-class TargetGap:
-    """One target's gap, in its unit: the bound, the simulated mean (no cause switched off), what
-    each cause costs (its Shapley value, mean and 95% interval across replications), v with every
-    cause off, and the residual bound - v(all off) (None when the optimiser gave no bound)."""
-
-    target: str
-    unit: str
-    bound: float | None
-    bound_kind: str | None  # max_together (else max_alone), or max_with_plan for a planned network
-    simulated: float
-    simulated_ci95: list[float]
-    all_off: float
-    causes: dict[str, float]
-    causes_ci95: dict[str, list[float]]
-    residual: float | None
-    coalitions: int
-    replications: int
-    seed: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (gaps.json's rows, report.json's `targets[].gap`)."""
-        return {"bound": self.bound, "bound_kind": self.bound_kind, "simulated": self.simulated,
-                "simulated_ci95": self.simulated_ci95, "all_off": self.all_off, "causes": self.causes,
-                "causes_ci95": self.causes_ci95, "residual": self.residual, "coalitions": self.coalitions,
-                "replications": self.replications, "seed": self.seed, "unit": self.unit}
-
-
-@dataclass
 class Attribution:
     """Every target's gap, and the coalition values behind them (target -> coalition -> mean)."""
 
     scenario: str
     causes: list[str]
-    targets: dict[str, TargetGap]
+    targets: dict[str, Gap]  # by target id
     values: dict[str, dict[frozenset[str], float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """gaps.json: the causes played, each target's gap, and v(S) of every coalition."""
         return {"scenario": self.scenario, "causes": self.causes,
                 "labels": {c: LABELS[c] for c in self.causes},
-                "targets": {tid: g.to_dict() for tid, g in self.targets.items()},
+                "targets": {tid: g.model_dump() for tid, g in self.targets.items()},
                 "coalitions": {tid: [{"off": sorted(s, key=CAUSES.index), "value": v} for s, v in table.items()]
                                for tid, table in self.values.items()}}
 
@@ -307,14 +280,14 @@ def attribute(scenario: Scenario, plan: OptimiseResult, *, replications: int = D
 
 def _target_gap(tid: str, scenario: Scenario, bounds: tuple[float | None, str | None], players: list[str],
                 runs: Mapping[frozenset[str], Mapping[str, list[float]]], replications: int,
-                seed: int) -> TargetGap:
+                seed: int) -> Gap:
     """One target's Shapley values, replication by replication, then their means and intervals."""
     per_rep = [shapley(players, {s: v[tid][r] for s, v in runs.items()}) for r in range(replications)]
     shares = {c: estimate([p[c] for p in per_rep]) for c in players}
     none_off, all_off = estimate(runs[frozenset()][tid]), estimate(runs[frozenset(players)][tid])
     bound, kind = bounds
-    return TargetGap(
-        target=tid, unit=scenario.targets[tid].value.unit, bound=bound, bound_kind=kind,
+    return Gap(
+        unit=scenario.targets[tid].value.unit, bound=bound, bound_kind=kind,
         simulated=none_off.mean, simulated_ci95=[none_off.lo, none_off.hi], all_off=all_off.mean,
         causes={c: e.mean for c, e in shares.items()}, causes_ci95={c: [e.lo, e.hi] for c, e in shares.items()},
         residual=None if bound is None else bound - all_off.mean, coalitions=len(runs),
@@ -343,7 +316,7 @@ def run_gaps(ev: Evaluation, replications: int, *, workers: int = 1, progress: b
     with progress_bar(progress, "gaps: coalitions x replications", total) as tick:
         found = attribute(ev.simulated, ev.plan, replications=replications, seed=ev.result.seed, workers=workers,
                           progress=tick, with_plan=ev.plan_applied)
-    return with_gaps(ev.data, {tid: g.to_dict() for tid, g in found.targets.items()})
+    return with_gaps(ev.data, {tid: g.model_dump() for tid, g in found.targets.items()})
 
 
 @dataclass
@@ -365,7 +338,7 @@ def gaps(path: str | Path, *, overrides: Sequence[str] = (), replications: int =
     from sim.optimiser.lp import check_solver
     from sim.optimiser.optimise import optimise
     from sim.progress import progress_bar
-    from sim.report.document import Gap, version
+    from sim.report.document import version
     from sim.report.plots import png, waterfall_figure
     from sim.report.render import gap_section
     from sim.scenario.loading import load_scenario
@@ -380,7 +353,7 @@ def gaps(path: str | Path, *, overrides: Sequence[str] = (), replications: int =
         total = 2 ** len(present_causes(scenario)) * replications
         with progress_bar(progress, "coalitions x replications", total) as tick:
             found = attribute(scenario, plan, replications=replications, seed=seed, workers=workers, progress=tick)
-        rows = {tid: Gap.model_validate(g.to_dict()) for tid, g in found.targets.items()}
+        rows = found.targets
         write_text(tmp / "gaps.json", json.dumps(found.to_dict(), indent=2) + "\n")
         pictures = [f"![{tid}: from the bound to the simulation](gap-{tid}.png)" for tid in rows]
         write_text(tmp / "gaps.md", "\n".join([f"# {scenario.name}: gaps between the optimiser and the simulation",

@@ -258,14 +258,13 @@ def gaps(scenario: str, set_: SetOpt = None, seed: SeedOpt = None,
          solver: SolverOpt = None, out_dir: OutOpt = None, quiet: QuietOpt = False) -> None:
     """Why the simulation falls short of the optimiser: each target's gap split into causes (Shapley values)."""
     from sim.attribution import gaps as attribute_gaps
-    from sim.report.document import Gap
     from sim.report.render import gaps_console_table
 
     done = attribute_gaps(_resolve(scenario), overrides=set_ or [], replications=replications, seed=seed,
                           workers=workers, solver=solver, out=out_dir, progress=not quiet and sys.stderr.isatty())
     if not quiet:
         found = done.attribution
-        rows = {tid: Gap.model_validate(g.to_dict()) for tid, g in found.targets.items()}
+        rows = found.targets
         played = ", ".join(found.causes) or "none"
         out.print(gaps_console_table(f"{found.scenario}: what each cause costs (causes present: {played})", rows))
         out.print(f"gaps written to {done.folder}", markup=False, highlight=False)

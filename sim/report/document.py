@@ -526,7 +526,7 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
 
 
 def with_gaps(data: Mapping[str, Any], gaps: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """report.json's content with each target's gap (`sim.attribution.TargetGap.to_dict()`, by
+    """report.json's content with each target's gap (`Gap.model_dump()`, by
     target id) as `targets[].gap`."""
     rows = [dict(t) | ({"gap": Gap.model_validate(gaps[t["id"]]).model_dump()} if t["id"] in gaps else {})
             for t in data["targets"]]
