@@ -534,11 +534,11 @@ def markdown(result: PlanLoopResult) -> str:
              f"{result.message}. The plan returned is iteration {result.best}'s "
              f"({result.final.plan.cost:.4g} MUSD/yr), in final/plan.json.", "",
              "| iteration | expansions | cost (MUSD/yr) | "
-             + " | ".join(f"{t} P(met) [95% CI]" for t in tids) + " | factors used | learned | cut |",
+             + " | ".join(f"{t}: mean, P(met) [95% CI]" for t in tids) + " | factors used | learned | cut |",
              "|---|---|---|" + "---|" * len(tids) + "---|---|---|"]
     for it in result.iterations:
         checks = [it.targets.get(t) for t in tids]
-        cells = [f"{c.p_met:.2f} [{c.lo:.2f}, {c.hi:.2f}]" if c is not None else "-" for c in checks]
+        cells = [f"{c.mean:.4g}, {c.p_met:.2f} [{c.lo:.2f}, {c.hi:.2f}]" if c is not None else "-" for c in checks]
         factors = ", ".join(f"{k} {v:.3g}" for k, v in sorted(it.factors.items())) or "-"
         learned = "; ".join(f"{x.row} {x.factor:.3g} ({x.evidence})" for x in it.learned) or "-"
         lines.append(f"| {it.index} | {_amounts(it, units_of)} | {it.cost:.4g} | " + " | ".join(cells)
@@ -553,6 +553,7 @@ def iteration_line(it: Iteration) -> str:
     """One line of progress: the plan, its cost and each target's P(met)."""
     plan = ", ".join(f"{eid} {a:.4g}" + (f" ({it.built[eid]:.4g} built)" if abs(it.built.get(eid, a) - a) > 1e-9
                                           else "") for eid, a in it.amounts.items()) or "nothing built"
-    checks = ", ".join(f"{t.id} P(met) {t.p_met:.2f} [{t.lo:.2f}, {t.hi:.2f}]" for t in it.targets.values())
+    checks = ", ".join(f"{t.id} {t.mean:.4g} {t.unit}, P(met) {t.p_met:.2f} [{t.lo:.2f}, {t.hi:.2f}]"
+                       for t in it.targets.values())
     tail = f"; cut {it.cut}" if it.cut else ""
     return f"iteration {it.index}: {plan} ({it.cost:.4g} MUSD/yr): {checks or 'not simulated'}{tail}"
