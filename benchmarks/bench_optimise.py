@@ -149,7 +149,7 @@ def synthetic(n_nodes: int, n_links: int, n_flows: int, seed: int = 7) -> Scenar
                                   "capex": f"{rng.uniform(50, 500):.0f} MUSD", "lifetime": "30 yr"}
     return Scenario.model_validate({
         "name": f"synthetic-{n_nodes}-{n_links}-{n_flows}", "description": "benchmark", "year": 2030,
-        "optimiser": {"n_minus_1": "50 %"},
+        "optimiser": {"n_minus_1": "50 %", "routing": "free"},
         "nodes": {v: {"kind": "junction", "country": "KZ", "lon": 50 + i % 30, "lat": 40}
                   for i, v in enumerate(names)},
         "links": links, "flows": flows, "targets": targets, "expansions": expansions})

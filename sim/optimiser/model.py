@@ -157,13 +157,13 @@ def annual_cost(e: Expansion, rate: float) -> float:
 class Corridor:
     """The optimiser's view of a network, with capacities firm (x availability) or nameplate."""
 
-    def __init__(self, network: Network, *, firm: bool = True, routing: Routing = "simulated",
+    def __init__(self, network: Network, *, firm: bool = True, routing: Routing | None = None,
                  link_availability: Mapping[str, float] | None = None,
                  effective: Mapping[str, float] | None = None):
         self.network = network
         self.scenario: Scenario = network.scenario
         self.firm = firm
-        self.routing = routing
+        self.routing: Routing = routing or self.scenario.optimiser.routing
         self.availability = {lid: v.availability * self.scheduled(self.scenario.links[lid].reliability)
                              for lid, v in network.links.items()}
         for lid, a in (link_availability or {}).items():

@@ -101,8 +101,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     name = check_solver(solver or scenario.optimiser.solver)
     runner = Runner(name)
     t0 = time.perf_counter()
-    m = Corridor(Network(scenario), firm=firm, routing=scenario.optimiser.routing,
-                 link_availability=availability, effective=effective)
+    m = Corridor(Network(scenario), firm=firm, link_availability=availability, effective=effective)
     share = scenario.optimiser.n_minus_1.value if n_minus_1 else 0.0
     result = OptimiseResult(scenario.name, "not solved", name, firm=firm, n_minus_1_share=share)
     result.targets = {d.id: TargetResult(d.id, d.carrier, d.unit, d.value, d.required)
