@@ -3,9 +3,12 @@
 A pipeline in the manner of PyPSA's: build -> solve -> extract -> post-process, returning an
 `OptimiseResult` with a status instead of raising on an infeasible or failed solve.
 
-1. max deliverable per target, alone (and on nameplate capacities), binding links from the
-   minimum cut (networkx) and the duals;
+1. max deliverable per target, alone (and on nameplate capacities), and on the free network
+   (any split, no demand cap: a max-flow whose minimum cut networkx names where it applies);
 2. all targets together: max-min fair shares, then each target's most with the others held;
+   then each target's flows grown at their mix (rates and route shares) with the others at
+   their fair levels: the headroom, the rows that end it (binding links, nodes, fleets) and
+   what one more unit of each adds (`marginal`);
 3. the minimum-cost expansion plan (continuous and project expansions, annualised), with a
    penalised unmet slack per target and, when `optimiser.n_minus_1` > 0, a copy of the flows
    per single link loss (security-constrained); shadow prices from its duals (for a MILP,
@@ -17,8 +20,11 @@ Modelling choices:
   target, `measure: firm` ones included: each is an annual figure, and a year's mean
   throughput cannot exceed a link's mean capacity in service. Nameplate figures are reported
   beside them (`max_nameplate`, and both capacities per link).
-- A flow with `routes` keeps to its routes' links; the route shares are not imposed, so the
-  bound is what the best split would carry.
+- Flows move as the simulator moves them (`optimiser.routing: simulated`, the default; see
+  `sim.optimiser.model`): each route carries at most its share of its flow's rate, a flow
+  without routes takes the simulator's one path, no flow delivers more than its rate; fleets
+  sail loaded voyages and empty legs balanced at every port; berths are shared by both
+  directions' calls. `routing: free` is the network's max-flow instead.
 - A flow no target names is a demand too: the together bounds and the plan carry it at its
   rate (its shortfall penalised and reported as `flow:<id>`); the N-1 copies carry only the
   targets' flows.
