@@ -1,7 +1,7 @@
 """The `corridor` command line: parses arguments and calls the library, nothing more.
 
-Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target not met
-(with --fail-on-unmet), or `plan` found no plan meeting --p (the best one written); 4 an
+Exit codes: 0 done; 1 internal error; 2 bad input (nothing written); 3 a target not met or
+at risk (with --fail-on-unmet), or `plan` found no plan meeting --p (the best one written); 4 an
 observation missed (backtest --fail-on-miss).
 """
 
@@ -41,8 +41,11 @@ RepsOpt = Annotated[int | None, typer.Option("--replications", "-r", min=1, max=
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress or tables.")]
 FormatOpt = Annotated[Literal["table", "json"], typer.Option("--format", help="table | json")]
-CompareFormatOpt = Annotated[Literal["table", "md", "json", "html"], typer.Option("--format",
-                                                                                  help="table | md | json | html")]
+CompareFormatOpt = Annotated[Literal["table", "md", "json", "html", "parquet"], typer.Option(
+    "--format", help="table | md | json | html | parquet (a file: needs --out)")]
+RunFormatOpt = Annotated[Literal["table", "json", "parquet", "netcdf"], typer.Option(
+    "--format", help="table | json; or table and the data for notebooks in the report folder: parquet (the "
+                     "report's tables, one .parquet each) | netcdf (the daily and hourly series, series.nc)")]
 SolverOpt = Annotated[Literal["highs", "cbc"] | None, typer.Option(help="highs | cbc")]
 
 
@@ -96,8 +99,15 @@ def _print_version(value: bool) -> None:
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
           version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+                                                help="Print the version and exit.")] = False,
+          verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, show_default=False,
+                                               help="Log what runs: -v stages and files, -vv details.")] = 0,
+          quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log errors only (no progress lines).")] = False,
+          ) -> None:
+    from sim.progress import configure_logging
+
     _state["debug"] = debug
+    configure_logging(-1 if quiet else verbose)
 
 
 def _resolve(scenario: str) -> Path:
@@ -213,13 +223,13 @@ GapRepsOpt = Annotated[int, typer.Option("--gap-replications", min=1, max=MAX_RE
 @app.command()
 @handles_errors
 def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
-        out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: FormatOpt = "table",
+        out_dir: OutOpt = None, quiet: QuietOpt = False, fmt: RunFormatOpt = "table",
         precision: Annotated[str | None, typer.Option(help=PRECISION_HELP)] = None,
         solver: SolverOpt = None,
         workers: Annotated[int, typer.Option(
             min=1, max=256, help="Processes for the replications (results do not depend on it).")] = 1,
         fail_on_unmet: Annotated[bool, typer.Option(
-            "--fail-on-unmet", help="Exit 3 when a target is not met.")] = False,
+            "--fail-on-unmet", help="Exit 3 when a target is not met or at risk.")] = False,
         with_plan: Annotated[bool, typer.Option(
             "--with-plan", help="Build the optimiser's plan before simulating (default: the scenario as "
                                 "written); the report says so on its first line.")] = False,
@@ -232,8 +242,9 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
     path = _resolve(scenario)
     report = run_scenario(path, overrides=set_ or [], seed=seed, replications=replications,
                           precision=precision, out=out_dir, solver=solver, workers=workers,
-                          progress=not quiet and sys.stderr.isatty(), with_plan=with_plan,
-                          gaps=gap_replications if gaps else None)
+                          progress=not quiet, with_plan=with_plan,
+                          gaps=gap_replications if gaps else None,
+                          formats=[fmt] if fmt in ("parquet", "netcdf") else [])
     if fmt == "json":
         import json
 
@@ -243,7 +254,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
         if report.data.get("bottlenecks"):
             out.print(report.data["bottlenecks"]["headline"], markup=False, highlight=False)
         out.print(f"report written to {report.folder}")
-    if fail_on_unmet and any(not t["met"] for t in report.data["targets"]):
+    if fail_on_unmet and any(t["verdict"] != "met" for t in report.data["targets"]):
         raise typer.Exit(3)
 
 
@@ -261,7 +272,7 @@ def gaps(scenario: str, set_: SetOpt = None, seed: SeedOpt = None,
     from sim.report.render import gaps_console_table
 
     done = attribute_gaps(_resolve(scenario), overrides=set_ or [], replications=replications, seed=seed,
-                          workers=workers, solver=solver, out=out_dir, progress=not quiet and sys.stderr.isatty())
+                          workers=workers, solver=solver, out=out_dir, progress=not quiet)
     if not quiet:
         found = done.attribution
         rows = found.targets
@@ -286,12 +297,13 @@ def rerun(folder: Annotated[Path, typer.Argument(help="A report folder written b
     out.print(f"[green]identical[/]: every figure of {folder} reproduced (new report in {again.folder})")
 
 
-PLAN_P_HELP = "Probability every target must be met with, strictly between 0 and 1 (0.9 or 90%)."
+PLAN_P_HELP = ("Probability every target must be met with, strictly between 0 and 1 (0.9 or 90%); default: each "
+               "target's own (`verdicts.probability`, or the target's `probability`).")
 
 
 @app.command()
 @handles_errors
-def plan(scenario: str, p: Annotated[str, typer.Option("--p", help=PLAN_P_HELP)] = "0.9",
+def plan(scenario: str, p: Annotated[str | None, typer.Option("--p", help=PLAN_P_HELP)] = None,
          set_: SetOpt = None, seed: SeedOpt = None, replications: RepsOpt = None,
          iterations: Annotated[int, typer.Option(min=1, max=100, help="Most LP plans to simulate.")] = 8,
          workers: Annotated[int, typer.Option(
@@ -303,7 +315,7 @@ def plan(scenario: str, p: Annotated[str, typer.Option("--p", help=PLAN_P_HELP)]
     from sim.planning import check_plannable, iteration_line, parse_level, plan_loop, write_plan_loop
     from sim.scenario.loading import load_scenario
 
-    level = parse_level(p)
+    level = parse_level(p) if p is not None else None
     s = load_scenario(_resolve(scenario), set_ or [])
     check_plannable(s)
     folder = out_dir or results_folder(s.name, "plan")
@@ -329,14 +341,21 @@ def plan(scenario: str, p: Annotated[str, typer.Option("--p", help=PLAN_P_HELP)]
 def compare(reports: Annotated[list[Path], typer.Argument(help="report.json files or report folders.")],
             fmt: CompareFormatOpt = "table",
             out_file: Annotated[Path | None, typer.Option("--out", "-o")] = None) -> None:
-    """Side-by-side table of two or more reports: every target, deltas, and whether they exceed noise."""
+    """Reports against the first: a summary, then every figure, its change, and whether it exceeds noise (Holm)."""
     from sim.report.compare import compare as compare_reports
     from sim.report.compare import render
 
     if len(reports) < 2:
         raise CorridorError("compare needs two or more reports")
+    if fmt == "parquet" and out_file is None:
+        raise CorridorError("--format parquet: writes a file; name it with --out (comparison.parquet)")
     result = compare_reports(reports)
-    if out_file is not None:
+    if fmt == "parquet" and out_file is not None:
+        from sim.report.frames import write_comparison
+
+        write_comparison(result.to_dict(), out_file)
+        out.print(f"comparison written to {out_file}", markup=False, highlight=False)
+    elif out_file is not None:
         from sim.io import write_text
 
         write_text(out_file, render(result, "md" if fmt == "table" else fmt))
@@ -386,7 +405,7 @@ def sweep(scenario: Annotated[str | None, typer.Argument(
 
     result = run_sweep(_resolve(scenario) if scenario is not None else None, vary=vary or [],
                        overrides=set_ or [], seed=seed, replications=replications, out=out_dir, workers=workers,
-                       scheduler=scheduler, resume=resume, progress=not quiet and sys.stderr.isatty(),
+                       scheduler=scheduler, resume=resume, progress=not quiet,
                        design=design, samples=samples, level=level, find=find, target=target, file=file,
                        replan=replan)
     if not quiet:
@@ -406,7 +425,7 @@ def backtest(file: Annotated[Path, typer.Argument(help="A backtest file (backtes
     from sim.backtest.report import HEADER, rows
 
     result = run_backtest(file, replications=replications, seed=seed, out=out_dir,
-                          progress=not quiet and sys.stderr.isatty())
+                          progress=not quiet)
     if fmt == "json":
         import json
 
@@ -448,7 +467,7 @@ def calibrate(file: Annotated[Path, typer.Argument(help="A backtest file whose s
     try:
         result = run_calibration(file, trials=trials, workers=workers, seed=seed, out=out_dir,
                                  replications=replications, batch=batch, scheduler=scheduler,
-                                 progress=not quiet and sys.stderr.isatty())
+                                 progress=not quiet)
     except (KeyboardInterrupt, Interrupted):
         err.print("the trials finished before the stop are kept in the output folder's study: rerun the same "
                   "command to continue", markup=False)
@@ -456,6 +475,25 @@ def calibrate(file: Annotated[Path, typer.Argument(help="A backtest file whose s
     if not quiet:
         for line in result.lines():
             out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("schema")
+@handles_errors
+def scenario_schema(
+        out_file: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: print it).")] = None,
+        markdown: Annotated[bool, typer.Option(
+            "--markdown", help="The scenario reference in markdown (docs/scenario-reference.md) instead.")] = False,
+) -> None:
+    """The JSON Schema of a scenario file, for editors (VS Code: `# yaml-language-server: $schema=FILE`)."""
+    from sim.io import write_text
+    from sim.scenario.reference import markdown as reference, schema_text
+
+    text = reference() if markdown else schema_text()
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    write_text(out_file, text)
+    err.print(f"written to {out_file}", markup=False, highlight=False)
 
 
 def main() -> None:

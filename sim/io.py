@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,7 @@ from typing import Any
 from sim.errors import CorridorError
 
 MANIFEST = "manifest.json"
+log = logging.getLogger("corridor.io")
 _STAGING = re.compile(r"^\.(?P<name>.+)\.(staging|old)-(?P<pid>\d+)(\.[^.]*)?$")
 
 
@@ -66,6 +68,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    log.debug("wrote %s", path)
 
 
 def make_folder(folder: Path) -> None:
@@ -164,6 +167,7 @@ def staged_folder(final: Path) -> Iterator[Path]:
     os.replace(staging, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    log.info("%s %s", "replaced" if old is not None else "wrote", final)
 
 
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")

@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from scipy import stats
 
 from sim.errors import CorridorError
 from sim.io import MANIFEST, staged_folder, write_text
@@ -62,6 +61,7 @@ from sim.optimiser.result import PlannedExpansion
 from sim.scenario import units
 from sim.scenario.loading import resolved_yaml
 from sim.scenario.schema import Scenario
+from sim.targets import required_probability, wilson
 from sim.simulate import SimulationResult, simulate
 
 Outcome = Literal["met", "out of reach", "iteration limit"]
@@ -81,12 +81,6 @@ def parse_level(text: str | float) -> float:
     if not math.isfinite(p) or not 0.0 < p < 1.0:
         raise CorridorError(f"--p: expected a probability strictly between 0 and 1 (0 and 100%), got {text!r}")
     return p
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson score 95% interval of a probability from k successes in n trials."""
-    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
 
 
 @dataclass(frozen=True)
@@ -145,7 +139,7 @@ class Iteration:
 @dataclass
 class PlanLoopResult:
     scenario: str
-    p: float
+    p: float | None  # None: each target's own required probability
     seed: int
     replications: int
     iterations: list[Iteration]
@@ -168,19 +162,21 @@ class PlanLoopResult:
 Progress = Callable[[Iteration], None]
 
 
-def plan_loop(scenario: Scenario, *, p: float, replications: int | None = None, seed: int | None = None,
+def plan_loop(scenario: Scenario, *, p: float | None = None, replications: int | None = None, seed: int | None = None,
               iterations: int = 8, workers: int = 1, solver: str | None = None,
               progress: Progress | None = None) -> PlanLoopResult:
-    """Alternate LP plans and simulations until every target is met with probability `p`."""
-    if not 0.0 < p < 1.0:
+    """Alternate LP plans and simulations until every target is met with probability `p` (None:
+    each target's own required probability, `verdicts.probability` or the target's override)."""
+    if p is not None and not 0.0 < p < 1.0:
         raise CorridorError(f"--p: expected a probability strictly between 0 and 1, got {p}")
+    need = {tid: p if p is not None else required_probability(scenario, tid) for tid in scenario.targets}
     if not 1 <= iterations <= MAX_ITERATIONS:
         raise CorridorError(f"--iterations: expected 1 to {MAX_ITERATIONS}, got {iterations}")
     check_plannable(scenario)
     seed = scenario.simulation.seed if seed is None else seed
     reps = scenario.simulation.replications if replications is None else replications
     base = Corridor(Network(scenario))
-    loop = PlanSearch(scenario, base, p, solver)
+    loop = PlanSearch(scenario, base, solver)
     done: list[Iteration] = []
     results: dict[int, OptimiseResult] = {}
     outcome: Outcome = "iteration limit"
@@ -198,11 +194,11 @@ def plan_loop(scenario: Scenario, *, p: float, replications: int | None = None, 
             break
         built = apply_plan(scenario, result)
         sim = simulate(built, replications=reps, seed=seed, workers=workers)
-        it.targets = _checks(scenario, sim, p)
+        it.targets = _checks(scenario, sim, need)
         loop.simulated.add(resolved_yaml(built))
         short = [tid for tid, t in it.targets.items() if not t.met]
         if not short:
-            outcome, message = "met", f"every target met with P >= {p:g} after {k} iteration(s)"
+            outcome, message = "met", f"every target met with its required P(met) after {k} iteration(s)"
             _tell(progress, it)
             break
         lp_short = result.plan.shortfalls  # an untargeted flow the LP drops still runs in the simulation
@@ -235,7 +231,7 @@ def plan_loop(scenario: Scenario, *, p: float, replications: int | None = None, 
         short_now = {tid: t for tid, t in done[best - 1].targets.items() if not t.met}
         if short_now:
             message += "; still short: " + ", ".join(
-                f"{tid} P(met) {t.p_met:.2f} < {p:g}" for tid, t in short_now.items())
+                f"{tid} P(met) {t.p_met:.2f} < {need[tid]:g}" for tid, t in short_now.items())
     final.notes.append(f"corridor plan: {message}")
     return PlanLoopResult(scenario.name, p, seed, reps, done, outcome, message, best, final)
 
@@ -263,7 +259,7 @@ def _best(done: list[Iteration], outcome: Outcome) -> int:
     return max(simulated, key=lambda it: it.score()).index
 
 
-def _checks(scenario: Scenario, sim: SimulationResult, p: float) -> dict[str, TargetCheck]:
+def _checks(scenario: Scenario, sim: SimulationResult, need: Mapping[str, float]) -> dict[str, TargetCheck]:
     out = {}
     for tid, t in scenario.targets.items():
         d = sim.target(tid)
@@ -271,17 +267,16 @@ def _checks(scenario: Scenario, sim: SimulationResult, p: float) -> dict[str, Ta
         k = round(d["p_met"] * n)
         lo, hi = wilson(k, n)
         out[tid] = TargetCheck(tid, t.value.value, t.value.unit, float(d["mean"]), float(d["p_met"]),
-                               lo, hi, n, d["p_met"] >= p - 1e-12)
+                               lo, hi, n, d["p_met"] >= need[tid] - 1e-12)
     return out
 
 
 class PlanSearch:
     """What the loop has learned: effective factors, cuts (committed amounts), plans simulated."""
 
-    def __init__(self, scenario: Scenario, base: Corridor, p: float, solver: str | None):
+    def __init__(self, scenario: Scenario, base: Corridor, solver: str | None):
         self.scenario = scenario
         self.base = base
-        self.p = p
         self.solver = solver
         self.factors: dict[str, float] = {}
         self.committed: dict[str, float] = {}
@@ -529,7 +524,7 @@ def markdown(result: PlanLoopResult) -> str:
         for e in it.amounts:
             units_of.setdefault(e, "")
     lines = [f"# Plan the simulation believes: {result.scenario}", "",
-             f"Every target met in at least {result.p:g} of {result.replications} replications (seed "
+             f"Every target met in at least {_required(result)} of {result.replications} replications (seed "
              f"{result.seed}, the same replications every iteration). Outcome: **{result.outcome}**: "
              f"{result.message}. The plan returned is iteration {result.best}'s "
              f"({result.final.plan.cost:.4g} MUSD/yr), in final/plan.json.", "",
@@ -547,6 +542,10 @@ def markdown(result: PlanLoopResult) -> str:
     if notes:
         lines += ["", "## Notes", "", *notes]
     return "\n".join(lines) + "\n"
+
+
+def _required(result: PlanLoopResult) -> str:
+    return f"{result.p:g}" if result.p is not None else "its required share (`verdicts.probability`)"
 
 
 def iteration_line(it: Iteration) -> str:

@@ -5,12 +5,18 @@ when asked: `with_plan` (`corridor run --with-plan`, `corridor sweep --replan`) 
 scenario with the plan's expansions built, and the report says so on its first line. Without
 it the simulation answers the question as written, never a silently improved network. A run's
 manifest records the choice, so `corridor rerun` repeats it.
+
+`formats` (`corridor run --format parquet|netcdf`) adds the data for notebooks to the folder,
+beside the usual files: the report's tables as Parquet files, or the simulation's daily and
+hourly series as one netCDF file (`write_data`, `sim.report.frames`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,9 +30,14 @@ from sim.scenario.schema import MAX_REPLICATIONS
 from sim.simulate import simulate
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from sim.optimiser.result import OptimiseResult
+    from sim.report.frames import Frames
     from sim.scenario.schema import Scenario
     from sim.simulate import SimulationResult
+
+log = logging.getLogger("corridor.run")
 
 
 @dataclass
@@ -66,6 +77,25 @@ class Evaluation:
     def planned(self) -> Scenario:
         """The scenario simulated (named before runs simulated the scenario as written)."""
         return self.simulated
+
+    def frames(self) -> Frames:
+        """The report's tables as tidy pandas DataFrames (`sim.report.frames`)."""
+        from sim.report.frames import frames
+
+        return frames(self.data, [r.index for r in self.result.replications])
+
+    def to_xarray(self, *, hourly: bool = True) -> xr.Dataset:
+        """The simulation's daily (and hourly) series as an xarray Dataset (`sim.report.frames`)."""
+        return self.result.to_xarray(hourly=hourly)
+
+    def __repr__(self) -> str:
+        from sim.report.document import as_document
+        from sim.report.frames import summary
+
+        doc = as_document(self.data)
+        plan = ", with the optimiser's plan" if self.plan_applied else ""
+        return summary("Evaluation", self.scenario.name + plan, doc.run.replications, doc.run.seed,
+                       [(t.id, t.simulated.mean, t.unit, t.judged) for t in doc.targets])
 
 
 def check_with_plan(scenario: Scenario, flag: str = "--with-plan") -> None:
@@ -111,8 +141,13 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
     share = parse_precision(precision)
     if solver is not None:
         check_solver(solver, "--solver")
+    log.info("optimising %s", scenario.name)
     plan = optimise(scenario, solver=solver)
     simulated = apply_plan(scenario, plan) if with_plan else scenario
+    log.info("simulating %s %s: %s replications, seed %s, %d worker(s)", scenario.name,
+             "with the optimiser's plan" if with_plan else "as written",
+             replications or scenario.simulation.replications, scenario.simulation.seed if seed is None else seed,
+             workers)
     with progress_bar(progress, "replications", replications or scenario.simulation.replications) as tick:
         result = simulate(simulated, replications=replications, seed=seed, precision=share,
                           workers=workers, progress=tick,
@@ -127,19 +162,22 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
         "wall_s": time.perf_counter() - start,
     }
     data = build_report(scenario, simulated, plan, result, meta, plan_applied=with_plan)
+    log.info("simulated %d replications in %.1f s", len(result.replications), result.wall_s)
     return Evaluation(scenario, simulated, plan, result, data, resolved, with_plan)
 
 
 def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
         replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
         solver: str | None = None, workers: int = 1, progress: bool = False,
-        with_plan: bool = False, gaps: int | None = None) -> RunReport:
+        with_plan: bool = False, gaps: int | None = None, formats: Collection[str] = ()) -> RunReport:
     """Run a scenario file end to end and write its report folder atomically (`with_plan`: the
     optimiser's plan built before simulating; `gaps`: each target's gap split into causes,
-    `sim.attribution`, with that many replications per combination of causes)."""
+    `sim.attribution`, with that many replications per combination of causes; `formats`: the
+    data for notebooks written beside the report, `write_data`)."""
     from sim.attribution import check_gaps, run_gaps
     from sim.report.render import write_report
 
+    check_formats(formats)
     raw = read_raw(Path(path), overrides)
     scenario = validate(raw)  # bad input fails here, read once, before any folder exists
     if with_plan:
@@ -156,7 +194,35 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
             ev.data = run_gaps(ev, gaps, workers=workers, progress=progress)
         write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
                      resolved=ev.resolved)
+        write_data(tmp, ev, formats)
+    log.info("report written to %s", folder)
     return RunReport(folder, ev.data)
+
+
+DATA_FORMATS = ("parquet", "netcdf")
+
+
+def check_formats(formats: Collection[str]) -> None:
+    """Only the data formats `write_data` knows are asked for."""
+    unknown = [f for f in formats if f not in DATA_FORMATS]
+    if unknown:
+        raise CorridorError(f"--format: expected {' or '.join(DATA_FORMATS)} for the data files, got {unknown[0]!r}")
+
+
+def write_data(folder: Path, ev: Evaluation, formats: Collection[str]) -> list[Path]:
+    """The run's data for notebooks, beside the report's files, each written atomically:
+    `parquet`, one `<frame>.parquet` per table of `Evaluation.frames()` (targets.parquet,
+    target_replications.parquet, flows.parquet, ...); `netcdf`, the daily and hourly series
+    as `series.nc` (netCDF3, `sim.report.frames.series`). The paths written."""
+    from sim.report.frames import write_netcdf
+
+    check_formats(formats)
+    written = []
+    if "parquet" in formats:
+        written += ev.frames().write_parquet(folder)
+    if "netcdf" in formats:
+        written.append(write_netcdf(ev.to_xarray(), folder / "series.nc"))
+    return written
 
 
 RESULT_SECTIONS = ("plan_applied", "built", "targets", "flows", "passages", "links", "nodes", "fleets", "plan",

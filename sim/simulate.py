@@ -13,7 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,12 @@ from sim.network import Network, build_network
 from sim.processes import process_pool
 from sim.replications import Estimate, Replication, Streams, estimate
 from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from sim.report.frames import Frames
 
 MAX_FIRST = 2**31 - 1  # the largest first replication index a run takes
 
@@ -133,6 +139,33 @@ class SimulationResult:
                  "days": {k: float(np.mean(d[k])) for k in ("mean", "p50", "p95")},
                  "n": float(sum(d["n"])) / reps}
                 for (a, b), d in sorted(acc.items())]
+
+    def frames(self) -> Frames:
+        """Tidy DataFrames of the figures (`sim.report.frames`): targets, flows, links, nodes,
+        fleets, passages, port months, and targets and flows per replication."""
+        from sim.report.frames import result_frames
+
+        return result_frames(self)
+
+    def to_frame(self, name: str = "targets") -> pd.DataFrame:
+        """One of `frames()` by name: targets (default), target_replications, flows, ..."""
+        return self.frames()[name]
+
+    def to_xarray(self, *, hourly: bool = True) -> xr.Dataset:
+        """The daily series (and hourly delivered power and data, with `hourly`) by replication, as
+        an xarray Dataset (`sim.report.frames.series`)."""
+        from sim.report.frames import series
+
+        return series(self, hourly=hourly)
+
+    def __repr__(self) -> str:
+        from sim.report.frames import summary
+
+        rows = []
+        for tid, t in self.scenario.targets.items():
+            judged = judge.judge(t, self.values[tid], judge.required_probability(self.scenario, tid))
+            rows.append((tid, judged.mean, t.value.unit, judged.verdict))
+        return summary("SimulationResult", self.scenario.name, len(self.replications), self.seed, rows)
 
 
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,

@@ -58,7 +58,7 @@ def test_a_scenario_met_at_once_stops_with_the_empty_plan() -> None:
 
 def test_a_cut_commits_one_more_whole_vessel_than_the_failed_plan() -> None:
     s = load_scenario(SCHEDULE)
-    search = PlanSearch(s, Corridor(Network(s)), 0.9, None)
+    search = PlanSearch(s, Corridor(Network(s)), None)
     failed = search.solve()
     planned = failed.plan.amounts()["more_ships"]
     assert 0 < planned < 1

@@ -34,6 +34,7 @@ Modelling choices:
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import defaultdict
@@ -58,6 +59,7 @@ from sim.scenario.schema import Scenario, Solver
 
 __all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
 
+log = logging.getLogger("corridor.optimiser")
 TOL = 1e-7
 SHADOW_TOL = 1e-2  # MUSD/yr per unit (a berth, a vessel, a Mt/yr); below, the flow-cost tie-breaker's echo
 class HasLP(Protocol):
@@ -86,6 +88,8 @@ class Runner:
         self.build_s += sol.build_s
         self.solve_s += sol.solve_s
         self.solved += 1
+        log.debug("LP %s: %d columns, %d rows, %s in %.2f s", model.lp.name, model.lp.n_cols, model.lp.n_rows,
+                  sol.status, sol.solve_s)
         if not sol.ok:
             self.notes.append(f"{model.lp.name}: solver status {sol.status}")
         return model, sol
@@ -137,6 +141,8 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     _with_plan(m, scenario, runner, result, availability, effective, together, levels, n_minus_1)
     result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
     result.notes += runner.notes
+    log.info("optimiser: %d LPs solved with %s (build %.2f s, solve %.2f s), status %s", runner.solved, name,
+             runner.build_s, runner.solve_s, result.status)
     return result
 
 

@@ -23,6 +23,16 @@ or with the plan (`max_with_plan`).
 month, tonnes in and out and vessel calls (corridor and background together) with 95%
 intervals across replications, and the days of the month in the measured period.
 
+Each target's `verdict` (`sim.targets`) is "met", "at risk" or "not met", judged with its
+`probability` (the P(met) required) and `tolerance`; `simulated.p_met_ci95` is P(met)'s Wilson 95%
+interval; a firm target's `share_of_time` is the quantile of hours measured. `met` is verdict ==
+"met" (old readers); a report written before verdicts has none, and `TargetRow.judged` reads `met`
+as the verdict.
+
+`per_replication` (optional) keeps the statistics `corridor compare` tests, one value per
+replication (`PER_REPLICATION`; flows' transit days; passages' days); a report without it still
+reads, and compare says those figures were not tested.
+
 `targets[].gap` (only with `corridor run --gaps`) splits a target's gap between the optimiser's
 bound and the simulation into causes (`sim.attribution`); `with_gaps` adds it to a report.
 """
@@ -46,6 +56,7 @@ from sim.scenario.schema import Asset, Carrier, Mode, Scenario, figures
 
 if TYPE_CHECKING:
     from sim.optimiser.result import OptimiseResult
+    from sim.report.frames import Frames
     from sim.simulate import SimulationResult
 
 SCHEMA_VERSION = "1.0"
@@ -94,11 +105,13 @@ class RunInfo(Record):
 
 
 class Simulated(Record):
-    """A target across replications: mean, 95% confidence interval, share of replications met."""
+    """A target across replications: mean, 95% confidence interval, share of replications met
+    (P(met)) with its Wilson 95% interval (absent from reports written before verdicts had it)."""
 
     mean: float
     ci95: list[float] = Field(min_length=2, max_length=2)
     p_met: float
+    p_met_ci95: list[float] | None = Field(default=None, min_length=2, max_length=2)
     replications: list[float]
 
 
@@ -142,11 +155,20 @@ class TargetRow(Record):
     description: str | None
     share_of_time: float | None  # firm targets only
     tolerance: float
+    probability: float | None = None  # P(met) required; absent from reports written before verdicts
     simulated: Simulated
     optimised: Optimised
-    met: bool
+    verdict: judge.Verdict | None = None  # `sim.targets`; absent from reports written before verdicts
+    met: bool  # verdict == "met", for readers written before verdicts
     sources: list[str]
     gap: Gap | None = None  # with `corridor run --gaps` only
+
+    @property
+    def judged(self) -> judge.Verdict:
+        """The verdict; a report written before verdicts has only `met` (judged on the mean)."""
+        if self.verdict is not None:
+            return self.verdict
+        return "met" if self.met else "not met"
 
 
 class Delivered(Record):
@@ -229,6 +251,64 @@ class PortMonthRow(Record):
     tonnes_in: Interval
     tonnes_out: Interval
     calls: Interval
+
+
+# Statistics kept per replication (`per_replication`) for `corridor compare`'s tests; a name
+# ending in ":" stands for every statistic it begins (one per berth kind).
+PER_REPLICATION = {
+    "nodes": ("utilisation", "wait_h_mean", "closed_days", "tonnes_in", "tonnes_out", "calls", "berth_utilisation",
+              "berth_utilisation:", "berth_wait_h_mean:", "wait_h_per_call:berth"),
+    "links": ("utilisation", "availability"),
+    "fleets": ("utilisation", "voyages", "quay_wait_h_mean"),
+}
+PASSAGE_DAYS = ("mean", "p50", "p95")  # flows' transit_days and passages' days kept per replication
+
+Values = dict[str, list[float | None]]  # statistic -> its value in each replication (null: not measured)
+
+
+class PerReplication(Record):
+    """Each compared statistic's value in every replication, in replication order (null where a
+    replication did not measure it), by row id: nodes', links' and fleets' statistics named in
+    `PER_REPLICATION`, flows' `transit_days.<mean|p50|p95>` and passages' days (by "from→to")."""
+
+    nodes: dict[str, Values] = {}
+    links: dict[str, Values] = {}
+    fleets: dict[str, Values] = {}
+    flows: dict[str, Values] = {}
+    passages: dict[str, Values] = {}
+
+
+def _number(x: Any) -> float | None:
+    return float(x) if isinstance(x, (int, float, np.integer, np.floating)) and np.isfinite(x) else None
+
+
+def kept_per_replication(table: str, stat: str) -> bool:
+    """Whether statistic `stat` of a `table` ("nodes", "links", "fleets") row is kept per replication."""
+    return any(stat == n or (n.endswith(":") and stat.startswith(n)) for n in PER_REPLICATION[table])
+
+
+def per_replication(result: SimulationResult) -> PerReplication:
+    """The statistics `corridor compare` tests, one value per replication."""
+    reps = result.replications
+    tables: dict[str, dict[str, Values]] = {}
+    for table in PER_REPLICATION:
+        rows: dict[str, Values] = {}
+        for ident in dict.fromkeys(i for r in reps for i in getattr(r, table)):
+            own = [getattr(r, table).get(ident, {}) for r in reps]
+            stats = dict.fromkeys(k for o in own for k in o
+                                  if kept_per_replication(table, k) and _number(o[k]) is not None)
+            if stats:
+                rows[ident] = {k: [_number(o.get(k)) for o in own] for k in stats}
+        tables[table] = rows
+    flows: dict[str, Values] = {}
+    for fid in dict.fromkeys(f for r in reps for f in r.flows):
+        days = [r.flows[fid].transit_days if fid in r.flows else {} for r in reps]
+        if any(days):
+            flows[fid] = {f"transit_days.{k}": [_number(d.get(k)) for d in days] for k in PASSAGE_DAYS}
+    pairs = sorted({pair for r in reps for pair in r.passages})
+    passages = {f"{a}→{b}": {k: [_number(r.passages.get((a, b), {}).get(k)) for r in reps] for k in PASSAGE_DAYS}
+                for a, b in pairs}
+    return PerReplication(**tables, flows=flows, passages=passages)
 
 
 class Expansion(Record):
@@ -336,6 +416,7 @@ class ReportDocument(Record):
     fleets: list[FleetRow]
     passages: list[PassageRow] = []  # absent from reports written before passages were measured
     port_months: list[PortMonthRow] = []  # absent from reports written before months were measured
+    per_replication: PerReplication | None = None  # absent from reports written before it existed
     bottlenecks: Bottlenecks | None = None  # absent from reports written before it existed
     plan: PlanSection
     n_minus_1: NMinus1
@@ -349,6 +430,23 @@ class ReportDocument(Record):
     def binding_links(self) -> set[str]:
         """Links that bind some target in the optimiser."""
         return {lid for t in self.targets for lid in t.optimised.binding}
+
+    def frames(self) -> Frames:
+        """Tidy pandas DataFrames of the report's tables (`sim.report.frames`); every target has
+        a verdict, a report written before verdicts too (`TargetRow.judged`)."""
+        from sim.report.frames import frames
+
+        data = self.to_json()
+        data["targets"] = [row | {"verdict": t.judged} for row, t in zip(data["targets"], self.targets)]
+        return frames(data)
+
+    def __repr__(self) -> str:
+        from sim.report.frames import summary
+
+        return summary("ReportDocument", self.scenario.name, self.run.replications, self.run.seed,
+                       [(t.id, t.simulated.mean, t.unit, t.judged) for t in self.targets])
+
+    __str__ = __repr__  # print() too: one line, not every field
 
 
 def as_document(data: ReportDocument | Mapping[str, Any]) -> ReportDocument:
@@ -399,6 +497,7 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
                 plan_applied: bool) -> TargetRow:
     t = scenario.targets[tid]
     sim_t = result.target(tid)
+    judged = judge.judge(t, sim_t["values"], judge.required_probability(scenario, tid))
     # The bound set beside the simulation is the one for the network simulated.
     if plan_applied:
         bound = bounds.get("max_with_plan", bounds.get("max_deliverable"))
@@ -411,13 +510,13 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
     return TargetRow(
         id=tid, carrier=t.carrier, unit=t.value.unit, target=t.value.value, measure=t.measure,
         description=t.description, share_of_time=t.share_of_time.value if t.measure == "firm" else None,
-        tolerance=t.tolerance.value,
-        simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=sim_t["p_met"],
-                            replications=sim_t["values"]),
+        tolerance=t.tolerance.value, probability=judged.probability,
+        simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=judged.p_met,
+                            p_met_ci95=list(judged.p_met_ci95), replications=sim_t["values"]),
         optimised=Optimised(max_deliverable=bound, max_existing=bounds.get("max_alone"),
                             max_together=bounds.get("max_together"), binding=links, binding_nodes=nodes,
                             binding_fleets=bounds.get("binding_fleets", [])),
-        met=judge.met(t, sim_t["mean"]),
+        verdict=judged.verdict, met=judged.verdict == "met",
         sources=target_sources(scenario, tid),
     )
 
@@ -518,6 +617,7 @@ def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, 
                                 bounds, plan_doc.get("shadow_prices", {}), plan_applied),
         passages=[PassageRow.model_validate(p) for p in result.passages()],
         port_months=port_months(planned, result),
+        per_replication=per_replication(result),
         plan=section,
         n_minus_1=NMinus1.model_validate(plan_doc.get("n_minus_1", {})),
         shadow_prices={k: ShadowPrice.model_validate(v) for k, v in plan_doc.get("shadow_prices", {}).items()},

@@ -1,33 +1,67 @@
 """Report pictures, each drawn from a run's report document and simulation result.
 
-Each `*_figure` function returns the matplotlib figure (None when there is nothing to show), so
-a test can read back what it plots; `png` turns a finished figure into PNG bytes and `all_plots`
-draws every picture the report shows.
+Each `*_figure` function takes data and returns the matplotlib figure (None when there is
+nothing to show), so a test can read back what it plots; `png` turns a finished figure into PNG
+bytes and `all_plots` draws every picture the report shows.
+
+Time. Every picture over time (daily series, queues, storage, port closures, hourly power and
+data) shares one axis, `TimeAxis`: days from 1 January 00:00 (day 0), running to the horizon.
+A value of day d (the mean over [d, d+1)) is drawn at its middle, an hourly value at its hour's
+middle. The warm-up [0, warmup] (simulated, not measured) is shaded grey; a spin-up (simulated
+before 1 January, from day -spinup, and not recorded) is shaded purple left of day 0, at most a
+third of the horizon of it (a longer one shows its last part and the label gives its length).
+The spans carry the gids "warm-up" and "spin-up".
+
+Shares of a target. The target charts have one share axis ending at `CAP_PERCENT` of each
+target's figure. Anything beyond it (an optimiser bound at 500%, a mean or interval above the
+cap) stops at the cap, where a zig-zag (gid "break") marks the cut and a label (gid
+"beyond-cap") gives the true value, in % and in the target's unit.
+
+Outages. A target's panel of hourly delivery shades only the outages of what its own flows
+depend on: the links and limiting stations of their paths (`sim.energy.paths`) and their
+origins' generation, so a power-cable outage never shades a fibre panel. Shading deepens with
+the share of capacity lost.
+
+Closures. Port closures are a calendar heat map: one row per port, one column per day, the
+colour the share of that day the port was closed, averaged over the replications
+(`closure_shares`, from each replication's `closed:<port>` hours per day).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from sim.calendar import DAY_H
 
 if TYPE_CHECKING:
-    from sim.report.document import Gap, ReportDocument
+    from sim.network import Network
+    from sim.replications import Replication
+    from sim.report.document import Gap, ReportDocument, TargetRow
+    from sim.scenario.schema import Scenario
     from sim.simulate import SimulationResult
 
 CARRIER_COLOURS = {
     "cargo": "#1f77b4", "oil": "#3b3b3b", "power": "#d62728", "data": "#2ca02c",
     "hydrogen": "#9467bd", "ammonia": "#8c564b",
 }
-BOUND_CAP = 3  # an optimiser bound beyond 3x its target is drawn at 3x
+VERDICT_COLOURS = {"met": "#2ca02c", "at risk": "#ff7f0e", "not met": "#d62728"}
+CAP_PERCENT = 300.0  # the target charts' share axis ends here; beyond it a marked break and the value
+SPINUP_SHOWN = 1 / 3  # at most this share of the horizon of a spin-up is drawn left of day 0
+MAX_SERIES = 8  # lines in one daily chart
 
 
 def png(fig: Figure, dpi: float | None = 100) -> bytes:
@@ -39,6 +73,92 @@ def png(fig: Figure, dpi: float | None = 100) -> bytes:
     return buf.getvalue()
 
 
+# --- the time axis ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimeAxis:
+    """The one time axis of every picture over time, in days from 1 January 00:00."""
+
+    horizon_days: float
+    warmup_days: float = 0.0
+    spinup_days: float = 0.0
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> TimeAxis:
+        """The axis of a run of `scenario` (its horizon, warm-up and spin-up)."""
+        s = scenario.simulation
+        return cls(s.horizon.value / DAY_H, s.warmup.value / DAY_H, s.spinup.value / DAY_H)
+
+    @property
+    def spinup_shown_days(self) -> float:
+        """How much of the spin-up is drawn left of day 0."""
+        return min(self.spinup_days, SPINUP_SHOWN * self.horizon_days)
+
+    @property
+    def limits(self) -> tuple[float, float]:
+        return -self.spinup_shown_days, self.horizon_days
+
+    def day_middles(self, days: int) -> np.ndarray:
+        """Where the values of days 0..days-1 are drawn: each day's middle (the last day may end
+        early, at the horizon)."""
+        starts = np.arange(days, dtype=float)
+        return (starts + np.minimum(starts + 1, max(self.horizon_days, float(days - 1)))) / 2
+
+    def draw(self, ax: Axes, hatched: bool = False) -> None:
+        """Set the limits and label, and shade the spin-up and warm-up (`hatched`: over a
+        picture whose colours must stay readable, such as a heat map)."""
+        ax.set_xlim(*self.limits)
+        ax.set_xlabel("day from 1 January (day 0 = 1 January 00:00)")
+        spans: list[tuple[str, float, float, str, str]] = []
+        if self.spinup_days > 0:
+            shown = self.spinup_shown_days
+            label = ("spin-up before 1 January (simulated, not recorded)" if shown == self.spinup_days else
+                     f"spin-up: the last {shown:.3g} of its {self.spinup_days:g} days (simulated, not recorded)")
+            spans.append(("spin-up", -shown, 0.0, label, "#9467bd"))
+        if self.warmup_days > 0:
+            spans.append(("warm-up", 0.0, min(self.warmup_days, self.horizon_days),
+                          "warm-up (simulated, not measured)", "#777777"))
+        for gid, a, b, label, colour in spans:
+            if hatched:
+                patch = ax.axvspan(a, b, facecolor="none", edgecolor=colour, hatch="///", lw=0.8, label=label)
+            else:
+                patch = ax.axvspan(a, b, color=colour, alpha=0.15, lw=0, label=label)
+            patch.set_gid(gid)
+            ax.text((a + b) / 2, 0.97, gid, transform=ax.get_xaxis_transform(), rotation=90, ha="center",
+                    va="top", fontsize=7, color="#444", gid=gid,
+                    bbox={"facecolor": "white", "alpha": 0.75, "lw": 0, "pad": 1})
+
+
+# --- shares of a target, with a marked cap ---------------------------------------------------
+
+
+def _break(ax: Axes, y: float, half_height: float, cap: float) -> None:
+    """A zig-zag across a bar or marker cut at `cap` (on a white ground so it reads on a bar)."""
+    dx = cap * 0.012
+    ys = np.linspace(y - half_height, y + half_height, 6)
+    xs = cap + dx * np.array([0.0, 1, -1, 1, -1, 0])
+    ax.plot(xs, ys, color="white", lw=4, zorder=5, gid="break-ground")
+    ax.plot(xs, ys, color="#222", lw=1.2, zorder=6, gid="break")
+
+
+def _beyond(ax: Axes, y: float, half_height: float, cap: float, what: Iterable[str]) -> None:
+    """The break at the cap and the true value(s) written right of it."""
+    _break(ax, y, half_height, cap)
+    ax.annotate("; ".join(what), (cap, y), xytext=(7, 0), textcoords="offset points", va="center",
+                fontsize=7, color="#222", gid="beyond-cap")
+
+
+def _share_text(what: str, share_pct: float, value: float, t: TargetRow) -> str:
+    return f"{what} {share_pct:.0f}% ({value:.3g} {t.unit})"
+
+
+def _room_for_labels(ax: Axes, cut: bool) -> None:
+    """With a value cut at the cap, the axis ends a little after it, room for the labels."""
+    if cut:
+        ax.set_xlim(min(0.0, ax.get_xlim()[0]), CAP_PERCENT * 1.4)
+
+
 def targets_figure(doc: ReportDocument) -> Figure | None:
     """Each target's simulated mean (95% CI) and optimiser maximum, as a share of its figure."""
     rows = [t for t in doc.targets if t.target]
@@ -46,81 +166,223 @@ def targets_figure(doc: ReportDocument) -> Figure | None:
         return None
     fig, ax = plt.subplots(figsize=(9, 0.55 * len(rows) + 1.4))
     y = np.arange(len(rows))
+    cut, lowest, bound_label = False, 0.0, "optimiser maximum"
     for i, t in enumerate(rows):
-        mean, (lo, hi) = t.simulated.mean / t.target, (c / t.target for c in t.simulated.ci95)
-        colour = "#2ca02c" if t.met else "#d62728"
-        ax.errorbar(mean * 100, i, xerr=[[max(mean - lo, 0) * 100], [max(hi - mean, 0) * 100]], fmt="o",
-                    color=colour, capsize=4, label="simulated mean, 95% CI" if i == 0 else None)
+        mean, lo, hi = (100 * v / t.target for v in (t.simulated.mean, *t.simulated.ci95))
+        lowest = min(lowest, lo)
+        beyond = []
+        if mean > CAP_PERCENT:
+            beyond.append(_share_text("mean", mean, t.simulated.mean, t))
+        elif hi > CAP_PERCENT:
+            beyond.append(_share_text("95% CI to", hi, t.simulated.ci95[1], t))
+        shown = min(mean, CAP_PERCENT)
+        colour = VERDICT_COLOURS.get(t.judged, "#d62728")
+        ax.errorbar(shown, i, xerr=[[max(shown - min(lo, CAP_PERCENT), 0)], [max(min(hi, CAP_PERCENT) - shown, 0)]],
+                    fmt="o", color=colour, capsize=4)
         opt = t.optimised.max_deliverable
         if opt is not None:
-            ax.plot(min(opt / t.target, BOUND_CAP) * 100, i, "|", color="#333", ms=14, mew=2,
-                    label="optimiser maximum" if i == 0 else None)
+            share = 100 * opt / t.target
+            if share > CAP_PERCENT:
+                beyond.append(_share_text("optimiser maximum", share, opt, t))
+            else:
+                ax.plot(share, i, "|", color="#333", ms=14, mew=2, label=bound_label)
+                bound_label = "_"  # one legend entry (matplotlib leaves out labels starting "_")
+        if beyond:
+            _beyond(ax, i, 0.3, CAP_PERCENT, beyond)
+            cut = True
     ax.axvline(100, color="#888", ls="--", lw=1)
     ax.set_yticks(y, [f"{t.id}\n({t.target:g} {t.unit})" for t in rows], fontsize=8)
-    ax.set_xlabel("% of the target figure (dashed line = target)")
+    ax.set_xlabel(f"% of the target figure (dashed line = target; axis cut at {CAP_PERCENT:.0f}%)" if cut
+                  else "% of the target figure (dashed line = target)")
+    _room_for_labels(ax, cut)
+    ax.set_xlim(left=1.05 * lowest)  # shares from zero (or an interval below it)
     ax.invert_yaxis()
-    ax.legend(fontsize=8, loc="lower right")
+    verdicts = [Line2D([], [], marker="o", ls="-", color=VERDICT_COLOURS.get(v, "#d62728"),
+                       label=f"simulated mean, 95% CI: {v}") for v in dict.fromkeys(t.judged for t in rows)]
+    ax.legend(handles=verdicts + ax.get_legend_handles_labels()[0], fontsize=8, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0))
     ax.set_title("Targets: simulated against the figure, and the optimiser's bound", fontsize=10)
     return fig
 
 
+def gap_figure(doc: ReportDocument) -> Figure | None:
+    """Optimiser bound against simulated mean per target: what queues, storms and outages cost."""
+    rows = [(t, bound) for t in doc.targets if t.target and (bound := t.optimised.max_deliverable) is not None]
+    if not rows:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.5))
+    y = np.arange(len(rows))
+    bounds = [100 * bound / t.target for t, bound in rows]
+    simulated = [100 * t.simulated.mean / t.target for t, _ in rows]
+    ax.barh(y - 0.2, np.minimum(bounds, CAP_PERCENT), height=0.4, color="#bbb", label="optimiser bound (steady state)")
+    ax.barh(y + 0.2, np.minimum(simulated, CAP_PERCENT), height=0.4, color="#1f77b4", label="simulated mean")
+    cut = False
+    for i, (t, bound) in enumerate(rows):
+        for offset, share, value, what in ((-0.2, bounds[i], bound, "bound"),
+                                           (0.2, simulated[i], t.simulated.mean, "simulated")):
+            if share > CAP_PERCENT:
+                _beyond(ax, i + offset, 0.2, CAP_PERCENT, [_share_text(what, share, value, t)])
+                cut = True
+    ax.axvline(100, color="black", ls="--", lw=1)
+    ax.set_yticks(y, [t.id for t, _ in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"% of the target figure (axis cut at {CAP_PERCENT:.0f}%)" if cut else "% of the target figure")
+    _room_for_labels(ax, cut)
+    ax.set_title("The gap between the optimiser's bound and the simulation", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+# --- over time -------------------------------------------------------------------------------
+
+
 def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str,
-                 warmup_days: float = 0.0, spinup_days: float = 0.0) -> Figure | None:
+                 time: TimeAxis | None = None) -> Figure | None:
     """Mean across replications (band: 10th-90th percentile) of every daily series `prefix:*`
-    (the first eight by name), by day from 1 January. The warm-up, simulated but not measured,
-    is shaded; a spin-up runs before 1 January, off the axis, and the label says so."""
+    (with more than eight, the eight highest on average, the title says so), by name, on the
+    time axis (by default the result's scenario's)."""
+    time = time or TimeAxis.of(result.scenario)
     keys = sorted({k for r in result.replications for k in r.series if k.startswith(prefix + ":")})
     if not keys:
         return None
+    stacks = {k: np.array([r.series[k] for r in result.replications if k in r.series], dtype=float) for k in keys}
+    shown = sorted(sorted(keys, key=lambda k: -float(stacks[k].mean()) if stacks[k].size else 0.0)[:MAX_SERIES])
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    for k in keys[:8]:
-        stack = np.array([r.series[k] for r in result.replications if k in r.series], dtype=float)
-        days = np.arange(stack.shape[1])
-        ax.plot(days, stack.mean(axis=0), lw=1.2, label=k.split(":", 1)[1])
+    for k in shown:
+        stack = stacks[k]
+        days = time.day_middles(stack.shape[1])
+        (line,) = ax.plot(days, stack.mean(axis=0), lw=1.2, label=k.split(":", 1)[1])
         if len(stack) > 1:
-            ax.fill_between(days, np.percentile(stack, 10, axis=0), np.percentile(stack, 90, axis=0), alpha=0.15)
-    if warmup_days > 0:
-        ax.axvspan(0, warmup_days, color="#888", alpha=0.15, label="warm-up (not measured)")
-    spun = f" (after a {spinup_days:g}-day spin-up before it, not shown)" if spinup_days > 0 else ""
-    ax.set_xlabel(f"day from 1 January{spun}")
+            ax.fill_between(days, np.percentile(stack, 10, axis=0), np.percentile(stack, 90, axis=0),
+                            color=line.get_color(), alpha=0.15, lw=0)
+    time.draw(ax)
     ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
+    more = f" (the {MAX_SERIES} highest of {len(keys)})" if len(keys) > MAX_SERIES else ""
+    ax.set_title(f"{title}{more}: mean of {len(result.replications)} replications, band 10th-90th percentile"
+                 if len(result.replications) > 1 else f"{title}{more}", fontsize=10)
     ax.legend(fontsize=7, ncol=2)
     return fig
 
 
-def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str) -> Figure | None:
-    """Hourly delivered rate of each target of `carrier` in replication 0, outages shaded."""
+def target_components(scenario: Scenario, network: Network, flows: Iterable[str]) -> set[tuple[str, str]]:
+    """(kind, id) of every link and node whose outage can lower these flows: the elements of
+    their paths and their origins (a generation site's own outages)."""
+    from sim.energy.paths import flow_paths
+
+    hit: set[tuple[str, str]] = set()
+    for fid in flows:
+        hit.add(("node", scenario.flows[fid].origin))
+        for path in flow_paths(scenario, network, fid):
+            hit.update((e.key.split(":", 1)[0], e.id) for e in path.elements)
+    return hit
+
+
+def _shade_outages(ax: Axes, outages: Iterable[Mapping[str, Any]], hit: set[tuple[str, str]],
+                   time: TimeAxis) -> None:
+    """Shade the outages of the components in `hit`, clipped to the time axis."""
+    lo, hi = time.limits
+    first = True
+    for o in outages:
+        if (o["kind"], o["component"]) not in hit:
+            continue
+        start, end = float(o["start_h"]) / DAY_H, float(o["end_h"]) / DAY_H
+        if end <= lo or start >= hi:
+            continue
+        share = float(o.get("capacity_lost_share", 1.0))
+        patch = ax.axvspan(max(start, lo), min(end, hi), color="#d62728", alpha=0.08 + 0.17 * min(share, 1.0), lw=0,
+                           label="outages of its links and stations" if first else None)
+        patch.set_gid("outage")
+        first = False
+
+
+def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str,
+                     time: TimeAxis | None = None) -> Figure | None:
+    """Hourly delivered rate of each target of `carrier` in replication 0, on the time axis, with
+    the outages of that target's own links and stations shaded."""
+    from sim.network import build_network
+
+    time = time or TimeAxis.of(result.scenario)
     chosen = [t for t in doc.targets if t.carrier == carrier]
     rep = result.replications[0] if result.replications else None
     if not chosen or rep is None:
         return None
+    scenario = result.scenario
+    network = build_network(scenario)
+    n_hours = math.ceil(scenario.simulation.horizon.value - 1e-9)
     fig, axes = plt.subplots(len(chosen), 1, figsize=(9, 2.6 * len(chosen)), squeeze=False)
     drew = False
     for ax, t in zip(axes[:, 0], chosen):
-        hourly = [record.hourly for f in result.scenario.targets[t.id].flows
+        flows = scenario.targets[t.id].flows
+        hourly = [record.hourly for f in flows
                   if (record := rep.flows.get(f)) is not None and record.hourly is not None]
         if not hourly:
             ax.set_visible(False)
             continue
         total = np.sum(hourly, axis=0)
-        days = np.arange(len(total)) / 24
+        first = n_hours - len(total)  # the record holds the measured hours, up to the horizon
+        days = (first + np.arange(len(total)) + 0.5) / DAY_H
         ax.plot(days, total, lw=0.4, color=CARRIER_COLOURS[carrier], label="delivered (replication 0)")
         ax.axhline(t.target, color="black", ls="--", lw=1, label=f"target {t.target:g} {t.unit}")
-        warm = doc.run.warmup_days
-        for o in rep.outages:
-            start, end = (o["start_h"] / 24 - warm, o["end_h"] / 24 - warm)
-            if end > 0:
-                ax.axvspan(max(start, 0), end, color="#d62728", alpha=0.12)
+        _shade_outages(ax, rep.outages, target_components(scenario, network, flows), time)
+        time.draw(ax)
+        ax.set_ylim(bottom=0.0)  # a rate against its target, from zero
         ax.set_ylabel(t.unit)
-        ax.set_title(f"{t.id}: delivered against the target (red: outages)", fontsize=9)
+        ax.set_title(f"{t.id}: delivered against the target (red: outages of its own links and stations)",
+                     fontsize=9)
         ax.legend(fontsize=7, loc="lower right")
         drew = True
-    axes[-1, 0].set_xlabel("day of the measured period")
     if not drew:
         plt.close(fig)
         return None
     return fig
+
+
+def closure_shares(replications: Sequence[Replication], horizon_h: float) -> dict[str, np.ndarray]:
+    """Per port (sorted by id), the share of each day [0, horizon] it was closed, averaged over
+    the replications (the last day may be short: its share is of the hours it has)."""
+    ports = sorted({k.split(":", 1)[1] for r in replications for k in r.series if k.startswith("closed:")})
+    out: dict[str, np.ndarray] = {}
+    for nid in ports:
+        stack = np.array([r.series[f"closed:{nid}"] for r in replications if f"closed:{nid}" in r.series], dtype=float)
+        hours = np.clip(horizon_h - DAY_H * np.arange(stack.shape[1]), 0.0, DAY_H)
+        out[nid] = stack.mean(axis=0) / np.where(hours > 0, hours, DAY_H)
+    return out
+
+
+def closures_figure(shares: Mapping[str, np.ndarray], time: TimeAxis, labels: Mapping[str, str] | None = None,
+                    replications: int | None = None) -> Figure | None:
+    """Port closures as a calendar heat map: a row per port (in the order given, labelled by
+    `labels`), a column per day from 1 January, the colour the share of the day closed."""
+    if not shares:
+        return None
+    labels = labels or {}
+    ports = list(shares)
+    days = max(len(v) for v in shares.values())
+    grid = np.zeros((len(ports), days))
+    for i, nid in enumerate(ports):
+        grid[i, :len(shares[nid])] = shares[nid]
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(ports) + 1.9))
+    image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest",
+                      extent=(0.0, float(days), len(ports) - 0.5, -0.5))
+    ax.set_yticks(range(len(ports)), [labels.get(nid, nid) for nid in ports], fontsize=8)
+    time.draw(ax, hatched=True)
+    mean_of = f"mean of {replications} replications" if replications and replications > 1 else "one replication"
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.01).set_label(f"share of the day closed\n({mean_of})",
+                                                                    fontsize=8)
+    ax.set_title("Port closures by day (storms, ice)", fontsize=10)
+    return fig
+
+
+def port_labels(scenario: Scenario, ports: Iterable[str]) -> dict[str, str]:
+    """A port's name (or id) with its country, for a picture's rows."""
+    out = {}
+    for nid in ports:
+        node = scenario.nodes.get(nid)
+        out[nid] = f"{node.name or nid} ({node.country})" if node is not None else nid
+    return out
+
+
+# --- other pictures --------------------------------------------------------------------------
 
 
 def transit_figure(doc: ReportDocument, result: SimulationResult) -> Figure | None:
@@ -138,26 +400,6 @@ def transit_figure(doc: ReportDocument, result: SimulationResult) -> Figure | No
             ax.plot(p95, i, "x", color="#d62728", label="p95 (mean)" if i == 1 else None)
     ax.set_xlabel("transit days, origin to destination")
     ax.set_title("Transit time per flow across replications", fontsize=10)
-    ax.legend(fontsize=8)
-    return fig
-
-
-def gap_figure(doc: ReportDocument) -> Figure | None:
-    """Optimiser bound against simulated mean per target: what queues, storms and outages cost."""
-    rows = [(t, bound) for t in doc.targets if (bound := t.optimised.max_deliverable) is not None]
-    if not rows:
-        return None
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.5))
-    y = np.arange(len(rows))
-    bounds = [min(bound, BOUND_CAP * t.target) / t.target * 100 for t, bound in rows]
-    simulated = [t.simulated.mean / t.target * 100 for t, _ in rows]
-    ax.barh(y - 0.2, bounds, height=0.4, color="#bbb", label="optimiser bound (steady state)")
-    ax.barh(y + 0.2, simulated, height=0.4, color="#1f77b4", label="simulated mean")
-    ax.axvline(100, color="black", ls="--", lw=1)
-    ax.set_yticks(y, [t.id for t, _ in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlabel("% of the target figure")
-    ax.set_title("The gap between the optimiser's bound and the simulation", fontsize=10)
     ax.legend(fontsize=8)
     return fig
 
@@ -205,18 +447,20 @@ def waterfall_figure(target: str, gap: Gap) -> Figure:
 
 def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]:
     """Every picture the report shows as PNG bytes, by file name; pictures with nothing to show
-    are left out. Each figure is drawn and closed before the next."""
-    start = (doc.run.warmup_days, doc.run.spinup_days)
+    are left out. Each figure is drawn and closed before the next. Every picture over time
+    shares the scenario's time axis."""
+    time = TimeAxis.of(result.scenario)
+    shares = closure_shares(result.replications, result.scenario.simulation.horizon.value)
     drawings: dict[str, Callable[[], Figure | None]] = {
         "targets.png": lambda: targets_figure(doc),
         "gap.png": lambda: gap_figure(doc),
         "queues.png": lambda: daily_figure(result, "queue", "consignments waiting", "Queues at ports and crossings",
-                                           *start),
-        "closures.png": lambda: daily_figure(result, "closed", "hours closed that day", "Port closures (storms, ice)",
-                                             *start),
-        "storage.png": lambda: daily_figure(result, "storage", "tonnes in storage", "Oil storage levels", *start),
-        "power.png": lambda: delivered_figure(doc, result, "power"),
-        "data.png": lambda: delivered_figure(doc, result, "data"),
+                                           time),
+        "closures.png": lambda: closures_figure(shares, time, port_labels(result.scenario, shares),
+                                                len(result.replications)),
+        "storage.png": lambda: daily_figure(result, "storage", "tonnes in storage", "Oil storage levels", time),
+        "power.png": lambda: delivered_figure(doc, result, "power", time),
+        "data.png": lambda: delivered_figure(doc, result, "data", time),
         "transit.png": lambda: transit_figure(doc, result),
     }
     for t in doc.targets:

@@ -34,13 +34,14 @@ PACKAGES = ("simpy", "networkx", "numpy", "scipy", "pulp", "highspy", "pydantic"
             "matplotlib")
 CAPTIONS = {
     "targets.png": "Targets: simulated mean with its 95% interval, and the optimiser's maximum.",
-    "map.png": "The corridor, links coloured by simulated utilisation; binding links outlined.",
+    "map.png": ("The corridor on Natural Earth's map: links coloured by simulated utilisation, width by capacity; "
+                "the optimiser's binding rows outlined, the simulation's bottleneck in red."),
     "gap.png": "What the steady-state optimiser promises against what the simulation delivers.",
     "queues.png": "Queues at ports and crossings over the year.",
-    "closures.png": "Port closures over the year.",
+    "closures.png": "Port closures by day: the share of each day each port was closed, averaged over replications.",
     "storage.png": "Oil storage levels over the year.",
-    "power.png": "Delivered power against the target, with outages shaded.",
-    "data.png": "Delivered data capacity against the target, with outages shaded.",
+    "power.png": "Delivered power against each target, with the outages of that target's own links shaded.",
+    "data.png": "Delivered data capacity against each target, with the outages of that target's own links shaded.",
     "transit.png": "Transit days per flow.",
 }
 
@@ -115,6 +116,39 @@ def _interval(ci95: list[float] | None) -> str:
     return f"{fmt(lo)} – {fmt(hi)}"
 
 
+VERDICT_RULE = ("A target is met when at least the share P required of the replications reach its figure less "
+                "the tolerance; at risk when the mean does but fewer replications; not met otherwise. P(met) is "
+                "the share that reach it, with its Wilson 95% interval.")
+VERDICT_HEAD = ["target", "unit", "figure", "tolerance", "measured", "value", "95% CI", "P(met)", "P(met) 95% CI",
+                "P required", "optimiser max", "binding", "verdict"]
+
+
+def percent(x: float | None) -> str:
+    """A share as a percentage, three significant digits (0.95 -> 95%)."""
+    return "—" if x is None else f"{100 * x:.3g}%"
+
+
+def measured(t: TargetRow) -> str:
+    """What a target's value is: the simulated mean of its delivered rate, or for a firm target
+    the mean capacity sustained in its share of hours."""
+    if t.measure == "firm" and t.share_of_time is not None:
+        return f"firm at {percent(t.share_of_time)} of hours"
+    return "simulated mean"
+
+
+def p_met_interval(t: TargetRow) -> str:
+    """P(met)'s Wilson 95% interval (a dash in reports written before it)."""
+    ci = t.simulated.p_met_ci95
+    return f"{100 * ci[0]:.0f}–{100 * ci[1]:.0f}%" if ci else "—"
+
+
+def verdict_cells(t: TargetRow) -> list[str]:
+    """A target's verdict row as plain text, in `VERDICT_HEAD`'s order."""
+    return [t.id, t.unit, fmt(t.target), percent(t.tolerance), measured(t), fmt(t.simulated.mean),
+            _interval(t.simulated.ci95), percent(t.simulated.p_met), p_met_interval(t), percent(t.probability),
+            fmt(t.optimised.max_deliverable), binding(t), page.VERDICT_TEXT[t.judged]]
+
+
 def markdown(doc: ReportDocument) -> str:
     """report.md: the verdict first, then the evidence."""
     s, r = doc.scenario, doc.run
@@ -122,11 +156,8 @@ def markdown(doc: ReportDocument) -> str:
              f"Seed {r.seed}, {r.replications} replications of {fmt(r.horizon_days)} days "
              f"({run_start(r)}); solver {r.solver}; scenario sha256 `{s.sha256[:12]}`.",
              *(["", doc.bottlenecks.headline] if doc.bottlenecks else []),
-             "", "## Targets", ""]
-    lines += page.markdown_table(
-        ["target", "unit", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
-        [[t.id, t.unit, fmt(t.target), fmt(t.simulated.mean), _interval(t.simulated.ci95), fmt(t.simulated.p_met),
-          fmt(t.optimised.max_deliverable), binding(t), "met" if t.met else "NOT met"] for t in doc.targets])
+             "", "## Targets", "", VERDICT_RULE, ""]
+    lines += page.markdown_table(VERDICT_HEAD, [verdict_cells(t) for t in doc.targets])
     lines += gaps_markdown(doc)
     lines += bottlenecks_markdown(doc)
     lines += ["", "## Flows", ""]
@@ -255,11 +286,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
     def pictured(*names: str) -> list[str]:
         return [page.figure(pictures[n], CAPTIONS.get(n, n)) for n in names if n in pictures]
 
-    target_rows = [[escape(t.id), f"{fmt(t.target)} {escape(t.unit)}", fmt(t.simulated.mean),
-                    _interval(t.simulated.ci95), f"{t.simulated.p_met:.0%}", fmt(t.optimised.max_deliverable),
-                    escape(binding(t)),
-                    '<span class="met">met</span>' if t.met else '<span class="unmet">NOT met</span>']
-                   for t in doc.targets]
+    target_rows = [[escape(c) for c in verdict_cells(t)[:-1]] + [page.verdict(t.judged)] for t in doc.targets]
     flow_rows = [[escape(f.id), escape(f.unit), fmt(f.demand), fmt(f.delivered.mean if f.delivered else None),
                   fmt((f.transit_days or {}).get("mean")), fmt((f.transit_days or {}).get("p95"))]
                  for f in doc.flows]
@@ -270,9 +297,8 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
         f"<p class=meta>Seed {r.seed} · {r.replications} replications · {fmt(r.horizon_days)} days "
         f"({escape(run_start(r))}) · solver {escape(str(r.solver))} · scenario sha256 "
         f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
-        "<h2>Verdict</h2>",
-        page.table(["target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding", "verdict"],
-                   target_rows, frozenset({2, 3, 4, 5})),
+        "<h2>Verdict</h2>", f"<p class=meta>{escape(VERDICT_RULE)}</p>",
+        page.table(VERDICT_HEAD, target_rows, frozenset({2, 3, 5, 6, 7, 8, 9, 10})),
         *pictured("targets.png", "gap.png"), *gaps_html(doc, pictures),
         "<h2>The corridor</h2>", *pictured("map.png"),
         "<h2>Over the year</h2>", *pictured("queues.png", "closures.png", "storage.png", "power.png", "data.png"),
@@ -287,7 +313,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
         parts += [f"<h2>Expansion plan</h2><p>Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr. "
                   f"{escape(plan_built(doc).replace('`', ''))}</p>",
                   page.table(["expansion", "amount", "MUSD/yr"], plan_rows, frozenset({1, 2}))]
-    source_rows = [[f"<code>{escape(k)}</code>", escape(v)] for k, v in doc.sources.items()]
+    source_rows = [[page.source_link(k, v), page.linked(v)] for k, v in doc.sources.items()]
     parts += ["<h2>Sources behind the verdicts</h2>", page.table(["source", "what"], source_rows),
               "<p class=meta>Every figure traces to scenario.resolved.yaml beside this page.</p>"]
     return page.page(f"{s.name}: corridor report", parts)
@@ -297,13 +323,17 @@ def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
     """The terminal summary printed by `corridor run`."""
     doc = as_document(data)
     note = plan_note(doc)
-    table = Table("target", "figure", "simulated mean", "95% CI", "P(met)", "optimiser max", "binding",
-                  "verdict", title=f"{doc.scenario.name}: {doc.run.replications} replications"
-                                   + (f", {note}" if note else ", as written"))
+    table = Table("target", "figure", "tolerance", "measured", "value", "95% CI", "P(met) [95% CI]", "P required",
+                  "optimiser max", "binding", "verdict",
+                  title=f"{doc.scenario.name}: {doc.run.replications} replications"
+                        + (f", {note}" if note else ", as written"))
+    colour = {"met": "green", "at risk": "yellow", "not met": "red"}
     for t in doc.targets:
-        table.add_row(t.id, f"{fmt(t.target)} {t.unit}", fmt(t.simulated.mean), _interval(t.simulated.ci95),
-                      f"{t.simulated.p_met:.0%}", fmt(t.optimised.max_deliverable), binding(t),
-                      "[green]met[/]" if t.met else "[red]NOT met[/]")
+        c = verdict_cells(t)
+        ci = p_met_interval(t)
+        table.add_row(*(rich_escape(x) for x in (t.id, f"{c[2]} {t.unit}", c[3], c[4], c[5], c[6],
+                                                   c[7] + (f" [{ci}]" if ci != "—" else ""), c[9], c[10], c[11])),
+                      f"[{colour[t.judged]}]{page.VERDICT_TEXT[t.judged]}[/]")
     return table
 
 
@@ -383,7 +413,7 @@ def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scen
     """Write every file of the report folder (the caller stages the folder atomically)."""
     from sim.network import build_network
     from sim.optimiser.optimise import write_plan
-    from sim.report.maps import draw_map
+    from sim.report.maps import draw_report_map
     from sim.report.plots import all_plots
 
     doc = as_document(data)
@@ -399,9 +429,8 @@ def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scen
     write_text(folder / "passages.csv", csv_table([_flat(p) for p in report.get("passages", [])]))
     write_text(folder / "port_months.csv", csv_table([_flat(r) for r in report.get("port_months", [])]))
     write_plan(plan, folder)
-    utilisation = {l.id: l.utilisation for l in doc.links if l.utilisation is not None}
-    pictures = {"map.png": draw_map(build_network(planned), utilisation=utilisation, binding=doc.binding_links(),
-                                    title=f"{scenario.name}: simulated utilisation (binding links outlined)")}
+    pictures = {"map.png": draw_report_map(build_network(planned), doc,
+                                           title=f"{scenario.name}: simulated utilisation, binding rows, bottleneck")}
     pictures.update(all_plots(doc, result))
     for name, png in pictures.items():
         write_bytes(folder / name, png)

@@ -21,13 +21,15 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, NoReturn, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from sim.errors import Problem, ScenarioError
+from sim import bundled
+from sim.errors import Problem, ScenarioError, dotted
 from sim.scenario import sources
 from sim.scenario.checks import references
 from sim.scenario.schema import Scenario, figures
@@ -48,6 +50,8 @@ class Raw:
     data: dict[str, Any]
     origins: dict[Path_, tuple[str, int | None]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # entries a later file replaced whole (its `dist`, `kind` or `value` changed): why, for messages
+    replaced: dict[Path_, str] = field(default_factory=dict)
 
     def where(self, path: Path_) -> tuple[str, int | None]:
         for n in range(len(path), -1, -1):
@@ -284,8 +288,10 @@ def _bad_tag(tag: str) -> str:
             "numbers, true/false and null")
 
 
-def _read_yaml(file: Path, text: str, budget: _Budget) -> tuple[dict[str, Any], dict[Path_, tuple[str, int | None]]]:
-    """A file's text (already read) as plain data and the line of every key path."""
+def _read_yaml(file: Path, text: str, budget: _Budget) -> tuple[dict[str, Any], dict[Path_, tuple[str, int | None]],
+                                                                set[Path_]]:
+    """A file's text (already read) as plain data, the line of every key path, and the key paths
+    marked new (`+id:`, the `+` removed)."""
     name = str(file)
     try:
         node = _compose(text, name, budget)
@@ -306,10 +312,12 @@ def _read_yaml(file: Path, text: str, budget: _Budget) -> tuple[dict[str, Any], 
         _refuse(name, node.start_mark.line + 1, f"expected a mapping of scenario keys at the top level, got {got}")
     origins: dict[Path_, tuple[str, int | None]] = {}
     problems: list[Problem] = []
-    data = _construct(node, (), name, origins, problems, yaml.constructor.SafeConstructor())
+    marks: set[Path_] = set()
+    data = _construct(node, (), name, origins, problems, yaml.constructor.SafeConstructor(), marks)
+    problems += [Problem(name, path, origins[path][1], message) for path, message in _misplaced(marks)]
     if problems:
         raise ScenarioError(_capped(problems))
-    return data, origins
+    return data, origins, marks
 
 
 def _decode(blob: bytes) -> str:
@@ -323,8 +331,10 @@ def _decode(blob: bytes) -> str:
 
 
 def _construct(node: yaml.Node, path: Path_, name: str, origins: dict[Path_, tuple[str, int | None]],
-               problems: list[Problem], constructor: yaml.constructor.SafeConstructor) -> Any:
-    """Plain data from a node tree that `_compose` bounded (depth and expanded size)."""
+               problems: list[Problem], constructor: yaml.constructor.SafeConstructor,
+               marks: set[Path_]) -> Any:
+    """Plain data from a node tree that `_compose` bounded (depth and expanded size); a key
+    written `+id` is read as `id` and its path added to `marks` (a new entry, see `NEW`)."""
     origins[path] = (name, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -346,13 +356,17 @@ def _construct(node: yaml.Node, path: Path_, name: str, origins: dict[Path_, tup
                 problems.append(Problem(name, path, line, f"keys must be text, got {_short(key)}"))
                 continue
             key = str(key)
+            if key.startswith(NEW) and len(key) > 1:
+                key = key[1:]
+                marks.add(path + (key,))
             if key in out:
                 problems.append(Problem(name, path + (key,), line, "duplicate key (an earlier line sets it too)"))
-            out[key] = _construct(value_node, path + (key,), name, origins, problems, constructor)
+            out[key] = _construct(value_node, path + (key,), name, origins, problems, constructor, marks)
             origins[path + (key,)] = (name, line)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v, path + (i,), name, origins, problems, constructor) for i, v in enumerate(node.value)]
+        return [_construct(v, path + (i,), name, origins, problems, constructor, marks)
+                for i, v in enumerate(node.value)]
     try:
         return _scalar(node, constructor)
     except ValueError as exc:
@@ -395,38 +409,138 @@ def _read_with_extends(file: Path, chain: tuple[Path, ...], budget: _Budget,
         text = _decode(_read_bytes(file))
     except _Unreadable as exc:
         if referrer is not None and isinstance(exc, _Missing):
-            unreachable(f"no scenario file {referrer[2]!r} next to this one")
+            hint = f"; the bundled scenario is `extends: {Path(referrer[2]).stem}`" if (
+                bundled.scenario(Path(referrer[2]).stem) and Path(referrer[2]).name == referrer[2]) else ""
+            unreachable(f"no scenario file {referrer[2]!r} next to this one" + hint)
         unreachable(str(exc))
     except ValueError as exc:
         _refuse(str(file), None, str(exc))
-    data, origins = _read_yaml(file, text, budget)
+    data, origins, marks = _read_yaml(file, text, budget)
     parent_ref = data.get("extends")
     if parent_ref is None:
         return Raw(data, origins, [str(file)])
     line = origins[("extends",)][1]
     if not isinstance(parent_ref, str) or not parent_ref.strip():
-        _refuse(str(file), line, "expected the path of another scenario file", ("extends",))
-    parent = _read_with_extends(file.parent / parent_ref, chain + (resolved,), budget,
+        _refuse(str(file), line, "expected the path of another scenario file or a bundled scenario's name",
+                ("extends",))
+    parent = _read_with_extends(_parent_path(file, parent_ref), chain + (resolved,), budget,
                                 (str(file), line, parent_ref))
-    merged = _deep_merge(parent.data, {k: v for k, v in data.items() if k != "extends"})
-    return Raw(merged, {**parent.origins, **origins}, parent.files + [str(file)])
+    merge = _Merge(str(file), origins, marks, parent)
+    merged = merge.mappings(parent.data, {k: v for k, v in data.items() if k != "extends"}, ())
+    if merge.problems:
+        raise ScenarioError(_capped(merge.problems))
+    kept = {p: o for p, o in parent.origins.items()
+            if not any(len(p) > len(r) and p[: len(r)] == r for r in merge.replaced)}
+    return Raw(merged, {**kept, **origins}, parent.files + [str(file)], {**parent.replaced, **merge.why})
 
 
-def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """`top` over `base`: mappings merge key by key, anything else replaces, null deletes.
-    Both are fresh from `_construct` and dropped after, so the result may share their parts."""
-    out = dict(base)
-    for key, value in top.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+def _parent_path(file: Path, ref: str) -> Path:
+    """The file an `extends:` names: a path from the file's folder, or the name of a bundled scenario
+    (`baseline-2023`) when there is no such file, as the command line takes scenario arguments."""
+    path = file.parent / ref
+    if Path(ref).suffix in (".yaml", ".yml") or Path(ref).name != ref or "\0" in ref or os.path.lexists(path):
+        return path
+    return bundled.scenario(ref) or path
 
 
-_SET = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*=(.*)$", re.S)
+# A key written with this prefix (`+caspian_ferries_2:` in a file, `--set +fleets.x=...`) adds a new
+# entry to a table of ids; without it, an id one typo away from an existing one is refused.
+NEW = "+"
+NEAR_MISS = 0.8  # difflib ratio at or above which a new id is taken for a typo of an existing one
+NEAR_MISS_LENGTH = 5  # shorter ids are never taken for typos
+KIND_KEYS = ("dist", "kind")  # a mapping that changes one of these is a different thing: replaced whole
+FIGURE_KEYS = frozenset({"value", "source", "note", "calibrate"})
+
+
+class _Merge:
+    """A child file's data over its parent's: mappings merge key by key, anything else replaces,
+    null deletes. A mapping whose `dist` or `kind` changes, or a figure (`{value:, source:}`) whose
+    value changes, is replaced whole: the parent's parameters, blocks and source belong to what it
+    was. A new id in a table of ids that is a near miss of an existing one is a problem unless the
+    child marks it new (`+id`). Both sides are fresh from `_construct`: the result may share parts."""
+
+    def __init__(self, name: str, origins: dict[Path_, tuple[str, int | None]], marks: set[Path_],
+                 parent: Raw) -> None:
+        self.name, self.origins, self.marks, self.parent = name, origins, marks, parent
+        self.problems: list[Problem] = []
+        self.replaced: list[Path_] = []  # paths whose parent value was dropped (replaced or deleted)
+        self.why: dict[Path_, str] = {}
+
+    def mappings(self, base: dict[str, Any], top: dict[str, Any], path: Path_) -> dict[str, Any]:
+        out = dict(base)
+        for key, value in top.items():
+            here = path + (key,)
+            self._check_new(key, here, base)
+            old = out.get(key)
+            change = _changed_kind(old, value) if isinstance(old, dict) and isinstance(value, dict) else None
+            if value is None:
+                out.pop(key, None)
+                self.replaced.append(here)
+            elif change is None and isinstance(value, dict) and isinstance(old, dict):
+                out[key] = self.mappings(old, value, here)
+            else:
+                out[key] = value
+                self.replaced.append(here)
+                if change is not None:
+                    self.why[here] = change
+        return out
+
+    def _check_new(self, key: str, here: Path_, base: dict[str, Any]) -> None:
+        marked = here in self.marks
+        if marked and key in base:
+            file, line = self.parent.where(here)
+            self._problem(here, f"{NEW}{key} marks a new entry, but {key!r} is already in {_at_line(file, line)}; "
+                                f"drop the {NEW} to change it")
+        elif not marked and key not in base and _is_id_table(here[:-1]):
+            match = _near_miss(key, list(base))
+            if match is not None:
+                file, line = self.parent.where(here[:-1] + (match,))
+                self._problem(here, f"no {key!r} in the scenario this file extends; did you mean {match!r} "
+                                    f"({_at_line(file, line)})? To add a new entry, write it {NEW}{key}")
+
+    def _problem(self, path: Path_, message: str) -> None:
+        self.problems.append(Problem(self.name, path, self.origins.get(path, (self.name, None))[1], message))
+
+
+def _changed_kind(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """Why `new` replaces `old` instead of merging into it (None: it merges)."""
+    for key in KIND_KEYS:
+        if key in old and key in new and isinstance(old[key], str) and isinstance(new[key], str) \
+                and old[key] != new[key]:
+            return f"{key} changed from {old[key]} to {new[key]}"
+    if "value" in old and "value" in new and set(old) <= FIGURE_KEYS and set(new) <= FIGURE_KEYS \
+            and old["value"] != new["value"]:
+        return f"value changed from {old['value']} to {new['value']}"
+    return None
+
+
+def _near_miss(key: str, existing: list[str]) -> str | None:
+    """The existing id `key` is a typo of, if any: close by difflib, and not the same id numbered
+    (`line_2` beside `line_1` or `line` is the next of a series, not a typo). Ids shorter than
+    `NEAR_MISS_LENGTH` are never taken for typos: one letter more or less of a short id (`l2b`
+    beside `l2`) is as likely a new name as a slip."""
+    if len(key) < NEAR_MISS_LENGTH:
+        return None
+    for match in difflib.get_close_matches(key, existing, n=3, cutoff=NEAR_MISS):
+        if _SERIES.sub("", match) != _SERIES.sub("", key):
+            return match
+    return None
+
+
+_SERIES = re.compile(r"[\d_.-]")  # what numbers one of a series: digits and separators
+
+
+def _misplaced(marks: set[Path_]) -> list[tuple[Path_, str]]:
+    """Marks (`+key`) on keys that are not ids in a table of ids, where `+` means nothing."""
+    return [(path, f"{NEW} marks a new entry of a table of ids (nodes, links, fleets...); "
+                   f"{str(path[-1])!r} is not one") for path in sorted(marks, key=str) if not _is_id_table(path[:-1])]
+
+
+def _at_line(file: str, line: int | None) -> str:
+    return f"{file}:{line}" if line else file
+
+
+_SET = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]+]+)\s*=(.*)$", re.S)
 
 
 def parse_override(text: str) -> tuple[Path_, Any]:
@@ -436,7 +550,8 @@ def parse_override(text: str) -> tuple[Path_, Any]:
         _refuse("--set", None, f"expected PATH=VALUE, got {text!r}")
     key, value_text = m.group(1), m.group(2).strip()
     path: list[Any] = []
-    for part in key.replace("[", ".").replace("]", "").split("."):
+    for part in key.removeprefix(NEW).replace("[", ".").replace("]", "").split("."):
+        part = part.removeprefix(NEW)
         if not part:
             _refuse("--set", None, f"empty key in path {key!r}")
         path.append(int(part) if part.isdigit() else part)
@@ -456,40 +571,60 @@ def _override_value(text: str, where: str) -> Any:
     if node is None:
         return None
     problems: list[Problem] = []
-    value = _construct(node, (), where, {}, problems, yaml.constructor.SafeConstructor())
+    value = _construct(node, (), where, {}, problems, yaml.constructor.SafeConstructor(), set())
     if problems:
         raise ScenarioError([Problem(where, (), None, p.message) for p in problems])
     return value
 
 
 def apply_override(raw: Raw, text: str) -> None:
+    """One `--set PATH=VALUE`; `--set +PATH=VALUE` (or `+` before a key of the path) may add new ids."""
     path, value = parse_override(text)
     where = f"--set {text.strip()}"
     if value is None:  # null deletes, as in extends
         _delete(raw.data, path, where)
     else:
-        _set(raw.data, path, value, where)
+        _set(raw.data, path, value, where, adds=NEW in text.partition("=")[0], raw=raw)
     for p in [p for p in raw.origins if p[: len(path)] == path]:
         del raw.origins[p]
     raw.origins[path] = (where, None)
 
 
-def _set(data: dict[str, Any], path: Path_, value: Any, where: str) -> None:
+def _set(data: dict[str, Any], path: Path_, value: Any, where: str, adds: bool = False,
+         raw: Raw | None = None) -> None:
     node: Any = data
     for i, part in enumerate(path[:-1]):
         if isinstance(node, dict):
             if part not in node and i == 0 and part not in _fields_at(()):
                 _refuse(where, None, f"no key {part!r} here" + _hint(part, _fields_at(())), path[:1])
+            if not adds:
+                _check_new_id(node, path[: i + 1], where, raw)
             node = node.setdefault(part, {})  # a section the file leaves to its defaults
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
         else:
             _refuse(where, None, "cannot descend into a value here", path[: i + 1])
     last = path[-1]
+    if isinstance(node, dict) and not adds:
+        _check_new_id(node, path, where, raw)
     if isinstance(node, dict) or isinstance(node, list) and isinstance(last, int) and last < len(node):
         node[last] = value
     else:
         _refuse(where, None, "cannot set a value here", path)
+
+
+def _check_new_id(table: dict[str, Any], path: Path_, where: str, raw: Raw | None) -> None:
+    """Refuse a `--set` that would add the id `path[-1]` to `table` when it is a near miss of an
+    id already there (a typo), unless marked new."""
+    key = path[-1]
+    if key in table or not isinstance(key, str) or not _is_id_table(path[:-1]):
+        return
+    match = _near_miss(key, [str(k) for k in table])
+    if match is not None:
+        file, line = raw.where(path[:-1] + (match,)) if raw is not None else ("", None)
+        found = f" ({_at_line(file, line)})" if file else ""
+        _refuse(where, None, f"no {key!r} in the scenario; did you mean {match!r}{found}? To add a new entry, "
+                             f"write --set {NEW}{dotted(path)}=...", path)
 
 
 def _delete(data: dict[str, Any], path: Path_, where: str) -> None:
@@ -530,6 +665,9 @@ def _problem(raw: Raw, err: ErrorDetails) -> Problem:
                                             (f" (expected one of: {', '.join(allowed)})" if allowed else ""))
     elif kind == "missing":
         msg = f"missing key {loc[-1]!r}"
+        why = next((raw.replaced[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in raw.replaced), None)
+        if why is not None:
+            msg += f" (the entry is replaced whole, not merged with its parent's: its {why})"
     elif loc and loc[-1] == "[key]":  # an id (a mapping's key) that is not plain text
         loc = loc[:-1]
         msg = (f"{str(loc[-1])!r} is not an id: use letters, digits, '_', '.', '-' (starting with a letter or "
@@ -539,6 +677,9 @@ def _problem(raw: Raw, err: ErrorDetails) -> Problem:
     else:
         m = re.match(r"^([a-z_]+): ", msg)  # a model validator naming the key it is about
         if m and isinstance(_get(raw.data, loc), dict) and m.group(1) in _get(raw.data, loc):
+            blamed = _later_change(raw, loc, loc + (m.group(1),))
+            if blamed is not None:
+                return blamed(msg[m.end():])
             loc, msg = loc + (m.group(1),), msg[m.end():]
         if kind == "literal_error" and isinstance(err.get("input"), str):
             options = re.findall(r"'([^']+)'", err.get("ctx", {}).get("expected", ""))
@@ -547,6 +688,23 @@ def _problem(raw: Raw, err: ErrorDetails) -> Problem:
                 msg += f"; did you mean {hint[0]!r}?"
     file, line = raw.where(loc)
     return Problem(file, loc, line, msg)
+
+
+def _later_change(raw: Raw, entry: Path_, named: Path_) -> Callable[[str], Problem] | None:
+    """When an entry's check names a key that an earlier file set (`named`) but a later file or a
+    `--set` changed another key of the entry, the mistake is the later change: a problem at that
+    change's file and line, naming the key it conflicts with (None when there is no later change)."""
+    file, line = raw.where(named)
+    rank = {f: i for i, f in enumerate(raw.files)}
+    mine = rank.get(file, len(raw.files))
+    later = [(rank.get(o[0], len(raw.files)), len(p), o[1] or 0, p) for p, o in raw.origins.items()
+             if len(p) > len(entry) and p[: len(entry)] == entry and rank.get(o[0], len(raw.files)) > mine]
+    if not later:
+        return None
+    *_, path = min(later, key=lambda c: (-c[0], c[1], c[2]))
+    where, at = raw.origins[path]
+    return lambda msg: Problem(where, path, at, f"conflicts with {dotted(named[len(entry):])} "
+                                                f"({_at_line(file, line)}): {msg}")
 
 
 def _short(value: Any) -> str:
@@ -563,26 +721,37 @@ def _get(data: Any, path: Path_) -> Any:
     return data
 
 
-def _fields_at(loc: Path_) -> list[str]:
-    """The keys allowed at `loc` in the Scenario model (for did-you-mean)."""
+def _type_at(loc: Path_) -> Any:
+    """The type the Scenario model gives the value at `loc` (None where it has none)."""
     t: Any = Scenario
     for part in loc:
         t = _unwrap(t)
         if isinstance(t, type) and issubclass(t, BaseModel):
             field_ = next((f for n, f in t.model_fields.items() if (f.alias or n) == part), None)
             if field_ is None:
-                return []
+                return None
             t = field_.annotation
         elif typing.get_origin(t) is dict:
             t = typing.get_args(t)[1]
         elif typing.get_origin(t) is list:
             t = typing.get_args(t)[0]
         else:
-            return []
-    t = _unwrap(t)
+            return None
+    return t
+
+
+def _fields_at(loc: Path_) -> list[str]:
+    """The keys allowed at `loc` in the Scenario model (for did-you-mean)."""
+    t = _unwrap(_type_at(loc))
     if isinstance(t, type) and issubclass(t, BaseModel):
         return [f.alias or n for n, f in t.model_fields.items()]
     return []
+
+
+def _is_id_table(loc: Path_) -> bool:
+    """Whether the mapping at `loc` is a table of entries by id (nodes, links, a port's traffic...)."""
+    t = _unwrap(_type_at(loc))
+    return typing.get_origin(t) is dict and _unwrap(typing.get_args(t)[0]) is str
 
 
 def _unwrap(t: Any) -> Any:

@@ -67,6 +67,7 @@ _AS_SPEC = PlainSerializer(lambda f: f.to_spec())
 
 Count = Annotated[Figure, _figure("count"), _AS_SPEC]
 Share = Annotated[Figure, _figure("fraction"), _AS_SPEC]
+Probability = Annotated[Figure, _figure("fraction", minimum="positive"), _AS_SPEC]  # in (0, 1]
 Duration = Annotated[Figure, _figure("duration", minimum="positive"), _AS_SPEC]
 Elapsed = Annotated[Figure, _figure("duration"), _AS_SPEC]  # a time from the start, may be 0
 Length = Annotated[Figure, _figure("length", minimum="positive"), _AS_SPEC]
@@ -104,8 +105,11 @@ class Maintenance(Strict):
     """Planned outage: `duration` every `every`, taking `share` of the capacity out."""
 
     every: Duration
+    """How often the maintenance comes round. Example: `365 d`"""
     duration: Duration
+    """How long each maintenance lasts. Example: `72 h`"""
     share: Share = fraction(1.0, "100 %")
+    """Share of the capacity out during maintenance."""
 
 
 class Outage(Strict):
@@ -113,9 +117,13 @@ class Outage(Strict):
     after the beginning of the horizon and taking `share` of the capacity out for `duration`."""
 
     start: Elapsed
+    """When the outage begins, after the start of the horizon (1 January). Example: `60 d`"""
     duration: Duration
+    """How long the outage lasts. Example: `30 d`"""
     share: Share = fraction(1.0, "100 %")
+    """Share of the capacity out (100 %: the whole link or node)."""
     cause: str = "scheduled"
+    """What the outage stands for, for the report. Example: `anchor strike`"""
 
 
 class Reliability(Strict):
@@ -129,19 +137,30 @@ class Reliability(Strict):
     """
 
     failure_rate: FailureRate = Figure(0.0, "1/yr", "frequency", "0 /yr")
+    """Random failures per year, or per 100 km per year (`0.1 /100km/yr`, scaled by the link's length).
+    Example: `{value: 0.1 /100km/yr, source: s5_100}`"""
     repair: Time | None = None
+    """Time to repair one failure (needed when failure_rate > 0). Example: `{dist: lognormal, mean: 60 d, sd: 30 d}`"""
     units: int = Field(default=1, ge=1, le=1000)
+    """Identical parts (cable poles, fibre pairs); a failure takes one out. Example: `2`"""
     repair_crew: str | None = None
+    """Id of the repair crew (repair_crews) whose vessels repairs wait for. Example: `caspian_cable_ship`"""
     weather: str | None = None
+    """Id of the weather entry whose closures a sea repair waits out. Example: `caspian_storms`"""
     maintenance: Maintenance | None = None
+    """Planned outages that repeat."""
     outages: list[Outage] = Field(default_factory=list)
+    """Scheduled outages (stress cases) on top of the random failures. Example: `[{start: 60 d, duration: 30 d}]`"""
 
 
 class Berth(Strict):
     """Berths of one kind at a port, and the time one vessel or consignment occupies one."""
 
     count: Count
+    """Berths of this kind at the port. Example: `2`"""
     service: Time
+    """Time one vessel or consignment occupies a berth.
+    Example: `{dist: triangular, low: 6 h, mode: 8 h, high: 12 h}`"""
 
 
 TrafficRate = Annotated[Figure, _figure("mass_rate"), _AS_SPEC]
@@ -159,12 +178,20 @@ class PortTraffic(Strict):
     """
 
     berth: BerthKind
+    """Kind of berth each call holds (the port must have one). Example: `dry`"""
     rate: TrafficRate
+    """Tonnes a year of background cargo. Example: `3.65 Mt/yr`"""
     call: PositiveMass
+    """Tonnes loaded or unloaded per call. Example: `5000 t`"""
     direction: Literal["out", "in", "both"]
+    """`out` loaded, `in` unloaded, `both` half the calls each way. Example: `both`"""
     seasonality: list[float] | None = None
+    """Twelve monthly factors (January first) shaping the calls through the year. Example: `[1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1]`"""
     yard_dwell: Time | None = None
+    """Hours a call's cargo lies in the port's yard; without it the cargo does not use the yard. Example: `48 h`"""
     description: str | None = None
+    """What the traffic is, for the report. Example: `oil products and grain`"""
 
     @model_validator(mode="after")
     def _seasonality(self) -> PortTraffic:
@@ -176,37 +203,62 @@ class PortTraffic(Strict):
 
 class Port(Strict):
     berths: dict[BerthKind, Berth]
+    """Berths by kind (ferry, roro, container, dry, oil, grain). Example: `{ferry: {count: 2, service: 6 h}}`"""
     yard: Mass | None = None
+    """Tonnes the yard holds; cargo waits there for a vessel. Example: `50000 t`"""
     traffic: dict[Id, PortTraffic] = Field(default_factory=dict)  # background, by entry
+    """Background traffic sharing the berths, by id. Example: `{other_cargo: {berth: dry, rate: 3.65 Mt/yr, call: 5000
+    t, direction: both}}`"""
 
 
 class Storage(Strict):
     capacity: PositiveMass
+    """Tonnes the tanks hold. Example: `400000 t`"""
     initial: Mass | None = None
+    """Tonnes in the tanks at the start (default: empty). Example: `200000 t`"""
 
 
 class Generation(Strict):
     """A generation site: capacity and an hourly capacity-factor profile."""
 
     capacity: Power
+    """Installed power. Example: `2 GW`"""
     profile: Literal["wind", "solar", "flat"] = "flat"
+    """Hourly shape of the output: wind, solar or flat."""
     capacity_factor: Share
+    """Mean output as a share of capacity. Example: `35 %`"""
     file: str | None = None
+    """A CSV of hourly capacity factors (last column) replacing the profile, looked up in the working folder,
+    then the bundled scenarios folder.
+    Example: `profiles/wind_az.csv`"""
 
 
 class Node(Strict):
     kind: NodeKind
+    """What the place is; a port has berths, a port or oil terminal storage, a generation site generation."""
     name: str | None = None
+    """Name shown in reports and maps. Example: `Port of Baku (Alat)`"""
     country: str = Field(min_length=2, max_length=2)
+    """ISO 3166 two-letter country code. Example: `AZ`"""
     lon: float = Field(ge=-180, le=180)
+    """Longitude in degrees east. Example: `49.4`"""
     lat: float = Field(ge=-90, le=90)
+    """Latitude in degrees north. Example: `39.9`"""
     capacity: Capacity | None = None
+    """Most that passes the node (a border crossing's trains a day, a terminal's tonnes a year). Example: `{value: 28
+    trains/d, source: s3_059}`"""
     processing: Time | None = None
+    """Time a consignment spends being handled at the node. Example: `6 h`"""
     port: Port | None = None
+    """Berths, yard and background traffic (a port node only)."""
     storage: Storage | None = None
+    """Tanks (a port or oil terminal only)."""
     generation: Generation | None = None
+    """Generating capacity (a generation node only)."""
     reliability: Reliability | None = None
+    """Random failures and outages of the node."""
     note: str | None = None
+    """Free text for readers of the file. Example: `the new Alat port`"""
 
     @model_validator(mode="after")
     def _blocks_fit_kind(self) -> Node:
@@ -220,19 +272,35 @@ class Node(Strict):
 
 class Link(Strict):
     from_: str = Field(alias="from")
+    """Id of the node the link leaves. Example: `aktau`"""
     to: str
+    """Id of the node the link reaches. Example: `alat`"""
     mode: Mode
+    """How the link carries: rail, road, ferry, sea, pipeline, HVDC/HVAC overhead or subsea, fibre."""
     carrier: Carrier
+    """What it carries; the mode must allow it (a pipeline: oil, hydrogen, ammonia)."""
     name: str | None = None
+    """Name shown in reports and maps. Example: `BTK railway`"""
     capacity: Capacity | None = None
+    """Most it carries: Mt/yr, GW, Tbps, or trains/d for rail (needs payload.train). Needed unless a fleet sails it.
+    Example: `{value: 20 trains/d, source: s3_060}`"""
     fleet: str | None = None
+    """Id of the fleet that sails it (ferry and sea links). Example: `asco_ferries`"""
     length: Length | None = None
+    """Route length (losses, failures per km). Example: `1100 km`"""
     transit: Time | None = None
+    """Time to cross it (needed when a fleet sails it). Example: `{dist: triangular, low: 18 h, mode: 20 h, high: 24
+    h}`"""
     loss_per_1000km: Share | None = None
+    """Share of power lost per 1000 km. Example: `3 %`"""
     converter_loss: Share | None = None
+    """Share of power lost in the converters at the ends. Example: `1 %`"""
     background: FlowRate | None = None
+    """Flow already using the link outside the scenario's flows (capacity left to them is less). Example: `10 Mt/yr`"""
     reliability: Reliability | None = None
+    """Random failures, repairs and outages of the link."""
     note: str | None = None
+    """Free text for readers of the file. Example: `single-track section`"""
 
     @model_validator(mode="after")
     def _consistent(self) -> Link:
@@ -252,8 +320,11 @@ class Departure(Strict):
     """When a loaded vessel leaves: when full, on a schedule, or when full or after `max_wait`."""
 
     rule: Literal["when_full", "schedule", "when_full_or_max_wait"] = "when_full_or_max_wait"
+    """When a loaded vessel leaves: when full, on a schedule, or when full or after max_wait."""
     max_wait: Duration | None = None
+    """Longest a vessel waits to fill (rule when_full_or_max_wait). Example: `48 h`"""
     interval: Duration | None = None
+    """Time between scheduled departures (rule schedule). Example: `24 h`"""
 
     @model_validator(mode="after")
     def _needs(self) -> Departure:
@@ -276,16 +347,28 @@ class Fleet(Strict):
     """
 
     kind: FleetKind
+    """Kind of vessel."""
     vessels: Count
+    """Vessels in the fleet. Example: `{value: 13, source: s2_042}`"""
     capacity: VoyageCapacity
+    """One vessel's load in its main unit: wagons, TEU, trucks, or tonnes. Example: `{value: 54 wagons, source:
+    s2_045}`"""
     deck: dict[LoadUnit, VoyageCapacity] = Field(default_factory=dict)
+    """The same deck filled with other units instead (a mixed load fills it pro rata). Example: `{truck: 50 truck}`"""
     load: Time
+    """Time to load a vessel. Example: `12 h`"""
     unload: Time
+    """Time to unload a vessel. Example: `12 h`"""
     departure: Departure = Field(default_factory=lambda: Departure(rule="when_full"))
+    """When a loaded vessel leaves (default: when full)."""
     reliability: Reliability | None = None
+    """Breakdowns of vessels."""
     owner: str | None = None
+    """Owner or operator, for the report. Example: `ASCO`"""
     home: str | None = None
+    """Port id the vessels start at and return to when no cargo waits. Example: `alat`"""
     note: str | None = None
+    """Free text for readers of the file. Example: `Ro-Pax ferries`"""
 
     @field_validator("deck")
     @classmethod
@@ -312,9 +395,13 @@ class Weather(Strict):
     """Closures of ports or sea areas: a seasonal rate (one per year, or twelve monthly rates)."""
 
     nodes: list[str] = Field(min_length=1)
+    """Ids of the ports or places closed together. Example: `[aktau, kuryk]`"""
     rate: ClosureRate | list[ClosureRate]
+    """Closures a year: one rate, or twelve monthly rates (January first). Example: `6 /yr`"""
     duration: Time
+    """How long one closure lasts. Example: `{dist: exponential, mean: 36 h}`"""
     description: str | None = None
+    """What the closures are, for the report. Example: `winter storms on the Caspian`"""
 
     @model_validator(mode="after")
     def _twelve(self) -> Weather:
@@ -329,31 +416,50 @@ class Weather(Strict):
 
 class Route(Strict):
     path: list[str] = Field(min_length=2)
+    """Node ids from the flow's origin to its destination. Example: `[dostyk, aktau, alat, poti]`"""
     share: Share | None = None
+    """Share of the flow taking this route (route_choice shares). Example: `60 %`"""
 
 
 class Flow(Strict):
     """What must move from `origin` to `destination`, per year, and how it arrives."""
 
     carrier: Carrier
+    """What moves."""
     origin: str
+    """Node id where the flow starts. Example: `dostyk`"""
     destination: str
+    """Node id where it must arrive. Example: `poti`"""
     rate: FlowRate
+    """Demand per year, in the carrier's unit (Mt/yr, GW, Tbps). Example: `{value: 2.8 Mt/yr, source: s1_025}`"""
     previous_rate: FlowRate | None = None  # arrivals during a spin-up (before 1 January); default: rate
+    """Demand during the spin-up, before 1 January (default: rate). Example: `2.5 Mt/yr`"""
     description: str | None = None
+    """What the flow is, for the report. Example: `China-Europe containers`"""
     region: str | None = None
+    """A grouping for the report. Example: `China`"""
     mix: dict[LoadUnit, float] | None = None
+    """Shares of the tonnes by load unit (sum to 1). Example: `{TEU: 0.7, wagon: 0.3}`"""
     consignment: LoadUnit = "train"
+    """Unit cargo arrives in (a train rides ferries as wagons)."""
     # units of `consignment` arriving together (a convoy of trucks): fewer, larger consignments
     # for the simulation, the same tonnes; counts at ports stay in units
     batch: int = Field(default=1, ge=1, le=1000)
+    """Units of consignment arriving together (a convoy): fewer, larger consignments, the same tonnes. Example: `10`"""
     arrival: Literal["exponential", "deterministic"] = "exponential"
+    """Arrivals at random (Poisson) or evenly spaced."""
     seasonality: list[float] | None = None
+    """Twelve monthly factors (January first) shaping arrivals through the year. Example: `[1.2, 1.2, 1, 1, 1, 0.9,
+    0.9, 0.9, 1, 1, 1, 1]`"""
     routes: dict[Id, Route] | None = None
+    """Named paths the flow may take; without them it takes the shortest. Example: `{via_baku: {path: [aktau, alat,
+    poti], share: 100 %}}`"""
     route_choice: Literal["shares", "fastest"] = "shares"
+    """Split by the routes' shares, or each consignment takes the fastest route."""
     # Empty wagons or containers going back: `rate` is the deck space they take (units a year x
     # the unit's payload); ports count them in units, not in tonnes, and no target counts them.
     empties: bool = False
+    """Empty wagons or containers going back: counted in units at ports, by no target."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
@@ -378,15 +484,25 @@ class Flow(Strict):
 
 
 class Target(Strict):
-    """A figure to meet: the delivered rate of `flows` (throughput) or a firm capacity."""
+    """A figure to meet: the delivered rate of `flows` (throughput) or a firm capacity, judged met
+    when a share `probability` of replications reach it less `tolerance` (`Verdicts`)."""
 
     carrier: Carrier
+    """What the target counts."""
     value: FlowRate
+    """Figure to reach, in the carrier's unit. Example: `{value: 10 Mt/yr, source: article:P2}`"""
     flows: list[str] = Field(min_length=1)
+    """Ids of the flows whose delivered rate counts. Example: `[china_europe, kazakh_export]`"""
     measure: Literal["throughput", "firm"] = "throughput"
+    """throughput: the delivered rate; firm: capacity available share_of_time of the hours."""
     share_of_time: Share = fraction(0.95, "95 %")
+    """For a firm target: share of hours the capacity must be there."""
     tolerance: Share = fraction(0.0, "0 %")
+    """Shortfall still judged met. Example: `5 %`"""
+    probability: Probability | None = None  # required P(met); None: the scenario's `verdicts.probability`
+    """Required share of replications meeting it (default: verdicts.probability). Example: `95 %`"""
     description: str | None = None
+    """What the target is, for the report. Example: `10 Mt/yr through the corridor by 2030`"""
 
     @model_validator(mode="after")
     def _unit(self) -> Target:
@@ -405,15 +521,25 @@ class Expansion(Strict):
     """
 
     link: str | None = None
+    """Id of the link it adds capacity to. Example: `btk_rail`"""
     node: str | None = None
+    """Id of the node it adds capacity (or berths) to. Example: `alat`"""
     berth: BerthKind | None = None  # with `node`: more berths of this kind (`size` a count)
+    """With node: adds berths of this kind (size a count). Example: `ferry`"""
     fleet: str | None = None
+    """Id of the fleet it adds vessels to (size a count). Example: `asco_ferries`"""
     kind: Literal["continuous", "project"] = "continuous"
+    """project: all or nothing; continuous: any amount up to size, costed pro rata."""
     size: ExpansionSize
+    """Capacity, berths or vessels added (at most, when continuous). Example: `5 Mt/yr`"""
     capex: Money
+    """Investment cost. Example: `{value: 450 MUSD, source: s4_070}`"""
     lifetime: Duration
+    """Years the investment is annualised over. Example: `30 yr`"""
     opex: Share = fraction(0.0, "0 %")
+    """Yearly operating cost as a share of capex."""
     description: str | None = None
+    """What the investment is, for the report. Example: `second track Marabda-Akhalkalaki`"""
 
     def asset(self) -> tuple[Asset, str]:
         """What the expansion adds to: ("link" | "node" | "fleet", its id)."""
@@ -441,19 +567,39 @@ class Expansion(Strict):
 
 class RepairCrew(Strict):
     vessels: Count
+    """Repair vessels available at once. Example: `1`"""
     mobilisation: Time | None = None
+    """Time from a failure until the crew starts. Example: `{dist: uniform, low: 7 d, high: 21 d}`"""
 
 
 class Simulation(Strict):
     horizon: Duration = Figure(8760.0, "h", "duration", "365 d")
+    """Simulated time measured from 1 January."""
     warmup: Elapsed = Figure(0.0, "h", "duration", "0 d")
+    """Time at the start of the horizon not measured (the window is the rest; at least half)."""
     # simulated before 1 January (clock from hour -spinup), not measured: carries the backlog in
     spinup: Elapsed = Figure(0.0, "h", "duration", "0 d")
+    """Time simulated before 1 January and never measured, to carry the backlog in (at most a year)."""
     replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
+    """Independent runs, each with its own random streams."""
     seed: int = Field(default=2024, ge=0, le=MAX_SEED)
+    """Seed of every random stream: the same seed gives the same figures."""
     precision: Share | None = None
+    """Add replications until every target's 95 % interval half-width is within this share of its mean.
+    Example: `5 %`"""
     max_replications: int = Field(default=200, ge=1, le=MAX_REPLICATIONS)
+    """Most replications precision may take."""
     trace: bool = False
+    """Keep an event trace of each replication (slow; for debugging)."""
+
+
+class Verdicts(Strict):
+    """How targets are judged (`sim.targets`): `probability` is the share of replications that must
+    reach a target's figure less its tolerance for the verdict "met" (default 90 %); a target's own
+    `probability` overrides it. "at risk": the mean reaches it but fewer replications do."""
+
+    probability: Probability = fraction(0.9, "90 %")
+    """Share of replications that must meet a target for the verdict met."""
 
 
 class Optimiser(Strict):
@@ -462,27 +608,48 @@ class Optimiser(Strict):
     every flow split over any allowed links with no demand cap (the network's max-flow)."""
 
     solver: Solver = "highs"
+    """LP solver: HiGHS, or CBC."""
     routing: Literal["simulated", "free"] = "simulated"
+    """simulated: flows move as the simulator moves them; free: any split over allowed links (max-flow)."""
     n_minus_1: Share = fraction(0.0, "0 %")
+    """Share of each target that must still be met with any one link out."""
     discount_rate: Share = fraction(0.08, "8 %")
+    """Rate investments are annualised at."""
     unmet_penalty: Penalty = Figure(1e5, "MUSD", "money", "100000 MUSD")
+    """Cost per unit of a target left unmet, in the plan's objective."""
 
 
 class Scenario(Strict):
     name: str = Field(min_length=1)
+    """Name of the scenario; also its results folder (letters, digits, _ . -). Example: `baseline-2023`"""
     description: str = Field(min_length=1)
+    """One or two sentences on what the scenario is. Example: `The corridor as it ran in 2023.`"""
     year: int = Field(ge=1990, le=2100)
+    """Calendar year the scenario stands for. Example: `2023`"""
     simulation: Simulation = Field(default_factory=Simulation)
+    """Horizon, warm-up, replications and seed."""
     optimiser: Optimiser = Field(default_factory=Optimiser)
+    """Solver and the optimiser's settings."""
+    verdicts: Verdicts = Field(default_factory=Verdicts)
+    """How targets are judged met, at risk or not met."""
     payload: dict[LoadUnit, PositiveMass] = Field(default_factory=dict)
+    """Tonnes carried by one load unit. Example: `{train: 1200 t, wagon: 47 t, TEU: 14 t, truck: 20 t}`"""
     nodes: dict[Id, Node]
+    """Places by id: terminals, border crossings, ports, converter stations, generation, demand."""
     links: dict[Id, Link] = Field(default_factory=dict)
+    """Connections by id between two nodes, each of one mode and carrier."""
     fleets: dict[Id, Fleet] = Field(default_factory=dict)
+    """Vessels by id that sail ferry and sea links."""
     weather: dict[Id, Weather] = Field(default_factory=dict)
+    """Closures of ports and sea areas by id."""
     repair_crews: dict[Id, RepairCrew] = Field(default_factory=dict)
+    """Repair vessels by id that cable and pipeline repairs wait for."""
     flows: dict[Id, Flow] = Field(default_factory=dict)
+    """What must move by id, from an origin to a destination, per year."""
     targets: dict[Id, Target] = Field(default_factory=dict)
+    """Figures to meet by id, judged on the simulation."""
     expansions: dict[Id, Expansion] = Field(default_factory=dict)
+    """Candidate investments by id, for the optimiser's plan."""
 
     @field_validator("name")
     @classmethod

@@ -22,10 +22,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import CorridorError
 from sim.sweep.designs import Point
+
+if TYPE_CHECKING:
+    from sim.targets import Verdict
 
 LOG = "points.jsonl"
 
@@ -58,9 +61,10 @@ def warm_up() -> None:
 @dataclass
 class TargetSummary:
     """One target at one point, as the tables show it: the measured value (mean and 95% CI, in
-    `unit`, of what `measure` says: delivered throughput or firm capacity), P(met), the verdict,
-    and the optimiser's bound on the network simulated. (Records logged before unit, measure
-    and figure were kept read with them None.)"""
+    `unit`, of what `measure` says: delivered throughput or firm capacity), P(met), the verdict
+    (`sim.targets`: met, at risk, not met; `met` is verdict == met), and the optimiser's bound on
+    the network simulated. (Records logged before unit, measure and figure were kept read with
+    them None; before verdicts, the verdict is read from `met`.)"""
 
     mean: float | None
     ci95_lo: float | None
@@ -72,6 +76,11 @@ class TargetSummary:
     unit: str | None = None
     measure: str | None = None  # throughput | firm
     figure: float | None = None  # the target's figure at this point, in `unit`
+    verdict: Verdict | None = None  # None only while reading a record logged before verdicts
+
+    def __post_init__(self) -> None:
+        if self.verdict is None:
+            self.verdict = "met" if self.met else "not met"
 
 
 @dataclass
@@ -121,7 +130,7 @@ def summarise(data: dict[str, Any]) -> tuple[dict[str, TargetSummary], dict[str,
         targets[t["id"]] = TargetSummary(_num(sim_t["mean"]), _num(lo), _num(hi), _num(sim_t["p_met"]),
                                          bool(t["met"]), _num(opt.get("max_deliverable")),
                                          ";".join(opt.get("binding") or []), t.get("unit"), t.get("measure"),
-                                         _num(t.get("target")))
+                                         _num(t.get("target")), t.get("verdict"))
     plan = data.get("plan") or {}
     figures = {"plan.feasible": plan.get("feasible"), "plan.cost": _num(plan.get("cost"))}
     if data.get("plan_applied"):

@@ -84,7 +84,8 @@ def wide(long: pd.DataFrame) -> pd.DataFrame:
         table = rows.pivot(index="point", columns="target", values=col)
         columns.update({f"{tid}.{col}": table[tid] for tid in table.columns})
     verdicts = rows.pivot(index="point", columns="target", values="verdict")
-    columns.update({f"{tid}.met": verdicts[tid].map({"met": True, "not met": False}) for tid in verdicts.columns})
+    met = {"met": True, "at risk": False, "not met": False}
+    columns.update({f"{tid}.met": verdicts[tid].map(met) for tid in verdicts.columns})
     return points.join(pd.DataFrame(columns)).reset_index()
 
 

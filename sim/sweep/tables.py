@@ -61,7 +61,7 @@ def flatten(record: PointRecord, params: list[Parameter], targets: list[str]) ->
         t = record.targets.get(tid) if tid is not None else None
         if t is not None:
             row.update(measure=t.measure, unit=t.unit, figure=t.figure, mean=t.mean, ci_lo=t.ci95_lo,
-                       ci_hi=t.ci95_hi, p_met=t.p_met, verdict="met" if t.met else "not met",
+                       ci_hi=t.ci95_hi, p_met=t.p_met, verdict=t.verdict,
                        optimiser_bound=t.max_deliverable, binding=t.binding)
         row.update(record.figures)
         yield row

@@ -65,6 +65,7 @@ from sim.sweep.designs import Parameter, Point, RangeParameter
 from sim.sweep.folder import continues, start
 from sim.sweep.plan import file_sha256, scenario_sources
 from sim.sweep.points import LOG, PointLog, PointRecord, evaluate_report, summarise
+from sim.targets import wilson
 
 SEARCH = "search.json"
 SURE = 0.975  # the posterior probability an end must be on its side with (see the module docstring)
@@ -76,17 +77,6 @@ Z_SURE = 1.959964  # one-sided 97.5%: how many replications a probe's side needs
 # (scenario file, overrides, seed, replications, *, first) -> the report dict of `evaluate(...).data`
 # for replications first..first+replications-1: EvaluatePoint's arguments and the first index.
 EvaluateRound = Callable[..., dict[str, Any]]
-
-
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score 95% interval of a probability from k successes in n trials."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass

@@ -73,7 +73,7 @@ def test_json_format(cli, tmp_path):
     observed(tmp_path)
     r = cli("backtest", backtest_file(tmp_path), "--out", tmp_path / "o", "--format", "json", "-r", "2", "--seed", "5")
     assert r.exit_code == 0
-    doc = json.loads(r.output)
+    doc = json.loads(r.stdout)  # progress lines go to stderr
     assert doc["run"] == {"seed": 5, "replications": 2, "horizon_days": 40.0, "warmup_days": 5.0}
 
 

@@ -84,3 +84,14 @@ def test_version_is_one_figure(installed: Path, tmp_path: Path) -> None:
     import sim
 
     assert shown.stdout.strip() == f"corridor {sim.__version__}"
+
+
+def test_the_wheel_carries_the_natural_earth_base_map(installed: Path, tmp_path: Path) -> None:
+    """The map's land and borders come from the installed package's data, not the checkout."""
+    code = ("import sim.report.basemap as b; c = b.base_map().country_at(108.94, 34.34); "
+            "print(c.iso_a2, b.base_map().version)")
+    where = _run([str(installed / "bin" / "python"), "-c", code], cwd=tmp_path,
+                 env={k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")})
+    assert where.returncode == 0, where.stderr
+    iso, version = where.stdout.split()
+    assert iso == "CN" and version.count(".") >= 1

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from sim.report.document import as_document
-from sim.report.render import fmt, html_report, markdown, summary_table
+from sim.report.render import fmt, html_report, markdown, percent, summary_table
 
 
 def test_report_folder_has_every_file(runs):
@@ -32,12 +32,12 @@ def test_every_number_in_the_markdown_tables_is_the_json_one(runs):
     for t in data["targets"]:
         row = next(r for r in rows if r.startswith(f"| {t['id']} |"))
         cells = [c.strip() for c in row.strip("|").split("|")]
-        assert cells[2] == fmt(t["target"])
-        assert cells[3] == fmt(t["simulated"]["mean"])
-        assert cells[4] == f"{fmt(t['simulated']['ci95'][0])} – {fmt(t['simulated']['ci95'][1])}"
-        assert cells[5] == fmt(t["simulated"]["p_met"])
-        assert cells[6] == fmt(t["optimised"]["max_deliverable"])
-        assert cells[8] == ("met" if t["met"] else "NOT met")
+        assert cells[2] == fmt(t["target"]) and cells[3] == percent(t["tolerance"])
+        assert cells[5] == fmt(t["simulated"]["mean"])
+        assert cells[6] == f"{fmt(t['simulated']['ci95'][0])} – {fmt(t['simulated']['ci95'][1])}"
+        assert cells[7] == percent(t["simulated"]["p_met"]) and cells[9] == percent(t["probability"])
+        assert cells[10] == fmt(t["optimised"]["max_deliverable"])
+        assert cells[12] == {"met": "met", "at risk": "at risk", "not met": "NOT met"}[t["verdict"]]
     for f in data["flows"]:
         row = next(r for r in rows if r.startswith(f"| {f['id']} |"))
         cells = [c.strip() for c in row.strip("|").split("|")]
@@ -94,10 +94,10 @@ def test_the_html_page_shows_every_verdict_and_needs_no_network(runs):
     doc = as_document(runs[0].data)
     page = (runs[0].folder / "report.html").read_text()
     assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
-    assert not re.search(r"""(src|href)=["']?https?://""", page), "the page must not need a network"
+    assert not re.search(r"""src=["']?https?://|<link\b""", page), "the page must not need a network"
     for t in doc.targets:
         assert f"<td>{t.id}</td>" in page
-        assert ("met" if t.met else "NOT met") in page
+        assert {"met": "met", "at risk": "at risk", "not met": "NOT met"}[t.judged] in page
     assert page.count("<img ") == len(list(runs[0].folder.glob("*.png")))
     assert "<img" not in html_report(doc, {}), "no pictures given, none shown"
 
@@ -130,10 +130,27 @@ def test_report_html_renders_in_a_browser_without_errors(runs, tmp_path):
         page.goto(html.as_uri())
         images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
         page.screenshot(path=str(tmp_path / "report-screenshot.png"), full_page=True)
+        page.locator("img[alt*='Natural Earth']").screenshot(path=str(tmp_path / "map-screenshot.png"))
         browser.close()
     assert errors == []
     assert len(images) >= 3 and all(done and width > 0 for done, width in images)
     assert (tmp_path / "report-screenshot.png").stat().st_size > 20_000
+    _assert_map_is_not_blank(tmp_path / "map-screenshot.png")
+
+
+def _assert_map_is_not_blank(shot):
+    """The map as the browser shows it: mostly not page-white, in many colours (land, sea, links)."""
+    import matplotlib.image
+    import numpy as np
+
+    pixels = (matplotlib.image.imread(shot)[:, :, :3] * 255).round().astype(int)
+    h, w, _ = pixels.shape
+    assert h > 300 and w > 600
+    inside = pixels[h // 4: h * 7 // 10, w // 5: w * 3 // 4]  # well inside the main map's frame
+    colours = np.unique(inside.reshape(-1, 3), axis=0)
+    white = (inside >= 250).all(axis=2).mean()
+    assert len(colours) > 100, f"{len(colours)} colours: the map looks blank"
+    assert white < 0.1, f"{white:.0%} of the map is page-white"
 
 
 def test_the_report_says_how_its_year_began(runs):

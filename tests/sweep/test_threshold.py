@@ -16,7 +16,8 @@ import pytest
 from sim.errors import CorridorError
 from sim.sweep import sweep
 from sim.sweep.points import LOG
-from sim.sweep.threshold import Probe, fit_curve, read_rounds, wilson
+from sim.sweep.threshold import Probe, fit_curve, read_rounds
+from sim.targets import wilson
 
 TESTS = Path(__file__).resolve().parents[1]
 POWER = TESTS / "scenarios" / "sweep_power.yaml"
