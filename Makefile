@@ -16,7 +16,7 @@ run: $(STAMP)  ## set up, then run the 2023 baseline scenario into results/basel
 	$(BIN)/corridor run scenarios/baseline-2023.yaml
 
 test: $(STAMP) browser  ## set up, then run the whole test suite (slow statistical tests included), mypy and ruff
-	$(BIN)/ruff check sim tests benchmarks scripts
+	$(BIN)/ruff check sim tests benchmarks scripts examples
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
