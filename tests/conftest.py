@@ -34,9 +34,10 @@ def cli():
     return invoke
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def _close_figures():
-    """Close the figures a test drew and kept (tests read figures back before closing them)."""
+    """Close the figures a test module drew and kept (its tests read them back, some from a
+    module-wide fixture, so they stay open until the module ends)."""
     yield
     import sys
 
