@@ -27,8 +27,9 @@ import pulp
 
 from sim.scenario.loading import load_scenario
 from sim.network import Network
-from sim.optimiser.optimise import optimise
+from sim.optimiser.optimise import N1Method, optimise
 from sim.optimiser import formulation as F
+from sim.optimiser import security
 from sim.optimiser.lp import pulp_solver, quiet_highs
 from sim.optimiser.model import Corridor
 from sim.scenario.schema import Scenario
@@ -78,18 +79,29 @@ def phases(steps: list[Callable[[object], object]], repeats: int) -> tuple[list[
     return best_wall, best_cpu
 
 
-def plan_lp(scenario: Scenario, repeats: int, label: str) -> None:
+def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = False, few: bool = False) -> None:
+    """The plan LP by each route. `generated`: the last plan of constraint generation (the
+    contingencies it found violated), else the full formulation (a copy per contingency);
+    `few`: only PuLP + HiGHS in bulk against direct highspy."""
     m = Corridor(Network(scenario))
     share = scenario.optimiser.n_minus_1.value
     conts = F.contingency_links(m) if share > 0 else []
+    if generated and share > 0:
+        last, _ = security.plan(m, share, lambda make: (make(), make().lp.solve("highs")))
+        sec = security.security(m, conts)
+        links, blocks = list(last.contingencies), list(last.intact)
 
-    def formulate(_: object) -> F.PlanModel:
-        return F.plan_model(m, share=share, contingencies=conts)
+        def formulate(_: object) -> F.PlanModel:
+            return security.master(m, sec, share, links, blocks)
+        conts = links
+    else:
+        def formulate(_: object) -> F.PlanModel:
+            return F.plan_model(m, share=share, contingencies=conts)
 
     lp = formulate(None).lp
-    print(f"\n== plan LP of {label}: {lp.n_cols} columns, {lp.n_rows} rows, "
-          f"{sum(len(c) for c in lp.row_cols)} nonzeros, {sum(lp.integer)} integers, "
-          f"{len(conts)} contingencies")
+    print(f"\n== plan LP of {label}" + (" (constraint generation's last)" if generated else "")
+          + f": {lp.n_cols} columns, {lp.n_rows} rows, {sum(len(c) for c in lp.row_cols)} nonzeros, "
+          f"{sum(lp.integer)} integers, {len(conts)} contingencies")
 
     def through_pulp(solver: Callable[[], pulp.LpSolver]) -> list[Callable[[object], object]]:
         return [formulate, lambda pm: pm.lp.to_pulp()[0], lambda prob: (prob.solve(solver()), prob)[1]]
@@ -97,13 +109,14 @@ def plan_lp(scenario: Scenario, repeats: int, label: str) -> None:
     routes = {
         "PuLP + HiGHS (model passed to highspy in bulk)": phases(
             through_pulp(lambda: pulp_solver("highs", lp.is_mip)), repeats),
-        "PuLP + HiGHS (PuLP's stock interface, a call a row)": phases(
-            through_pulp(lambda: pulp.HiGHS(msg=False, mip=lp.is_mip)), repeats),
-        "PuLP + CBC (MPS file + subprocess)": phases(
-            through_pulp(lambda: pulp_solver("cbc", lp.is_mip)), max(2, repeats // 2)),
         "direct highspy (CSR + passModel)": phases(
             [formulate, lambda pm: pm.lp.to_highs(pulp_order=True), lambda h: (h.run(), h)[1]], repeats),
     }
+    if not few:
+        routes["PuLP + HiGHS (PuLP's stock interface, a call a row)"] = phases(
+            through_pulp(lambda: pulp.HiGHS(msg=False, mip=lp.is_mip)), repeats)
+        routes["PuLP + CBC (MPS file + subprocess)"] = phases(
+            through_pulp(lambda: pulp_solver("cbc", lp.is_mip)), max(2, repeats // 2))
     prob = formulate(None).lp.to_pulp()[0]
     prob.solve(pulp_solver("highs", lp.is_mip))
     h = formulate(None).lp.to_highs(pulp_order=True)
@@ -115,14 +128,60 @@ def plan_lp(scenario: Scenario, repeats: int, label: str) -> None:
                   + f" {sum(t) * 1e3:9.1f}   {kind}")
     bulk = routes["PuLP + HiGHS (model passed to highspy in bulk)"]
     direct = routes["direct highspy (CSR + passModel)"]
-    cbc = routes["PuLP + CBC (MPS file + subprocess)"]
+    cbc = routes.get("PuLP + CBC (MPS file + subprocess)")
+    goal = 1.2 if generated else 2.0
     for kind, i in (("wall", 0), ("cpu", 1)):
         ratio = sum(bulk[i]) / sum(direct[i])
-        verdict = "  [within 2x]" if ratio <= 2 else "  [OVER 2x]"
+        verdict = f"  [within {goal:g}x]" if ratio <= goal else f"  [OVER {goal:g}x]"
         print(f"  PuLP end to end / direct ({kind}): {ratio:.2f}x" + verdict
-              + f";  CBC / HiGHS solve through PuLP: {cbc[i][2] / bulk[i][2]:.2f}x")
+              + (f";  CBC / HiGHS solve through PuLP: {cbc[i][2] / bulk[i][2]:.2f}x" if cbc else ""))
     print(f"  objectives: PuLP+HiGHS {pulp.value(prob.objective):.6f}, "
           f"highspy {h.getInfo().objective_function_value:.6f}")
+
+
+def copies(scenario: Scenario, k: int) -> Scenario:
+    """`scenario` side by side `k` times: copy 0 as written, copy i > 0 with every id (nodes,
+    links, fleets, weather, repair crews, flows, targets, expansions) and every reference to one
+    suffixed `__i`. The copies share nothing, so each figure of copy i equals copy 0's."""
+    if k == 1:
+        return scenario
+    base = scenario.model_dump(by_alias=True, exclude_unset=True)
+    sections = ("nodes", "links", "fleets", "weather", "repair_crews", "flows", "targets", "expansions")
+    out = {key: value for key, value in base.items() if key not in sections}
+    out["name"] = f"{scenario.name}-x{k}"
+    for key in sections:
+        out[key] = {}
+    for i in range(k):
+        def rn(ident: str | None, i: int = i) -> str | None:
+            return ident if ident is None or i == 0 else f"{ident}__{i}"
+
+        def reliability(item: dict, i: int = i) -> dict:
+            rel = item.get("reliability")
+            if rel:
+                item["reliability"] = dict(rel, **{f: rn(rel[f], i) for f in ("repair_crew", "weather") if rel.get(f)})
+            return item
+
+        for nid, node in base.get("nodes", {}).items():
+            out["nodes"][rn(nid)] = reliability(dict(node))
+        for lid, link in base.get("links", {}).items():
+            out["links"][rn(lid)] = reliability(dict(link, **{"from": rn(link["from"]), "to": rn(link["to"])},
+                                                     **({"fleet": rn(link["fleet"])} if link.get("fleet") else {})))
+        for fid, fleet in base.get("fleets", {}).items():
+            home = {"home": rn(fleet["home"])} if fleet.get("home") else {}
+            out["fleets"][rn(fid)] = reliability(dict(fleet, **home))
+        for wid, w in base.get("weather", {}).items():
+            out["weather"][rn(wid)] = dict(w, nodes=[rn(n) for n in w["nodes"]])
+        for cid, crew in base.get("repair_crews", {}).items():
+            out["repair_crews"][rn(cid)] = dict(crew)
+        for fid, flow in base.get("flows", {}).items():
+            routes = {rid: dict(r, path=[rn(n) for n in r["path"]]) for rid, r in (flow.get("routes") or {}).items()}
+            out["flows"][rn(fid)] = dict(flow, origin=rn(flow["origin"]), destination=rn(flow["destination"]),
+                                         **({"routes": routes} if routes else {}))
+        for tid, t in base.get("targets", {}).items():
+            out["targets"][rn(tid)] = dict(t, flows=[rn(f) for f in t["flows"]])
+        for eid, e in base.get("expansions", {}).items():
+            out["expansions"][rn(eid)] = dict(e, **{f: rn(e[f]) for f in ("link", "node", "fleet") if e.get(f)})
+    return Scenario.model_validate(out)
 
 
 def synthetic(n_nodes: int, n_links: int, n_flows: int, seed: int = 7) -> Scenario:
@@ -265,17 +324,72 @@ def scaling(sizes: tuple[int, ...], repeats: int) -> None:
               + f" {times[0] / times[1]:13.2f} {times[0] / times[2]:8.2f}" + verdict)
 
 
+def fitted_exponent(ks: list[int], seconds: list[float]) -> float:
+    """The slope b of log(seconds) = a + b log(k), by least squares."""
+    return float(np.polyfit(np.log(ks), np.log(seconds), 1)[0])
+
+
+def scale(scenario: Scenario, ks: list[int], old_max_k: int, repeats: int) -> None:
+    """`optimise()` of the scenario copied k times: N-1 by constraint generation (new) against
+    every contingency copied into the plan (old, `n1_method="enumerate"`), CPU s, interleaved."""
+    print(f"\n== optimise({scenario.name} copied k times) with N-1, CPU s (best of {repeats}): "
+          f"constraint generation (new) against full enumeration (old, up to k = {old_max_k}); "
+          "goal: k = 16 under 10 s, growth at most k^1.3")
+    print(f"  {'k':>3s} {'nodes':>6s} {'new':>8s} {'old':>8s} {'old/new':>8s} {'LPs new':>8s} "
+          f"{'plan LP cols new':>17s} {'old':>8s}   same answer")
+    new_s: list[float] = []
+    old_s: list[float] = []
+    for k in ks:
+        sk = copies(scenario, k)
+        best = {"generate": math.inf, "enumerate": math.inf}
+        results = {}
+        for _ in range(repeats):
+            methods: tuple[N1Method, ...] = ("generate", "enumerate") if k <= old_max_k else ("generate",)
+            for method in methods:
+                c0 = cpu()
+                results[method] = optimise(sk, n1_method=method)
+                best[method] = min(best[method], cpu() - c0)
+        new, old = results["generate"], results.get("enumerate")
+        new_s.append(best["generate"])
+        same = "-"
+        if old is not None:
+            old_s.append(best["enumerate"])
+            same = "yes" if (math.isclose(new.plan.cost, old.plan.cost, rel_tol=1e-7, abs_tol=1e-6)
+                             and new.plan.n_minus_1_shortfalls.keys() == old.plan.n_minus_1_shortfalls.keys()) else "NO"
+        print(f"  {k:3d} {len(sk.nodes):6d} {best['generate']:8.2f} "
+              + (f"{best['enumerate']:8.2f} {best['enumerate'] / best['generate']:8.2f}" if old
+                 else f"{'-':>8s} {'-':>8s}")
+              + f" {new.lps_solved:8d} {new.lp_size['columns']:17d} "
+              + (f"{old.lp_size['columns']:8d}" if old else f"{'-':>8s}") + f"   {same}")
+    verdict = "[under 10 s]" if ks[-1] == 16 and new_s[-1] < 10 else ""
+    print(f"  fitted exponent: new k^{fitted_exponent(ks, new_s):.2f}"
+          + (f", old k^{fitted_exponent(ks[:len(old_s)], old_s):.2f} (k <= {ks[len(old_s) - 1]})"
+             if len(old_s) > 1 else "")
+          + f"; k = {ks[-1]}: new {new_s[-1]:.2f} s {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "targets-2030.yaml"))
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--no-synthetic", action="store_true")
     parser.add_argument("--sizes", default="200,500,1000", help="Random network sizes (nodes).")
+    parser.add_argument("--scale", action="store_true",
+                        help="Only the scaling section: the scenario copied k times, new N-1 against old.")
+    parser.add_argument("--ks", default="1,2,4,8,16", help="Copies for --scale.")
+    parser.add_argument("--old-max-k", type=int, default=8,
+                        help="Largest k the old formulation runs at (k = 16 takes minutes).")
     args = parser.parse_args()
     quiet_highs()
     scenario = load_scenario(args.scenario)
     optimise(scenario)  # warm up imports and caches
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work)")
+    if args.scale:
+        ks = [int(v) for v in args.ks.split(",")]
+        scale(scenario, ks, args.old_max_k, max(1, args.repeats // 10))
+        big = copies(scenario, ks[-1])
+        plan_lp(big, max(1, args.repeats // 10), big.name, generated=True, few=True)
+        return
     full_runs(scenario, max(3, args.repeats // 2))
     plan_lp(scenario, args.repeats, scenario.name)
     if not args.no_synthetic:

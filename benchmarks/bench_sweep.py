@@ -1,19 +1,28 @@
 """Sweep speed: a 16-point sweep of a small cargo chain on 2 worker processes against 1, and on a
-local Dask cluster against the process pool; and the README's threshold question (Caspian
-ferries for cargo_titr_2024 at 80%, `sweep --find`) by the search that keeps its replications
-against the doubling bisection it replaced (`doubling_bisection` below, kept only here). Ratios
-are against baselines timed in this process.
+local Dask cluster against the process pool; the fixed work of one point; and the README's
+threshold question (Caspian ferries for cargo_titr_2024 at 80%, `sweep --find`) by the search
+that keeps its replications against the doubling bisection it replaced (`doubling_bisection`
+below, kept only here). Ratios are against baselines timed in this process.
 
-    python benchmarks/bench_sweep.py [--replications N] [--only find|sweep]
+    python benchmarks/bench_sweep.py [--replications N] [--only find|sweep|overhead|dask]
 
-Targets: 2 workers >= 1.7x one worker on 2 cores; Dask within 20% of the pool; the threshold
-question answered in under 2 minutes on 2 cores.
+`overhead`: a point's fixed work, its CPU time less its replications' (the CPU spent inside
+`run_replication`), as a share of the point, for 5-replication points of the small cargo chain
+and of baseline-2023; the point function (`points.evaluate_report`: the scenario read once,
+overrides applied to that tree, only the figures a point keeps) interleaved with the full
+`sim.run.evaluate` a point used to run. `dask`: 16 points x N replications on 2 workers, the
+process pool and `--scheduler local` (cluster start-up included) alternated, twice each.
+
+Targets: a point's fixed work under 10% of a 5-replication point; 2 workers >= 1.7x one worker
+on 2 cores; Dask local within 1.1x of the pool; the threshold question answered in under 2
+minutes on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -31,12 +40,24 @@ SCENARIO = ROOT / "tests" / "scenarios" / "sweep_cargo.yaml"
 VARY = ["fleets.ferries.vessels=3..18"]  # 16 points
 
 
+def cpu() -> float:
+    """CPU seconds of this process and its finished children (pool workers, forked Dask workers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(out: Path, reps: int, **kw) -> tuple[float, bytes]:
-    start = time.perf_counter()
+    wall, _, table = timed_cpu(out, reps, **kw)
+    return wall, table
+
+
+def timed_cpu(out: Path, reps: int, **kw) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds of the 16-point sweep (the workers' CPU counted once they have exited)."""
+    start, began = time.perf_counter(), cpu()
     res = sweep(SCENARIO, vary=VARY, replications=reps, out=out, **kw)
-    wall = time.perf_counter() - start
+    wall, used = time.perf_counter() - start, cpu() - began
     assert res.points == 16 and res.failed == 0, res.lines()
-    return wall, (out / "sweep.csv").read_bytes()
+    return wall, used, (out / "sweep.csv").read_bytes()
 
 
 @dataclass(frozen=True)
@@ -120,15 +141,92 @@ def bench_find(tmp: Path, workers: int = 2) -> None:
         print(f"  {old / new:.2f}x faster; {runs / max(found.replications, 1):.2f}x fewer replications")
 
 
+def point_overhead(scenario: Path, path: str, values: list[str], replications: int = 5) -> None:
+    """A point's CPU time less its replications', as a share of the point: the point function
+    against the full `evaluate` a point used to run, interleaved value by value."""
+    import sim.simulate
+    from sim.run import evaluate
+
+    inside = [0.0]
+    replication = sim.simulate.run_replication
+
+    def counted(*args, **kw):  # every replication of a 1-worker simulate() runs through here
+        began = time.process_time()
+        try:
+            return replication(*args, **kw)
+        finally:
+            inside[0] += time.process_time() - began
+
+    sim.simulate.run_replication = counted
+    try:
+        totals = {"point function": [0.0, 0.0], "full evaluate (before)": [0.0, 0.0]}
+        runs = {"point function": lambda o: evaluate_report(scenario, o, 5, replications),
+                "full evaluate (before)": lambda o: evaluate(scenario, overrides=o, seed=5,
+                                                             replications=replications).data}
+        for fn in runs.values():  # warm: imports, pint's registry, the point function's cache
+            fn([f"{path}={values[0]}"])
+        for value in values:
+            for name, fn in runs.items():
+                inside[0] = 0.0
+                began = time.process_time()
+                fn([f"{path}={value}"])
+                totals[name][0] += time.process_time() - began
+                totals[name][1] += inside[0]
+    finally:
+        sim.simulate.run_replication = replication
+    n = len(values)
+    print(f"point overhead, {scenario.name}, {n} points x {replications} replications ({path}):")
+    for name, (total, reps) in totals.items():
+        print(f"  {name:24s} {total / n * 1000:7.1f} ms CPU a point, {(total - reps) / n * 1000:6.1f} ms of it "
+              f"fixed: {(total - reps) / total:5.1%} (target < 10%)")
+    new, old = totals["point function"], totals["full evaluate (before)"]
+    print(f"  fixed work {(old[0] - old[1]) / max(new[0] - new[1], 1e-9):.1f}x less; "
+          f"a point {old[0] / new[0]:.2f}x faster")
+
+
+def bench_overhead() -> None:
+    point_overhead(SCENARIO, "fleets.ferries.vessels", [str(v) for v in range(4, 12)])
+    point_overhead(ROOT / "scenarios" / "baseline-2023.yaml", "fleets.caspian_ferries.vessels",
+                   ["12", "14", "16"])
+
+
+def bench_dask(tmp: Path, reps: int) -> None:
+    """The process pool and `--scheduler local` (start-up included), alternated, twice each."""
+    walls: dict[str, list[float]] = {"pool": [], "dask": []}
+    cpus: dict[str, list[float]] = {"pool": [], "dask": []}
+    tables = set()
+    for i in range(2):
+        for name, kw in (("pool", {}), ("dask", {"scheduler": "local"})):
+            wall, used, table = timed_cpu(tmp / f"{name}{i}", reps, workers=2, **kw)
+            walls[name].append(wall)
+            cpus[name].append(used)
+            tables.add(table)
+    for name, label in (("pool", "2 worker processes:     "), ("dask", "Dask, --scheduler local:")):
+        print(f"{label} wall {' '.join(f'{w:6.1f}' for w in walls[name])} s, "
+              f"CPU {' '.join(f'{c:6.1f}' for c in cpus[name])} s")
+    print(f"  Dask local against the pool, cluster start included: {sum(cpus['dask']) / sum(cpus['pool']):.2f}x "
+          f"the CPU, {sum(walls['dask']) / sum(walls['pool']):.2f}x the wall time (target <= 1.10x; wall time "
+          f"depends on the load: load average {os.getloadavg()[0]:.1f})")
+    print(f"same table from all four: {len(tables) == 1}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--replications", type=int, default=30)
-    ap.add_argument("--only", choices=["find", "sweep"])
+    ap.add_argument("--only", choices=["find", "sweep", "overhead", "dask"])
     args = ap.parse_args()
     reps = args.replications
     if args.only == "find":
         with tempfile.TemporaryDirectory() as tmp:
             bench_find(Path(tmp))
+        return
+    if args.only == "overhead":
+        bench_overhead()
+        return
+    if args.only == "dask":
+        with tempfile.TemporaryDirectory() as tmp:
+            sweep(SCENARIO, vary=["fleets.ferries.vessels=3"], replications=1, out=Path(tmp) / "warm", workers=1)
+            bench_dask(Path(tmp), reps)
         return
     print(f"cores: {os.cpu_count()}; load average before: {os.getloadavg()[0]:.2f}; "
           f"16 points x {reps} replications of {SCENARIO.name}")
@@ -156,6 +254,8 @@ def main() -> None:
         same = table1 == table2 == table3 == table4
         print(f"same table from all four: {same}")
         if args.only is None:
+            bench_dask(tmp, reps)
+            bench_overhead()
             bench_find(tmp)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -27,7 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("results/examples/run"))
     args = parser.parse_args(argv)
 
-    ev = evaluate(bundled.resolve(args.scenario), overrides=args.overrides, replications=args.replications)
+    # series="all": every replication's daily series kept (on disk), for the Dataset by replication below
+    ev = evaluate(bundled.resolve(args.scenario), overrides=args.overrides, replications=args.replications,
+                  series="all")
     print(ev)  # one line: scenario, replications, seed, each target's mean and verdict
 
     frames = ev.frames()

@@ -234,7 +234,10 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
             "--with-plan", help="Build the optimiser's plan before simulating (default: the scenario as "
                                 "written); the report says so on its first line.")] = False,
         gaps: Annotated[bool, typer.Option("--gaps", help=GAPS_HELP)] = False,
-        gap_replications: GapRepsOpt = 3) -> None:
+        gap_replications: GapRepsOpt = 3,
+        no_plots: Annotated[bool, typer.Option(
+            "--no-plots", help="Skip the map and the plots (report.html says so); the figures are the same.")] = False,
+        ) -> None:
     """Optimise, then simulate the scenario with replications; write a report folder and print the verdicts."""
     from sim.report.render import summary_table
     from sim.run import run as run_scenario
@@ -244,7 +247,7 @@ def run(scenario: str, set_: SetOpt = None, seed: SeedOpt = None, replications: 
                           precision=precision, out=out_dir, solver=solver, workers=workers,
                           progress=not quiet, with_plan=with_plan,
                           gaps=gap_replications if gaps else None,
-                          formats=[fmt] if fmt in ("parquet", "netcdf") else [])
+                          formats=[fmt] if fmt in ("parquet", "netcdf") else [], plots=not no_plots)
     if fmt == "json":
         import json
 

@@ -63,6 +63,8 @@ class Network:
         for nid, node in scenario.nodes.items():
             self.graph.add_node(nid, **_node_attrs(node), capacity=self.node_capacity(nid))
         self.links: dict[str, LinkView] = {}
+        self._cargo_between: dict[tuple[str, str], list[str]] | None = None  # (from, to) -> cargo links, file order
+        self._cargo_graph: nx.DiGraph | None = None  # cargo links by mean transit time, for cargo_path
         for lid, link in scenario.links.items():
             view = self._view(lid, link)
             self.links[lid] = view
@@ -115,13 +117,15 @@ class Network:
         """The nodes a cargo flow without routes passes: the shortest path by mean transit time
         over cargo links (a link without a transit time counts 0 h)."""
         flow = self.scenario.flows[fid]
-        g = nx.DiGraph()
-        for link in self.scenario.links.values():
-            if link.carrier != "cargo":
-                continue
-            w = link.transit.mean if link.transit is not None else 0.0
-            if not g.has_edge(link.from_, link.to) or g[link.from_][link.to]["weight"] > w:
-                g.add_edge(link.from_, link.to, weight=w)
+        if self._cargo_graph is None:
+            self._cargo_graph = g = nx.DiGraph()
+            for link in self.scenario.links.values():
+                if link.carrier != "cargo":
+                    continue
+                w = link.transit.mean if link.transit is not None else 0.0
+                if not g.has_edge(link.from_, link.to) or g[link.from_][link.to]["weight"] > w:
+                    g.add_edge(link.from_, link.to, weight=w)
+        g = self._cargo_graph
         try:
             return list(nx.shortest_path(g, flow.origin, flow.destination, weight="weight"))
         except (nx.NetworkXNoPath, nx.NodeNotFound):
@@ -131,9 +135,13 @@ class Network:
     def links_between(self, a: str, b: str, unit: LoadUnit) -> list[str]:
         """The cargo links from `a` to `b` in file order that take cargo travelling as `unit`
         (a link sailed by a fleet whose vessels carry it, or any other)."""
-        lids = [lid for lid, link in self.scenario.links.items()
-                if link.carrier == "cargo" and link.from_ == a and link.to == b
-                and self.scenario.takes(link, unit)]
+        if self._cargo_between is None:
+            self._cargo_between = {}
+            for lid, link in self.scenario.links.items():
+                if link.carrier == "cargo":
+                    self._cargo_between.setdefault((link.from_, link.to), []).append(lid)
+        links = self.scenario.links
+        lids = [lid for lid in self._cargo_between.get((a, b), ()) if self.scenario.takes(links[lid], unit)]
         if not lids:
             raise CorridorError(f"no cargo link from {a!r} to {b!r} takes {unit} consignments")
         return lids

@@ -9,6 +9,11 @@ manifest records the choice, so `corridor rerun` repeats it.
 `formats` (`corridor run --format parquet|netcdf`) adds the data for notebooks to the folder,
 beside the usual files: the report's tables as Parquet files, or the simulation's daily and
 hourly series as one netCDF file (`write_data`, `sim.report.frames`).
+
+What a run spends goes to the simulation: the scenario is read and validated once, pandas and
+xarray are imported only for `formats`, and the pictures are drawn in a worker process while
+the other files are written (`sim.report.render.drawing`), or skipped with `plots=False`
+(`corridor run --no-plots`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Collection
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
     import xarray as xr
 
     from sim.optimiser.result import OptimiseResult
+    from sim.replications import SeriesMode
     from sim.report.frames import Frames
     from sim.scenario.schema import Scenario
     from sim.simulate import SimulationResult
@@ -110,14 +117,17 @@ def check_with_plan(scenario: Scenario, flag: str = "--with-plan") -> None:
 def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
              replications: int | None = None, precision: str | float | None = None,
              solver: str | None = None, workers: int = 1, progress: bool = False,
-             trace_to: Path | None = None, with_plan: bool = False, first_replication: int = 0) -> Evaluation:
+             trace_to: Path | None = None, with_plan: bool = False, first_replication: int = 0,
+             series: SeriesMode = "summary") -> Evaluation:
     """Optimise and simulate: everything `corridor run` does except writing files.
 
     The scenario is simulated as written; `with_plan` builds the optimiser's plan first (bad
     input when the scenario has no expansions to build). Sweeps call this for each point; `run`
     calls it and writes the report folder. With `simulation.trace` set, replication 0's cargo
     events stream to `trace_to`. `first_replication` runs replication indices from there on
-    (a threshold search adding replications to a point it has already run).
+    (a threshold search adding replications to a point it has already run). `series`: what the
+    result keeps of the daily and hourly arrays (`sim.simulate.simulate`; "all" for `to_xarray`
+    by replication).
     """
     raw = read_raw(Path(path), overrides)
     scenario = validate(raw)
@@ -125,13 +135,13 @@ def evaluate(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), s
         check_with_plan(scenario)
     return _evaluate(Path(path), raw, scenario, overrides=overrides, seed=seed, replications=replications,
                      precision=precision, solver=solver, workers=workers, progress=progress, trace_to=trace_to,
-                     with_plan=with_plan, first_replication=first_replication)
+                     with_plan=with_plan, first_replication=first_replication, series=series)
 
 
 def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] | tuple[str, ...],
               seed: int | None, replications: int | None, precision: str | float | None,
               solver: str | None, workers: int, progress: bool, trace_to: Path | None,
-              with_plan: bool, first_replication: int = 0) -> Evaluation:
+              with_plan: bool, first_replication: int = 0, series: SeriesMode = "summary") -> Evaluation:
     """`evaluate` of a scenario already read and validated."""
     from sim.optimiser.lp import check_solver
     from sim.optimiser.optimise import apply_plan, optimise
@@ -151,7 +161,8 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
     with progress_bar(progress, "replications", replications or scenario.simulation.replications) as tick:
         result = simulate(simulated, replications=replications, seed=seed, precision=share,
                           workers=workers, progress=tick,
-                          trace_to=trace_to if scenario.simulation.trace else None, first=first_replication)
+                          trace_to=trace_to if scenario.simulation.trace else None, first=first_replication,
+                          series=series)
     resolved = resolved_yaml(scenario)
     meta = {
         "file": str(path),
@@ -166,16 +177,36 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
     return Evaluation(scenario, simulated, plan, result, data, resolved, with_plan)
 
 
+def evaluate_point(scenario: Scenario, *, seed: int | None = None, replications: int | None = None,
+                   workers: int = 1, with_plan: bool = False, first_replication: int = 0,
+                   optimised: OptimiseResult | None = None) -> dict[str, Any]:
+    """`evaluate` of a scenario already validated, for a sweep point: the same optimisation
+    (`optimised`, when the caller already holds it for this very scenario) and simulation, but of
+    the report only what a point keeps (`sim.report.document.point_report`, each key equal to the
+    full report's): no resolved YAML, file hashes, tables or pictures."""
+    from sim.optimiser.optimise import apply_plan, optimise
+    from sim.report.document import point_report
+
+    if with_plan:
+        check_with_plan(scenario)
+    plan = optimised if optimised is not None else optimise(scenario)
+    simulated = apply_plan(scenario, plan) if with_plan else scenario
+    result = simulate(simulated, replications=replications, seed=seed, workers=workers, first=first_replication)
+    return point_report(scenario, simulated, plan, result, plan_applied=with_plan)
+
+
 def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
         replications: int | None = None, precision: str | float | None = None, out: Path | None = None,
         solver: str | None = None, workers: int = 1, progress: bool = False,
-        with_plan: bool = False, gaps: int | None = None, formats: Collection[str] = ()) -> RunReport:
+        with_plan: bool = False, gaps: int | None = None, formats: Collection[str] = (),
+        plots: bool = True) -> RunReport:
     """Run a scenario file end to end and write its report folder atomically (`with_plan`: the
     optimiser's plan built before simulating; `gaps`: each target's gap split into causes,
     `sim.attribution`, with that many replications per combination of causes; `formats`: the
-    data for notebooks written beside the report, `write_data`)."""
+    data for notebooks written beside the report, `write_data`; `plots`: the map and the plots,
+    drawn in a worker process while the other files are written, `sim.report.render.drawing`)."""
     from sim.attribution import check_gaps, run_gaps
-    from sim.report.render import write_report
+    from sim.report.render import drawing, picture_job, write_report
 
     check_formats(formats)
     raw = read_raw(Path(path), overrides)
@@ -189,12 +220,16 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
     with staged_folder(folder) as tmp:
         ev = _evaluate(Path(path), raw, scenario, overrides=overrides, seed=seed, replications=replications,
                        precision=precision, solver=solver, workers=workers, progress=progress,
-                       trace_to=tmp / "trace.jsonl", with_plan=with_plan)
+                       trace_to=tmp / "trace.jsonl", with_plan=with_plan,
+                       series="all" if "netcdf" in formats else "summary")  # series.nc: by replication
         if gaps is not None:
             ev.data = run_gaps(ev, gaps, workers=workers, progress=progress)
-        write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
-                     resolved=ev.resolved)
-        write_data(tmp, ev, formats)
+        job = picture_job(ev.data, scenario=ev.scenario, planned=ev.simulated, result=ev.result)
+        with ExitStack() as stack:
+            pictures = stack.enter_context(drawing(job)) if plots else None
+            write_data(tmp, ev, formats)
+            write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
+                         resolved=ev.resolved, plots=plots, pictures=pictures)
     log.info("report written to %s", folder)
     return RunReport(folder, ev.data)
 
@@ -213,14 +248,15 @@ def write_data(folder: Path, ev: Evaluation, formats: Collection[str]) -> list[P
     """The run's data for notebooks, beside the report's files, each written atomically:
     `parquet`, one `<frame>.parquet` per table of `Evaluation.frames()` (targets.parquet,
     target_replications.parquet, flows.parquet, ...); `netcdf`, the daily and hourly series
-    as `series.nc` (netCDF3, `sim.report.frames.series`). The paths written."""
-    from sim.report.frames import write_netcdf
-
+    as `series.nc` (netCDF3, `sim.report.frames.series`). The paths written. pandas and
+    xarray are imported only when a format is asked for."""
     check_formats(formats)
     written = []
     if "parquet" in formats:
         written += ev.frames().write_parquet(folder)
     if "netcdf" in formats:
+        from sim.report.frames import write_netcdf
+
         written.append(write_netcdf(ev.to_xarray(), folder / "series.nc"))
     return written
 
@@ -255,8 +291,11 @@ def rerun(folder: Path, *, out: Path | None = None) -> tuple[RunReport, list[str
     gaps = manifest.get("gaps")  # replications per combination of causes, when the run had --gaps
     if gaps is not None and (not isinstance(gaps, int) or isinstance(gaps, bool) or not 1 <= gaps <= MAX_REPLICATIONS):
         raise CorridorError(f"{manifest_file}: gaps: expected 1 to {MAX_REPLICATIONS:,}, got {gaps!r}")
+    plots = manifest.get("plots", True)  # false when the run had --no-plots
+    if not isinstance(plots, bool):
+        raise CorridorError(f"{manifest_file}: plots: expected true or false, got {plots!r}")
     again = run(resolved, seed=seed, replications=replications, solver=solver, with_plan=with_plan,
-                out=out or folder.with_name(folder.name + "-rerun"), gaps=gaps)
+                out=out or folder.with_name(folder.name + "-rerun"), gaps=gaps, plots=plots)
     after = json.loads(json.dumps(again.data, default=float))
     # A report written before runs simulated as written has no plan_applied: not a difference.
     sections = [k for k in RESULT_SECTIONS if k != "plan_applied" or k in before]

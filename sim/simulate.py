@@ -2,17 +2,25 @@
 
 Replication `i` draws every random number from streams keyed by (seed, i, component), so a
 replication's figures are the same whether it runs first or last, alone or in a pool.
+
+Each replication measures the scenario's targets where it runs (`Replication.measured`: a firm
+target needs the hourly arrays), and is reduced as it reaches this process
+(`sim.replications.Collector`): the result keeps every replication's scalar figures, a summary
+of the daily series (`SimulationResult.series`) and the first replication's hourly arrays, so
+its memory grows with neither the replications nor the horizon (`series="all"` also streams
+every replication's arrays to disk, for `to_xarray` by replication).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +30,8 @@ from sim.errors import CorridorError
 from sim.energy import CARRIERS as CONTINUOUS
 from sim.network import Network, build_network
 from sim.processes import process_pool
-from sim.replications import Estimate, Replication, Streams, estimate
+from sim.replications import (Collector, Estimate, Replication, Replications, SeriesMode, SeriesSummary, Streams,
+                              estimate)
 from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
 
 if TYPE_CHECKING:
@@ -49,7 +58,18 @@ def run_replication(scenario: Scenario, index: int, seed: int, network: Network 
         from sim.energy.model import simulate_continuous
 
         rep.merge(simulate_continuous(scenario, network, streams, index))
+    rep.measured = {tid: judge.measure(t, rep) for tid, t in scenario.targets.items()}
     return rep
+
+
+def import_models(scenario: Scenario) -> None:
+    """Import the models `run_replication` will run before a pool forks its workers, so they
+    inherit them instead of each importing them again (SimPy, SciPy: about 0.6 s of CPU each)."""
+    carriers = {f.carrier for f in scenario.flows.values()}
+    if "cargo" in carriers:
+        importlib.import_module("sim.cargo.model")
+    if carriers & CONTINUOUS:
+        importlib.import_module("sim.energy.model")
 
 
 _WORKER: dict[str, Any] = {}
@@ -66,17 +86,37 @@ def _worker_replication(index: int) -> Replication:
 
 @dataclass
 class SimulationResult:
+    """Replications of a scenario: every replication's scalar figures (`replications`, in index
+    order), the daily series summarised across them (`series`) and each target's value per
+    replication (`values`)."""
+
     scenario: Scenario
     seed: int
-    replications: list[Replication]
+    replications: Sequence[Replication]
     precision: float | None = None
     precision_reached: bool | None = None
     wall_s: float = 0.0
     values: dict[str, list[float]] = field(default_factory=dict)
+    series: SeriesSummary | None = None
 
     def __post_init__(self) -> None:
-        self.values = {tid: [judge.measure(t, r) for r in self.replications]
-                       for tid, t in self.scenario.targets.items()}
+        values: dict[str, list[float]] = {tid: [] for tid in self.scenario.targets}
+        summary = SeriesSummary(self.seed) if self.series is None else None
+        for r in self.replications:
+            for tid, t in self.scenario.targets.items():
+                values[tid].append(r.measured[tid] if tid in r.measured else judge.measure(t, r))
+            if summary is not None:
+                summary.add(r.index, r.series)
+        self.values = values
+        if summary is not None:
+            self.series = summary
+
+    @property
+    def kept_nbytes(self) -> int:
+        """Bytes of the arrays the result keeps (packed figures and series summaries), which
+        grow with neither the replications' number beyond a few kilobytes each nor the horizon."""
+        packed = self.replications.nbytes if isinstance(self.replications, Replications) else 0
+        return packed + (self.series.nbytes if self.series is not None else 0)
 
     def target(self, tid: str) -> dict[str, Any]:
         """Mean, 95% CI and probability met of one target across replications."""
@@ -87,7 +127,8 @@ class SimulationResult:
                 "n": est.n, "values": vals}
 
     def flow(self, fid: str) -> dict[str, Any]:
-        recs = [r.flows[fid] for r in self.replications if fid in r.flows]
+        reps = self.replications
+        recs = reps.flow(fid) if isinstance(reps, Replications) else [r.flows[fid] for r in reps if fid in r.flows]
         if not recs:
             return {}
         delivered = estimate([r.delivered for r in recs])
@@ -171,15 +212,19 @@ class SimulationResult:
 def simulate(scenario: Scenario, *, replications: int | None = None, seed: int | None = None,
              precision: float | None = None, workers: int = 1,
              progress: Callable[[int, int], None] | None = None,
-             trace_to: Path | None = None, first: int = 0) -> SimulationResult:
+             trace_to: Path | None = None, first: int = 0, series: SeriesMode = "summary") -> SimulationResult:
     """Simulate `replications` independent replications (more, up to the cap, with `precision`).
 
     The replications are indices `first`, `first + 1`, ...: a caller that already holds
     replications 0..first-1 of the same scenario and seed (a threshold search adding to a probe)
     runs only the new ones, and gets the figures a single run of them all would have given.
     `precision` is a share (0.05 for 5%): replications are added in batches until every
-    target's 95% CI half-width is within that share of its mean, or `max_replications`.
+    target's 95% CI half-width is within that share of its mean, or `max_replications`. With
+    `workers` above 1, one process pool serves every batch of the call, its workers forked after
+    the models are imported (`import_models`).
     `trace_to` streams the first replication's cargo events to a JSON-lines file as they happen.
+    `series`: what is kept of the daily and hourly arrays beyond the figures (`sim.replications`):
+    "summary" (mean and percentiles per day), "all" (also every replication's, on disk) or "none".
     """
     sim_cfg = scenario.simulation
     n = sim_cfg.replications if replications is None else replications
@@ -195,12 +240,13 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
     precision = precision if precision is not None else (sim_cfg.precision.value if sim_cfg.precision else None)
     cap = max(sim_cfg.max_replications, n)
     start = time.perf_counter()
-    reps: list[Replication] = []
+    reps = Collector(seed, first, series)
     network = build_network(scenario)
 
     with ExitStack() as stack:
         pool = None
         if workers > 1:
+            import_models(scenario)
             pool = stack.enter_context(process_pool(min(workers, os.cpu_count() or 1), _worker_setup,
                                                     (scenario, seed)))
 
@@ -209,10 +255,9 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
             done = (pool.imap_unordered(_worker_replication, indices) if pool is not None and len(indices) > 1
                     else (run_replication(scenario, i, seed, network) for i in indices))
             for rep in done:
-                reps.append(rep)
+                reps.add(rep)
                 if progress:
                     progress(len(reps), n)
-            reps.sort(key=lambda r: r.index)
 
         start_at = 0
         if trace_to is not None:
@@ -221,20 +266,21 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
                 def trace(event: dict[str, Any]) -> None:
                     fh.write(json.dumps(event, default=str) + "\n")
 
-                reps.append(run_replication(scenario, first, seed, network, trace=trace))
+                reps.add(run_replication(scenario, first, seed, network, trace=trace))
             start_at = 1
         extend(list(range(first + start_at, first + n)))
         reached = None
         if precision is not None:
             while True:
-                result = SimulationResult(scenario, seed, reps)
+                result = SimulationResult(scenario, seed, reps.replications, series=reps.series)
                 reached = all(_precise(estimate(v), precision) for v in result.values.values())
                 if reached or len(reps) >= cap:
                     break
                 more = min(max(2, len(reps) // 2), cap - len(reps))
                 n = len(reps) + more
                 extend(list(range(first + len(reps), first + n)))
-    return SimulationResult(scenario, seed, reps, precision, reached, time.perf_counter() - start)
+    return SimulationResult(scenario, seed, reps.replications, precision, reached, time.perf_counter() - start,
+                            series=reps.series)
 
 
 def _precise(est: Estimate, share: float) -> bool:

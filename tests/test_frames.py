@@ -29,7 +29,7 @@ REPS = 3
 def ev():
     from sim.run import evaluate
 
-    return evaluate(MINIMAL, overrides=SHORT, replications=REPS, seed=7)
+    return evaluate(MINIMAL, overrides=SHORT, replications=REPS, seed=7, series="all")  # series by replication
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
 from typing import Any
 
 from sim.backtest.observations import MASS_UNITS, Item
@@ -83,7 +84,7 @@ def judge(item: Item, values: list[float], basis: str = "") -> Score:
                  rel_error=error, covered=covered, passed=passed)
 
 
-def score(item: Item, scenario: Scenario, replications: list[Replication]) -> Score:
+def score(item: Item, scenario: Scenario, replications: Sequence[Replication]) -> Score:
     """Measure the item in every replication and judge it; `not measured` with the reason when
     the model cannot."""
     if not item.scored:
@@ -95,7 +96,7 @@ def score(item: Item, scenario: Scenario, replications: list[Replication]) -> Sc
     return judge(item, values, basis)
 
 
-def measure(item: Item, scenario: Scenario, replications: list[Replication]) -> tuple[list[float], str]:
+def measure(item: Item, scenario: Scenario, replications: Sequence[Replication]) -> tuple[list[float], str]:
     """The model's value of an item in each replication, in the item's unit, and how it was got."""
     assert item.window is not None  # internal: scored items have a window
     sim = scenario.simulation

@@ -21,16 +21,17 @@ hour takes half the capacity for that hour).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
-from scipy.optimize import linprog
 
 from sim.energy.paths import Path
 from sim.energy.records import Hourly
 from sim.energy.reliability import Outcome
+
+if TYPE_CHECKING:  # scipy's sparse and optimize are imported by the meshed dispatch only: slow to import
+    from scipy import sparse
 
 SENT_PENALTY = 1e-4  # per GW sent, so the LP, like the path rule, uses the least lossy paths
 
@@ -132,6 +133,8 @@ def dispatch_lp(paths: dict[str, list[Path]], rates: dict[str, float], caps: dic
 def _lp_matrix(flows: list[str], allp: list[Path], keys: list[str],
                origins: list[str]) -> tuple[sparse.csr_matrix, NDArray[np.float64]]:
     """One hour's constraint matrix (elements, supply, rates) and each flow's objective."""
+    from scipy import sparse
+
     kidx = {k: i for i, k in enumerate(keys)}
     rows = len(keys) + len(origins) + len(flows)
     a = np.zeros((rows, len(allp)))
@@ -151,6 +154,9 @@ def _lp_matrix(flows: list[str], allp: list[Path], keys: list[str],
 def _solve_block(a_hour: sparse.csr_matrix, c_flow: NDArray[np.float64],
                  rhs: NDArray[np.float64]) -> NDArray[np.float64]:
     """Lexicographic LP over a block of independent hours; returns path flows (hours x paths)."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
     b = len(rhs)
     eye = sparse.identity(b, format="csr")
     a = sparse.kron(eye, a_hour, format="csr")

@@ -16,7 +16,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import lfilter
 
 from sim import bundled
 from sim.energy.records import Hourly
@@ -43,6 +42,8 @@ def ar1(n: int, phi: float, rng: np.random.Generator) -> Hourly:
     """A stationary AR(1) series with unit variance."""
     e = rng.standard_normal(n)
     e[0] /= math.sqrt(1 - phi * phi)
+    from scipy.signal import lfilter  # imported when a profile is drawn: scipy.signal is slow to import
+
     series: Hourly = lfilter([math.sqrt(1 - phi * phi)], [1.0, -phi], e)
     return series
 

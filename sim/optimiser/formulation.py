@@ -4,12 +4,17 @@ Flows are commodities routed over their allowed arcs (arc-flow form). Each famil
 into a `LinearProgram` in bulk: conservation rows per flow and node, one row per capacity
 `Resource` (link, fleet hours, node throughput, berths, generation), demand rows with a
 penalised unmet slack, expansion columns shared by every copy of the flows, and for N-1 one
-extra copy of the flows per contingency (a security-constrained LP).
+extra copy of the flows per contingency (a security-constrained LP: `plan_model` with every
+contingency is the full formulation, which `save_lp` writes; `security` reaches its answer by
+constraint generation). Demands that share no capacity row fall into independent `blocks`: a
+demand's bound with the others held at their levels is an LP over its own block alone.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,8 +29,13 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
 
 
 def name(*parts: str) -> str:
-    """An LP-safe name (letters, digits, _ and .) from id parts."""
-    return _UNSAFE.sub("_", "_".join(parts))
+    """An LP-safe name (letters, digits, _ and .) from id parts (each part made safe once)."""
+    return "_".join(map(_safe, parts))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _safe(part: str) -> str:
+    return _UNSAFE.sub("_", part)
 
 
 @dataclass
@@ -49,12 +59,13 @@ class Copy:
 
 def add_flows(lp: LinearProgram, m: Corridor, flows: Iterable[str], *, without: str | None = None,
               options: Mapping[str, tuple[int, float]] | None = None, flow_cost: float = 0.0,
-              tag: str = "", growing: Collection[str] = ()) -> Copy:
+              tag: str = "", growing: Collection[str] = (), reroute: bool = False) -> Copy:
     """Flow columns, conservation rows and capacity rows for `flows`, less arc `without`.
 
     A flow split into routes (simulated routing) has a column per route's arc and a delivered
     column per route, each route capped at its share of the flow's rate, in the base case; a
-    contingency copy lets the routes take any shares (operators re-route around a loss).
+    contingency copy (`without` set, or `reroute`) lets the routes take any shares (operators
+    re-route around a loss).
     Fleets that sail an arc in use get voyage columns, their vessels balanced at every port.
     `options` maps an expansion id to (column, capacity per unit of the column) so that every
     copy shares the same investment. `tag` suffixes the names of a contingency copy.
@@ -64,6 +75,7 @@ def add_flows(lp: LinearProgram, m: Corridor, flows: Iterable[str], *, without: 
     suffix = f"__{tag}" if tag else ""
     parts = {f: m.parts[f] for f in flows}
     simulated = m.routing == "simulated"
+    base_case = without is None and not reroute
     for f in flows:
         for cid in parts[f]:
             for a in m.commodities[cid].arcs:
@@ -77,9 +89,9 @@ def add_flows(lp: LinearProgram, m: Corridor, flows: Iterable[str], *, without: 
             continue
         for cid in parts[f]:
             share = m.commodities[cid].share
-            pinned = share is not None and without is None and simulated and f not in growing
+            pinned = share is not None and base_case and simulated and f not in growing
             part_d[cid] = lp.add_col(name("d", cid) + suffix, ub=share * m.rate(f) if pinned and share else INF)
-            if f in growing and share is not None and without is None and simulated:
+            if f in growing and share is not None and base_case and simulated:
                 lp.add_row(name("mix", cid) + suffix, [part_d[cid], copy.d[f]], [1.0, -share], 0.0, 0.0)
         split = [copy.d[f]] + [part_d[c] for c in parts[f]]
         lp.add_row(name("split", f) + suffix, split, [1.0] + [-1.0] * len(parts[f]), 0.0, 0.0)
@@ -161,7 +173,7 @@ def _balance(lp: LinearProgram, m: Corridor, cid: str, delivered: int, copy: Cop
             lp.add_row(name("bal", cid, node) + suffix, cols, coefs, 0.0, 0.0)
 
 
-def _at_least(lp: LinearProgram, copy: Copy, demand: Demand, level: float, extra: list[tuple[int, float]],
+def at_least(lp: LinearProgram, copy: Copy, demand: Demand, level: float, extra: list[tuple[int, float]],
               tag: str = "") -> int:
     """Row: delivered over the demand's flows (+ extra terms) >= level."""
     cols = [copy.d[f] for f in demand.flows] + [c for c, _ in extra]
@@ -170,6 +182,45 @@ def _at_least(lp: LinearProgram, copy: Copy, demand: Demand, level: float, extra
 
 
 # --- max deliverable and max common share ------------------------------------------------------
+
+
+_BLOCKS: weakref.WeakKeyDictionary[Corridor, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+def blocks(m: Corridor) -> dict[str, int]:
+    """Flow -> its block: flows share a block when one demand or one capacity row holds both.
+
+    Blocks are independent LPs: a demand's bound with others held at their levels depends only
+    on the demands of its own block (the others' levels being reachable, as they are)."""
+    if m not in _BLOCKS:
+        parent = {f: f for f in m.parts}
+
+        def find(f: str) -> str:
+            while parent[f] != f:
+                parent[f] = parent[parent[f]]
+                f = parent[f]
+            return f
+
+        def join(flows: Iterable[str]) -> None:
+            roots = sorted({find(f) for f in flows})
+            for r in roots[1:]:
+                parent[r] = roots[0]
+
+        for d in m.demands:
+            join(d.flows)
+        for r in m.resources:
+            join({m.commodities[c].flow for a in r.arcs() for c in m.users.get(a, ())})
+        number: dict[str, int] = {}
+        _BLOCKS[m] = {f: number.setdefault(find(f), len(number)) for f in m.parts}
+    return _BLOCKS[m]
+
+
+def coupled(m: Corridor, demands: list[Demand], floors: Mapping[str, float]) -> list[Demand]:
+    """The demands held in `floors` (besides `demands`) that share a block with one of `demands`."""
+    block = blocks(m)
+    mine = {block[f] for d in demands for f in d.flows}
+    ids = {d.id for d in demands}
+    return [d for d in m.demands if d.id in floors and d.id not in ids and block[d.flows[0]] in mine]
 
 
 @dataclass
@@ -190,16 +241,15 @@ class ShareModel(FlowModel):
 def max_delivery(m: Corridor, target: Demand, *, floors: Mapping[str, float] | None = None,
                  without: str | None = None) -> FlowModel:
     """Maximise what `target` delivers, holding each other demand in `floors` at its level."""
-    floors = floors or {}
-    others = [d for d in m.demands if d.id in floors and d.id != target.id]
+    others = coupled(m, [target], floors or {})
     flows = list(target.flows) + [f for d in others for f in d.flows]
     lp = LinearProgram(name("max", target.id))
     copy = add_flows(lp, m, flows, without=without)
     for f in target.flows:
         lp.cost[copy.d[f]] = -1.0
     for d in others:
-        if floors[d.id] > 0:
-            _at_least(lp, copy, d, floors[d.id], [])
+        if floors and floors[d.id] > 0:
+            at_least(lp, copy, d, floors[d.id], [])
     return FlowModel(lp, copy)
 
 
@@ -217,7 +267,7 @@ def max_growth(m: Corridor, target: Demand, floors: Mapping[str, float]) -> Grow
     """Grow the target's flows together at their mix (rates and route shares) until a capacity
     row binds, each other demand in `floors` held at its level: the headroom, and the rows
     that end it."""
-    others = [d for d in m.demands if d.id in floors and d.id != target.id]
+    others = coupled(m, [target], floors)
     lp = LinearProgram(name("growth", target.id))
     flows = list(target.flows) + [f for d in others for f in d.flows]
     copy = add_flows(lp, m, flows, growing=frozenset(target.flows))
@@ -226,22 +276,22 @@ def max_growth(m: Corridor, target: Demand, floors: Mapping[str, float]) -> Grow
         lp.add_row(name("grow", f), [copy.d[f], growth], [1.0, -m.rate(f)], 0.0, 0.0)
     for d in others:
         if floors[d.id] > 0:
-            _at_least(lp, copy, d, floors[d.id], [])
+            at_least(lp, copy, d, floors[d.id], [])
     return GrowthModel(lp, copy, growth)
 
 
 def max_share(m: Corridor, active: list[Demand], floors: Mapping[str, float]) -> ShareModel:
     """Maximise the share (<= 1) of every active demand's figure met at once (fair share)."""
-    fixed = [d for d in m.demands if d.id in floors]
+    fixed = coupled(m, active, floors)
     flows = [f for d in active + fixed for f in d.flows]
     lp = LinearProgram("max_share")
     copy = add_flows(lp, m, flows)
     share = lp.add_col("share", 0.0, 1.0, cost=-1.0)
     for d in active:
-        _at_least(lp, copy, d, 0.0, [(share, -d.required)])
+        at_least(lp, copy, d, 0.0, [(share, -d.required)])
     for d in fixed:
         if floors[d.id] > 0:
-            _at_least(lp, copy, d, floors[d.id], [])
+            at_least(lp, copy, d, floors[d.id], [])
     return ShareModel(lp, copy, share)
 
 
@@ -258,6 +308,11 @@ class PlanModel:
     unmet: dict[str, int]  # demand id -> slack column
     contingencies: dict[str, Copy] = field(default_factory=dict)
     n1_unmet: dict[tuple[str, str], int] = field(default_factory=dict)  # (link, target) -> slack
+    intact: dict[int, Copy] = field(default_factory=dict)  # block -> its intact N-1 copy (`security`)
+
+    def copies(self) -> list[Copy]:
+        """The base case and every N-1 copy, whose row duals add up to the shadow prices."""
+        return [self.base, *self.contingencies.values(), *self.intact.values()]
 
 
 def plan_model(m: Corridor, *, share: float = 0.0, contingencies: Iterable[str] = ()) -> PlanModel:
@@ -278,7 +333,7 @@ def plan_model(m: Corridor, *, share: float = 0.0, contingencies: Iterable[str] 
     for d in m.demands:
         if d.required > 0:
             unmet[d.id] = lp.add_col(name("unmet", d.id), cost=penalty)
-            _at_least(lp, base, d, d.required, [(unmet[d.id], 1.0)])
+            at_least(lp, base, d, d.required, [(unmet[d.id], 1.0)])
     model = PlanModel(lp, base, options, unmet)
     if share > 0:
         for link in contingencies:
@@ -300,7 +355,7 @@ def _contingency(model: PlanModel, m: Corridor, link: str, share: float, penalty
     for d in targets:
         col = model.lp.add_col(name("unmet", d.id) + f"__{tag}", cost=penalty)
         model.n1_unmet[link, d.id] = col
-        _at_least(model.lp, copy, d, share * d.required, [(col, 1.0)], tag)
+        at_least(model.lp, copy, d, share * d.required, [(col, 1.0)], tag)
 
 
 def contingency_links(m: Corridor) -> list[str]:

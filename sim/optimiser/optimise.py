@@ -5,14 +5,16 @@ A pipeline in the manner of PyPSA's: build -> solve -> extract -> post-process, 
 
 1. max deliverable per target, alone (and on nameplate capacities), and on the free network
    (any split, no demand cap: a max-flow whose minimum cut networkx names where it applies);
-2. all targets together: max-min fair shares, then each target's most with the others held;
+2. all targets together: max-min fair shares (each block of demands sharing capacity apart),
+   then each target's most with the others held;
    then each target's flows grown at their mix (rates and route shares) with the others at
    their fair levels: the headroom, the rows that end it (binding links, nodes, fleets) and
    what one more unit of each adds (`marginal`);
 3. the minimum-cost expansion plan (continuous and project expansions, annualised), with a
    penalised unmet slack per target and, when `optimiser.n_minus_1` > 0, a copy of the flows
-   per single link loss (security-constrained); shadow prices from its duals (for a MILP,
-   with the projects fixed and the LP solved again);
+   per single link loss (security-constrained), added by constraint generation: only the
+   losses the plan cannot yet survive get their copy (`sim.optimiser.security`); shadow prices
+   from its duals (for a MILP, with the projects fixed and the LP solved again);
 4. on the network with the plan built: each target's bound and its worst single link loss.
 
 Modelling choices:
@@ -42,13 +44,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 
 from sim.io import write_text
 from sim.network import HOURS_PER_YEAR, Network
 from sim.optimiser import formulation as F
+from sim.optimiser import security
 from sim.optimiser.cut import min_cut
 from sim.optimiser.lp import LinearProgram, Solution, check_solver
 from sim.optimiser.model import Corridor, Demand
@@ -62,6 +65,9 @@ __all__ = ["OptimiseResult", "apply_plan", "optimise", "write_plan"]
 log = logging.getLogger("corridor.optimiser")
 TOL = 1e-7
 SHADOW_TOL = 1e-2  # MUSD/yr per unit (a berth, a vessel, a Mt/yr); below, the flow-cost tie-breaker's echo
+N1Method = Literal["generate", "enumerate"]
+
+
 class HasLP(Protocol):
     lp: LinearProgram
 
@@ -94,11 +100,16 @@ class Runner:
             self.notes.append(f"{model.lp.name}: solver status {sol.status}")
         return model, sol
 
+    def tested(self, lps: int, seconds: float) -> None:
+        """Count LPs solved outside `run` (the N-1 tests, straight in highspy)."""
+        self.solved += lps
+        self.solve_s += seconds
+
 
 def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool = True,
              save_lp: Path | None = None, firm: bool = True,
              availability: Mapping[str, float] | None = None,
-             effective: Mapping[str, float] | None = None) -> OptimiseResult:
+             effective: Mapping[str, float] | None = None, n1_method: N1Method = "generate") -> OptimiseResult:
     """Bounds per target, the min-cost plan, N-1 and shadow prices for a scenario.
 
     `solver` overrides `optimiser.solver` (highs | cbc). `n_minus_1=False` skips the N-1
@@ -107,6 +118,9 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     service, e.g. measured by a simulation) overrides the links' reliability-derived values;
     `effective` (capacity row id, as in `shadow_prices` -> factor in (0, 1]) scales rows to the
     share of their capacity a simulation found usable (`corridor plan` learns these).
+    `n1_method="enumerate"` solves the N-1 plan with a copy per contingency from the start (the
+    full formulation, as `save_lp` writes it) instead of by constraint generation: the same
+    answer, kept for tests and benchmarks.
     """
     name = check_solver(solver or scenario.optimiser.solver)
     runner = Runner(name)
@@ -137,7 +151,7 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     for tid, t in result.targets.items():
         t.max_together, t.together_share = together.get(tid), shares.get(tid)
     _growth(m, runner, result, levels)
-    _plan(m, share, runner, result)
+    _plan(m, share, runner, result, n1_method)
     _with_plan(m, scenario, runner, result, availability, effective, together, levels, n_minus_1)
     result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
     result.notes += runner.notes
@@ -250,10 +264,29 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
 
     Progressive filling: raise one common share of every unfixed demand's figure until some
     cannot grow further (those keep that share), repeat for the rest, up to 1. Then each target
-    is maximised with every other demand held at its fair level.
+    is maximised with every other demand held at its fair level. Blocks of demands that share
+    no capacity (`formulation.blocks`) fill apart: max-min fair shares split over them.
     """
     levels: dict[str, float] = {}
-    active = [d for d in m.demands if d.required > 0]
+    block = F.blocks(m)
+    by_block: dict[int, list[Demand]] = defaultdict(list)
+    for d in m.demands:
+        if d.required > 0:
+            by_block[block[d.flows[0]]].append(d)
+    for active in by_block.values():
+        _fill(m, runner, active, levels)
+    most: dict[str, float] = {}
+    for d in m.targets():
+        floors = {k: v for k, v in levels.items() if k != d.id}
+        fm, sol = runner.run(partial(F.max_delivery, m, d, floors=floors))
+        if sol.ok:
+            most[d.id] = fm.copy.delivered(sol.x, d.flows)
+    shares = {d.id: levels[d.id] / d.required for d in m.targets() if d.id in levels}
+    return most, shares, levels
+
+
+def _fill(m: Corridor, runner: Runner, active: list[Demand], levels: dict[str, float]) -> None:
+    """Progressive filling of one block's demands, their fair levels written into `levels`."""
     while active:
         sm, sol = runner.run(partial(F.max_share, m, active, levels))
         if not sol.ok:
@@ -271,22 +304,17 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
         for d in blocked or active:
             levels[d.id] = lam * d.required
         active = [d for d in active if d.id not in levels]
-    most: dict[str, float] = {}
-    for d in m.targets():
-        floors = {k: v for k, v in levels.items() if k != d.id}
-        fm, sol = runner.run(partial(F.max_delivery, m, d, floors=floors))
-        if sol.ok:
-            most[d.id] = fm.copy.delivered(sol.x, d.flows)
-    shares = {d.id: levels[d.id] / d.required for d in m.targets() if d.id in levels}
-    return most, shares, levels
 
 
 # --- 3. the plan -------------------------------------------------------------------------------
 
 
-def _plan(m: Corridor, share: float, runner: Runner, result: OptimiseResult) -> None:
-    conts = F.contingency_links(m) if share > 0 else []
-    pm, sol = runner.run(partial(F.plan_model, m, share=share, contingencies=conts))
+def _plan(m: Corridor, share: float, runner: Runner, result: OptimiseResult, n1_method: N1Method) -> None:
+    if share > 0 and n1_method == "generate":
+        pm, sol = security.plan(m, share, runner.run, runner.tested)
+    else:
+        conts = F.contingency_links(m) if share > 0 else []
+        pm, sol = runner.run(partial(F.plan_model, m, share=share, contingencies=conts))
     result.lp_size = _size(pm.lp)
     result.status = sol.status
     result.plan = Plan(sol.status)
@@ -337,7 +365,7 @@ def _shadow_prices(m: Corridor, pm: F.PlanModel, duals: np.ndarray, result: Opti
     """MUSD/yr one more unit of each binding capacity saves, over the base case and every
     contingency (the capacity is there in all of them)."""
     total: dict[str, float] = {}
-    for copy in [pm.base, *pm.contingencies.values()]:
+    for copy in pm.copies():
         for rid, row in copy.rows.items():
             total[rid] = total.get(rid, 0.0) - float(duals[row])
     for r in m.resources:

@@ -289,24 +289,30 @@ def kept_per_replication(table: str, stat: str) -> bool:
 
 def per_replication(result: SimulationResult) -> PerReplication:
     """The statistics `corridor compare` tests, one value per replication."""
-    reps = result.replications
+    # one pass over the replications (each is unpacked when read: `sim.replications.Replications`),
+    # keeping only the figures compared, then the tables built as before from those
+    kept: list[dict[str, Any]] = []
+    for r in result.replications:
+        kept.append({
+            **{table: {i: {k: v for k, v in row.items() if kept_per_replication(table, k)}
+                       for i, row in getattr(r, table).items()} for table in PER_REPLICATION},
+            "flows": {fid: f.transit_days for fid, f in r.flows.items()}, "passages": r.passages})
     tables: dict[str, dict[str, Values]] = {}
     for table in PER_REPLICATION:
         rows: dict[str, Values] = {}
-        for ident in dict.fromkeys(i for r in reps for i in getattr(r, table)):
-            own = [getattr(r, table).get(ident, {}) for r in reps]
-            stats = dict.fromkeys(k for o in own for k in o
-                                  if kept_per_replication(table, k) and _number(o[k]) is not None)
+        for ident in dict.fromkeys(i for r in kept for i in r[table]):
+            own = [r[table].get(ident, {}) for r in kept]
+            stats = dict.fromkeys(k for o in own for k in o if _number(o[k]) is not None)
             if stats:
                 rows[ident] = {k: [_number(o.get(k)) for o in own] for k in stats}
         tables[table] = rows
     flows: dict[str, Values] = {}
-    for fid in dict.fromkeys(f for r in reps for f in r.flows):
-        days = [r.flows[fid].transit_days if fid in r.flows else {} for r in reps]
+    for fid in dict.fromkeys(f for r in kept for f in r["flows"]):
+        days = [r["flows"].get(fid, {}) for r in kept]
         if any(days):
             flows[fid] = {f"transit_days.{k}": [_number(d.get(k)) for d in days] for k in PASSAGE_DAYS}
-    pairs = sorted({pair for r in reps for pair in r.passages})
-    passages = {f"{a}→{b}": {k: [_number(r.passages.get((a, b), {}).get(k)) for r in reps] for k in PASSAGE_DAYS}
+    pairs = sorted({pair for r in kept for pair in r["passages"]})
+    passages = {f"{a}→{b}": {k: [_number(r["passages"].get((a, b), {}).get(k)) for r in kept] for k in PASSAGE_DAYS}
                 for a, b in pairs}
     return PerReplication(**tables, flows=flows, passages=passages)
 
@@ -550,15 +556,17 @@ def port_months(planned: Scenario, result: SimulationResult) -> list[PortMonthRo
     """Twelve rows per port that counts its ship traffic, ports in the order the simulation
     first reports them: each month's figure across the replications that report the port."""
     ports: dict[str, None] = {}
+    months: list[dict[str, Any]] = []  # each replication's month series, read in one pass
     for r in result.replications:
+        months.append({k: v for k, v in r.series.items() if k.startswith("month:")})
         for key in r.series:
             if key.startswith("month:") and key.endswith(":calls"):
                 ports.setdefault(key.split(":")[1], None)
     days = measured_days(planned.simulation.warmup.value, planned.simulation.horizon.value)
     rows = []
     for port in ports:
-        stacks = {m: np.array([r.series[f"month:{port}:{m}"] for r in result.replications
-                               if f"month:{port}:{m}" in r.series], dtype=float) for m in MONTH_MEASURES}
+        stacks = {m: np.array([s[f"month:{port}:{m}"] for s in months
+                               if f"month:{port}:{m}" in s], dtype=float) for m in MONTH_MEASURES}
         for i in range(12):
             cells = {}
             for m, stack in stacks.items():
@@ -637,3 +645,22 @@ def build_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, re
                  meta: Mapping[str, Any], *, plan_applied: bool = False) -> dict[str, Any]:
     """The report.json content of one run (`build_document`'s JSON form)."""
     return build_document(scenario, planned, plan, result, meta, plan_applied=plan_applied).to_json()
+
+
+def point_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult, *,
+                 plan_applied: bool = False) -> dict[str, Any]:
+    """The part of report.json a sweep point keeps, built by the same rows as `build_report`
+    (each key equal to the full report's): `plan_applied`, `built` (when it is), `targets`, `plan`,
+    and the run's `seed` and `replications`; none of the tables, bottlenecks and source texts a
+    sweep never reads."""
+    plan_doc = plan.to_dict()
+    bounds = plan_doc.get("targets", {})
+    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied) for tid in scenario.targets]
+    section = PlanSection.model_validate(plan_doc.get("plan", {}))
+    out: dict[str, Any] = {"plan_applied": plan_applied}
+    if plan_applied:
+        out["built"] = [e.model_dump(by_alias=True, exclude_unset=True) for e in section.expansions]
+    out["targets"] = [t.model_dump(by_alias=True, exclude_unset=True) for t in targets]
+    out["plan"] = section.model_dump(by_alias=True, exclude_unset=True)
+    out["run"] = {"seed": result.seed, "replications": len(result.replications)}
+    return out

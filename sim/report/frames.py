@@ -36,6 +36,15 @@ and `storage` (t, the day's mean), `closed` (hours closed in the day); `port_<me
 `hourly_data` (Tbps) by (replication, <carrier>_flow, hour) over the measured hours (from the
 end of the warm-up), hour 0 being 1 January 00:00. Each variable's `units` attribute names its unit; the Dataset's
 attributes the scenario, seed, year, replications, horizon, warm-up and spin-up (days).
+That is the layout of a simulation run with `series="all"` (`corridor run --format netcdf`), whose
+every replication's arrays are kept on disk. Otherwise (`series="summary"`, the default) only a
+summary of the daily series is kept (`sim.replications.SeriesSummary`), and each daily variable
+has dims (statistic, <kind>, day) instead, statistic being mean, p10 and p90 across the
+replications (the percentiles from a sample of at most 32 of them); over a horizon longer than
+400 days each point is the mean of `days_per_point` days (an attribute), and `day` is each
+point's first day. The monthly port counts stay by replication, and `hourly_*` holds the first
+replication's hours only, by (<carrier>_flow, hour), its index in the `replication` attribute.
+The Dataset's `series` attribute says which layout it has.
 `write_netcdf` writes it with SciPy's netCDF3 writer (no HDF5 library needed); `write_parquet`
 writes the frames, each file atomically.
 
@@ -216,7 +225,11 @@ def series(result: SimulationResult, *, hourly: bool = True) -> xr.Dataset:
 
     from sim import __version__
 
+    from sim.replications import Replications
+
     scenario, reps = result.scenario, result.replications
+    if not (isinstance(reps, Replications) and reps.store is not None):
+        return _summary_series(result, hourly=hourly)
     sim_cfg = scenario.simulation
     index = [r.index for r in reps]
     carrier_of = {fid: f.carrier for fid, f in scenario.flows.items()}
@@ -265,11 +278,81 @@ def series(result: SimulationResult, *, hourly: bool = True) -> xr.Dataset:
     }
     attrs = {"scenario": scenario.name, "seed": result.seed, "year": scenario.year, "replications": len(reps),
              "horizon_days": horizon_h / 24, "warmup_days": warmup_h / 24,
-             "spinup_days": sim_cfg.spinup.value / 24, "source": f"corridor {__version__}"}
+             "spinup_days": sim_cfg.spinup.value / 24, "source": f"corridor {__version__}", "series": "all"}
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
 
-def _stack(reps: list[Any], keys: list[str], length: int) -> np.ndarray:
+STATISTICS = ("mean", "p10", "p90")
+
+
+def _summary_series(result: SimulationResult, *, hourly: bool) -> xr.Dataset:
+    """`series` from the result's series summary (the module text gives the layout)."""
+    import xarray as xr
+
+    from sim import __version__
+    from sim.replications import SeriesSummary
+
+    scenario, reps = result.scenario, result.replications
+    sim_cfg = scenario.simulation
+    summary = result.series if result.series is not None else SeriesSummary(result.seed)
+    carrier_of = {fid: f.carrier for fid, f in scenario.flows.items()}
+    grouped: dict[str, list[str]] = {}
+    for key in summary.names():
+        kind, _, rest = key.partition(":")
+        name = f"delivered_{carrier_of.get(rest, 'other')}" if kind == "delivered" else kind
+        grouped.setdefault(name, []).append(rest)
+    points = max((len(summary.mean(k)) for k in summary.names()), default=0)
+    width = max((summary.width(k) for k in summary.names()), default=1)
+    variables: dict[str, xr.DataArray] = {}
+    for name, ids in grouped.items():
+        kind = "delivered" if name.startswith("delivered_") else name
+        carrier = name.removeprefix("delivered_")
+        dim = f"{carrier}_flow" if kind == "delivered" else f"{name}_node"
+        unit = DELIVERED_UNITS.get(carrier, "?") if kind == "delivered" else DAILY_UNITS.get(kind, "?")
+        if kind == "delivered":
+            meaning = f"{carrier} delivered in the day" + ("" if carrier == "cargo" else ", mean over the day")
+        else:
+            meaning = DAILY_MEANINGS.get(kind, kind)
+        values = np.full((len(STATISTICS), len(ids), points), np.nan)
+        for j, rest in enumerate(ids):
+            key = f"{kind}:{rest}"
+            mean = summary.mean(key)
+            values[0, j, :len(mean)] = mean
+            values[1, j, :len(mean)] = summary.percentile(key, 10)
+            values[2, j, :len(mean)] = summary.percentile(key, 90)
+        variables[name] = xr.DataArray(values, dims=("statistic", dim, "day"), coords={dim: ids},
+                                       attrs={"units": unit, "long_name": meaning})
+    months: dict[str, list[str]] = {}
+    for key in dict.fromkeys(k for r in reps for k in r.series if k.startswith("month:")):
+        port, _, measure = key.removeprefix("month:").rpartition(":")
+        months.setdefault(measure, []).append(port)
+    for measure, ports in months.items():
+        unit = next((u for word, u in MONTH_UNITS.items() if measure.startswith(word)), "?")
+        variables[f"port_{measure}"] = xr.DataArray(
+            _stack(list(reps), [f"month:{p}:{measure}" for p in ports], 12), dims=("replication", "port", "month"),
+            coords={"port": ports}, attrs={"units": unit, "long_name": f"{measure} in the calendar month at the port "
+                                                                       "(measured period only)"})
+    if hourly and len(reps):
+        first = reps[0]
+        variables.update({name: da.isel(replication=0).assign_attrs(replication=first.index)
+                          for name, da in _hourly_of([first], scenario).items()})
+    days = np.arange(points, dtype=np.int32) * width
+    horizon_h, warmup_h = sim_cfg.horizon.value, sim_cfg.warmup.value
+    coords: dict[str, Any] = {
+        "statistic": ("statistic", list(STATISTICS), {"long_name": "across replications: mean, 10th and 90th "
+                                                                   "percentile"}),
+        "day": ("day", days, {"units": "d", "long_name": "first day of the point, 0 = 1 January (warm-up included)"}),
+        "date": ("day", np.datetime64(f"{scenario.year}-01-01", "D") + days, {"long_name": "the point's first date"}),
+        "month": ("month", np.arange(1, 13, dtype=np.int32), {"long_name": "calendar month, 1 = January"}),
+    }
+    attrs = {"scenario": scenario.name, "seed": result.seed, "year": scenario.year, "replications": len(reps),
+             "horizon_days": horizon_h / 24, "warmup_days": warmup_h / 24,
+             "spinup_days": sim_cfg.spinup.value / 24, "source": f"corridor {__version__}", "series": "summary",
+             "days_per_point": width}
+    return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def _stack(reps: Sequence[Any], keys: list[str], length: int) -> np.ndarray:
     """(replication, key, time) values; NaN where a replication lacks a series or a day."""
     out = np.full((len(reps), len(keys), length), np.nan)
     for i, r in enumerate(reps):
@@ -282,19 +365,24 @@ def _stack(reps: list[Any], keys: list[str], length: int) -> np.ndarray:
 
 def _hourly(result: SimulationResult) -> dict[str, xr.DataArray]:
     """The hourly delivered rate of each power and data flow over the measured hours."""
+    return _hourly_of(result.replications, result.scenario)
+
+
+def _hourly_of(reps: Sequence[Any], scenario: Any) -> dict[str, xr.DataArray]:
+    """The hourly delivered rate of each power and data flow over the measured hours, by replication."""
     import xarray as xr
 
-    end = math.ceil(result.scenario.simulation.horizon.value - 1e-9)  # the hours simulated (sim.energy.model)
+    end = math.ceil(scenario.simulation.horizon.value - 1e-9)  # the hours simulated (sim.energy.model)
     out = {}
     for carrier in ("power", "data"):
-        ids = list(dict.fromkeys(fid for r in result.replications for fid, rec in r.flows.items()
+        ids = list(dict.fromkeys(fid for r in reps for fid, rec in r.flows.items()
                                  if rec.carrier == carrier and rec.hourly is not None))
         if not ids:
             continue
-        n = max(len(rec.hourly) for r in result.replications for fid in ids
+        n = max(len(rec.hourly) for r in reps for fid in ids
                 if (rec := r.flows.get(fid)) is not None and rec.hourly is not None)
-        values = np.full((len(result.replications), len(ids), n), np.nan, dtype=np.float32)
-        for i, r in enumerate(result.replications):
+        values = np.full((len(reps), len(ids), n), np.nan, dtype=np.float32)
+        for i, r in enumerate(reps):
             for j, fid in enumerate(ids):
                 rec = r.flows.get(fid)
                 if rec is not None and rec.hourly is not None:

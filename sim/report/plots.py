@@ -49,7 +49,7 @@ from sim.calendar import DAY_H
 
 if TYPE_CHECKING:
     from sim.network import Network
-    from sim.replications import Replication
+    from sim.replications import Replication, SeriesSummary
     from sim.report.document import Gap, ReportDocument, TargetRow
     from sim.scenario.schema import Scenario
     from sim.simulate import SimulationResult
@@ -99,11 +99,11 @@ class TimeAxis:
     def limits(self) -> tuple[float, float]:
         return -self.spinup_shown_days, self.horizon_days
 
-    def day_middles(self, days: int) -> np.ndarray:
+    def day_middles(self, days: int, width: int = 1) -> np.ndarray:
         """Where the values of days 0..days-1 are drawn: each day's middle (the last day may end
-        early, at the horizon)."""
-        starts = np.arange(days, dtype=float)
-        return (starts + np.minimum(starts + 1, max(self.horizon_days, float(days - 1)))) / 2
+        early, at the horizon); with `width`, the middle of each point's `width` days."""
+        starts = np.arange(days, dtype=float) * width
+        return (starts + np.minimum(starts + width, max(self.horizon_days, float(starts[-1] if days else 0.0)))) / 2
 
     def draw(self, ax: Axes, hatched: bool = False) -> None:
         """Set the limits and label, and shade the spin-up and warm-up (`hatched`: over a
@@ -240,20 +240,22 @@ def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str,
                  time: TimeAxis | None = None) -> Figure | None:
     """Mean across replications (band: 10th-90th percentile) of every daily series `prefix:*`
     (with more than eight, the eight highest on average, the title says so), by name, on the
-    time axis (by default the result's scenario's)."""
+    time axis (by default the result's scenario's). Drawn from the result's series summary
+    (`sim.replications.SeriesSummary`): the band from its sample of replications, and a long
+    horizon's days averaged into points."""
     time = time or TimeAxis.of(result.scenario)
-    keys = sorted({k for r in result.replications for k in r.series if k.startswith(prefix + ":")})
+    summary = result.series if result.series is not None else _summary(result.replications)
+    keys = sorted(k for k in summary.names() if k.startswith(prefix + ":"))
     if not keys:
         return None
-    stacks = {k: np.array([r.series[k] for r in result.replications if k in r.series], dtype=float) for k in keys}
-    shown = sorted(sorted(keys, key=lambda k: -float(stacks[k].mean()) if stacks[k].size else 0.0)[:MAX_SERIES])
+    means = {k: summary.mean(k) for k in keys}
+    shown = sorted(sorted(keys, key=lambda k: -float(means[k].mean()) if means[k].size else 0.0)[:MAX_SERIES])
     fig, ax = plt.subplots(figsize=(9, 3.6))
     for k in shown:
-        stack = stacks[k]
-        days = time.day_middles(stack.shape[1])
-        (line,) = ax.plot(days, stack.mean(axis=0), lw=1.2, label=k.split(":", 1)[1])
-        if len(stack) > 1:
-            ax.fill_between(days, np.percentile(stack, 10, axis=0), np.percentile(stack, 90, axis=0),
+        days = time.day_middles(len(means[k]), summary.width(k))
+        (line,) = ax.plot(days, means[k], lw=1.2, label=k.split(":", 1)[1])
+        if summary.counts[k] > 1:
+            ax.fill_between(days, summary.percentile(k, 10), summary.percentile(k, 90),
                             color=line.get_color(), alpha=0.15, lw=0)
     time.draw(ax)
     ax.set_ylabel(ylabel)
@@ -337,33 +339,50 @@ def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str
     return fig
 
 
-def closure_shares(replications: Sequence[Replication], horizon_h: float) -> dict[str, np.ndarray]:
+def closure_shares(replications: Sequence[Replication] | SeriesSummary, horizon_h: float) -> dict[str, np.ndarray]:
     """Per port (sorted by id), the share of each day [0, horizon] it was closed, averaged over
-    the replications (the last day may be short: its share is of the hours it has)."""
-    ports = sorted({k.split(":", 1)[1] for r in replications for k in r.series if k.startswith("closed:")})
+    the replications (the last day may be short: its share is of the hours it has), from their
+    series summary (or the replications themselves); with days averaged into points, each
+    point's share of its days' hours."""
+    from sim.replications import SeriesSummary
+
+    summary = replications if isinstance(replications, SeriesSummary) else _summary(replications)
     out: dict[str, np.ndarray] = {}
-    for nid in ports:
-        stack = np.array([r.series[f"closed:{nid}"] for r in replications if f"closed:{nid}" in r.series], dtype=float)
-        hours = np.clip(horizon_h - DAY_H * np.arange(stack.shape[1]), 0.0, DAY_H)
-        out[nid] = stack.mean(axis=0) / np.where(hours > 0, hours, DAY_H)
+    for key in sorted(k for k in summary.names() if k.startswith("closed:")):
+        days = summary.days[key]
+        hours = summary.binned(key, np.clip(horizon_h - DAY_H * np.arange(days), 0.0, DAY_H))
+        out[key.split(":", 1)[1]] = summary.mean(key) / np.where(hours > 0, hours, DAY_H)
     return out
+
+
+def _summary(replications: Sequence[Replication]) -> SeriesSummary:
+    from sim.replications import SeriesSummary
+
+    summary = SeriesSummary(0)
+    for r in replications:
+        summary.add(r.index, r.series)
+    return summary
 
 
 def closures_figure(shares: Mapping[str, np.ndarray], time: TimeAxis, labels: Mapping[str, str] | None = None,
                     replications: int | None = None) -> Figure | None:
     """Port closures as a calendar heat map: a row per port (in the order given, labelled by
-    `labels`), a column per day from 1 January, the colour the share of the day closed."""
+    `labels`), a column per day from 1 January (per point of days averaged, over a horizon
+    longer than `sim.replications.MAX_POINTS` days), the colour the share of the day closed."""
+    from sim.replications import SeriesSummary
+
     if not shares:
         return None
     labels = labels or {}
     ports = list(shares)
     days = max(len(v) for v in shares.values())
+    width = SeriesSummary.width_of(math.ceil(time.horizon_days - 1e-9)) if days < time.horizon_days else 1
     grid = np.zeros((len(ports), days))
     for i, nid in enumerate(ports):
         grid[i, :len(shares[nid])] = shares[nid]
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(ports) + 1.9))
     image = ax.imshow(grid, aspect="auto", cmap="Blues", vmin=0.0, vmax=1.0, interpolation="nearest",
-                      extent=(0.0, float(days), len(ports) - 0.5, -0.5))
+                      extent=(0.0, float(days * width), len(ports) - 0.5, -0.5))
     ax.set_yticks(range(len(ports)), [labels.get(nid, nid) for nid in ports], fontsize=8)
     time.draw(ax, hatched=True)
     mean_of = f"mean of {replications} replications" if replications and replications > 1 else "one replication"
@@ -391,8 +410,12 @@ def transit_figure(doc: ReportDocument, result: SimulationResult) -> Figure | No
     if not flows:
         return None
     fig, ax = plt.subplots(figsize=(9, 0.5 * len(flows) + 1.5))
-    samples = [[r.flows[f.id].transit_days.get("mean", np.nan) for r in result.replications
-                if f.id in r.flows] for f in flows]
+    from sim.replications import Replications
+
+    reps = result.replications
+    samples = [[rec.transit_days.get("mean", np.nan)
+                for rec in (reps.flow(f.id) if isinstance(reps, Replications) else
+                            [r.flows[f.id] for r in reps if f.id in r.flows])] for f in flows]
     ax.boxplot(samples, orientation="horizontal", tick_labels=[f.id for f in flows])
     for i, f in enumerate(flows, 1):
         p95 = (f.transit_days or {}).get("p95")
@@ -450,7 +473,8 @@ def all_plots(doc: ReportDocument, result: SimulationResult) -> dict[str, bytes]
     are left out. Each figure is drawn and closed before the next. Every picture over time
     shares the scenario's time axis."""
     time = TimeAxis.of(result.scenario)
-    shares = closure_shares(result.replications, result.scenario.simulation.horizon.value)
+    shares = closure_shares(result.series if result.series is not None else result.replications,
+                            result.scenario.simulation.horizon.value)
     drawings: dict[str, Callable[[], Figure | None]] = {
         "targets.png": lambda: targets_figure(doc),
         "gap.png": lambda: gap_figure(doc),

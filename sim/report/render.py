@@ -3,6 +3,16 @@ CSV tables, the resolved scenario, a manifest, the plan, the map and the plots; 
 tables `corridor run` and `corridor optimise` print.
 
 Every number a page shows is `fmt` of a number in report.json (a test reads the Markdown back).
+
+Pictures. The map and the plots (with matplotlib's import) are about a third of the CPU of
+`corridor run baseline-2023 -r 10`. `drawing` draws them in one worker process forked when the
+report's data is final (it inherits the job: nothing is pickled but the PNG bytes coming back)
+while this process writes the other files and the data for notebooks; `write_report` waits for
+them before report.html, so they land in the staged folder before it is swapped in. That frees
+this process, not the machine: the worker spends what drawing here would, and a little more.
+Where processes are not forked (spawn, forkserver) they are drawn here. Without pictures
+(`corridor run --no-plots`) nothing is drawn or imported for them, report.html says they were
+skipped and manifest.json has `"plots": false`, which `corridor rerun` repeats.
 """
 
 from __future__ import annotations
@@ -12,7 +22,9 @@ import io
 import json
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -279,8 +291,12 @@ def port_months_markdown(doc: ReportDocument) -> list[str]:
     return lines
 
 
-def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
-    """report.html: one self-contained page (pictures inline), verdict first, evidence after."""
+PLOTS_SKIPPED = "Pictures skipped (corridor run --no-plots): this page has the tables only."
+
+
+def html_report(doc: ReportDocument, pictures: Mapping[str, bytes], *, plots: bool = True) -> str:
+    """report.html: one self-contained page (pictures inline), verdict first, evidence after;
+    without `plots`, a line saying the pictures were skipped."""
     s, r = doc.scenario, doc.run
 
     def pictured(*names: str) -> list[str]:
@@ -297,6 +313,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes]) -> str:
         f"<p class=meta>Seed {r.seed} · {r.replications} replications · {fmt(r.horizon_days)} days "
         f"({escape(run_start(r))}) · solver {escape(str(r.solver))} · scenario sha256 "
         f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
+        *([] if plots else [f"<p class=meta>{escape(PLOTS_SKIPPED)}</p>"]),
         "<h2>Verdict</h2>", f"<p class=meta>{escape(VERDICT_RULE)}</p>",
         page.table(VERDICT_HEAD, target_rows, frozenset({2, 3, 5, 6, 7, 8, 9, 10})),
         *pictured("targets.png", "gap.png"), *gaps_html(doc, pictures),
@@ -396,8 +413,9 @@ def csv_table(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def manifest(doc: ReportDocument) -> dict[str, Any]:
-    """manifest.json: what ran this report (versions, platform, seed, command line)."""
+def manifest(doc: ReportDocument, *, plots: bool = True) -> dict[str, Any]:
+    """manifest.json: what ran this report (versions, platform, seed, command line; `plots`:
+    false when the pictures were skipped)."""
     return {
         "corridor": doc.run.version, "python": sys.version.split()[0],
         "platform": platform.platform(), "machine": platform.machine(),
@@ -405,23 +423,82 @@ def manifest(doc: ReportDocument) -> dict[str, Any]:
         "solver": doc.run.solver, "seed": doc.run.seed,
         "replications": doc.run.replications, "with_plan": doc.plan_applied, "wall_s": doc.run.wall_s,
         "argv": sys.argv,
-    } | gap_manifest(doc)
+    } | gap_manifest(doc) | ({} if plots else {"plots": False})
+
+
+Pictures = Callable[[], Mapping[str, bytes]]  # waits for pictures drawn elsewhere (`drawing`)
+
+
+@dataclass(frozen=True)
+class PictureJob:
+    """What a report's pictures are drawn from: the document, the scenario simulated (the map's
+    network) and the simulation (the plots)."""
+
+    doc: ReportDocument
+    planned: Scenario
+    result: SimulationResult
+    title: str
+
+    def draw(self) -> dict[str, bytes]:
+        """Every picture of the report as PNG bytes, by file name: the map, then the plots."""
+        from sim.network import build_network
+        from sim.report.maps import draw_report_map
+        from sim.report.plots import all_plots
+
+        pictures = {"map.png": draw_report_map(build_network(self.planned), self.doc, title=self.title)}
+        pictures.update(all_plots(self.doc, self.result))
+        return pictures
+
+
+def picture_job(data: ReportDocument | Mapping[str, Any], *, scenario: Scenario, planned: Scenario,
+                result: SimulationResult) -> PictureJob:
+    """The pictures of one run's report."""
+    return PictureJob(as_document(data), planned, result,
+                      f"{scenario.name}: simulated utilisation, binding rows, bottleneck")
+
+
+_HELD: list[PictureJob] = []  # in a picture worker: the job it inherited
+
+
+def _hold(job: PictureJob) -> None:
+    _HELD.append(job)
+
+
+def _draw_held(_: int) -> dict[str, bytes]:
+    return _HELD[0].draw()
+
+
+@contextmanager
+def drawing(job: PictureJob) -> Iterator[Pictures]:
+    """Start drawing `job`'s pictures in a worker process forked now, and yield the function that
+    waits for them; the caller writes its other files meanwhile. Where processes are not forked,
+    the function draws them here. The worker is stopped if the block is left by an error."""
+    import multiprocessing
+
+    if multiprocessing.get_start_method() != "fork":
+        yield job.draw
+        return
+    from sim.processes import process_pool
+
+    with process_pool(1, _hold, (job,)) as worker:
+        done = worker.imap_unordered(_draw_held, [0])
+        yield lambda: next(done)
 
 
 def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scenario: Scenario,
-                 planned: Scenario, plan: OptimiseResult, result: SimulationResult, resolved: str) -> None:
-    """Write every file of the report folder (the caller stages the folder atomically)."""
-    from sim.network import build_network
+                 planned: Scenario, plan: OptimiseResult, result: SimulationResult, resolved: str,
+                 plots: bool = True, pictures: Pictures | None = None) -> None:
+    """Write every file of the report folder (the caller stages the folder atomically). The
+    pictures are drawn here, or waited for (`pictures`, from `drawing`) once the other files are
+    written; without `plots`, none (report.html says so)."""
     from sim.optimiser.optimise import write_plan
-    from sim.report.maps import draw_report_map
-    from sim.report.plots import all_plots
 
     doc = as_document(data)
     report = doc.to_json()
     write_text(folder / "report.json", json.dumps(report, indent=2))
     write_text(folder / "report.md", markdown(doc))
     write_text(folder / "scenario.resolved.yaml", resolved)
-    write_text(folder / "manifest.json", json.dumps(manifest(doc), indent=2))
+    write_text(folder / "manifest.json", json.dumps(manifest(doc, plots=plots), indent=2))
     write_text(folder / "targets.csv", csv_table([{k: v for k, v in _flat(t).items() if k != "simulated.replications"}
                                                   for t in report["targets"]]))
     write_text(folder / "links.csv", csv_table([_flat(l) for l in report["links"]]))
@@ -429,9 +506,11 @@ def write_report(folder: Path, data: ReportDocument | Mapping[str, Any], *, scen
     write_text(folder / "passages.csv", csv_table([_flat(p) for p in report.get("passages", [])]))
     write_text(folder / "port_months.csv", csv_table([_flat(r) for r in report.get("port_months", [])]))
     write_plan(plan, folder)
-    pictures = {"map.png": draw_report_map(build_network(planned), doc,
-                                           title=f"{scenario.name}: simulated utilisation, binding rows, bottleneck")}
-    pictures.update(all_plots(doc, result))
-    for name, png in pictures.items():
+    drawn: Mapping[str, bytes] = {}
+    if plots and pictures is not None:
+        drawn = pictures()
+    elif plots:
+        drawn = picture_job(doc, scenario=scenario, planned=planned, result=result).draw()
+    for name, png in drawn.items():
         write_bytes(folder / name, png)
-    write_text(folder / "report.html", html_report(doc, pictures))
+    write_text(folder / "report.html", html_report(doc, drawn, plots=plots))

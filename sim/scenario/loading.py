@@ -72,6 +72,26 @@ def read_raw(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> R
     return raw
 
 
+def with_overrides(raw: Raw, overrides: list[str] | tuple[str, ...]) -> Raw:
+    """`raw` with `--set` overrides applied, as `read_raw(path, overrides)` gives it, leaving `raw`
+    as it was: only the mappings and lists along each override's path are copied, the rest is
+    shared (validation only reads it). A sweep worker reads its scenario once and takes every
+    point from it this way."""
+    out = Raw(dict(raw.data), dict(raw.origins), list(raw.files), dict(raw.replaced))
+    for text in overrides:
+        node: Any = out.data
+        for part in parse_override(text)[0][:-1]:
+            found = part in node if isinstance(node, dict) else isinstance(part, int) and part < len(node)
+            child = node[part] if found else None
+            if not isinstance(child, (dict, list)):
+                break  # apply_override refuses what cannot be set, as read_raw would
+            child = dict(child) if isinstance(child, dict) else list(child)
+            node[part] = child
+            node = child
+        apply_override(out, text)
+    return out
+
+
 def validate(raw: Raw) -> Scenario:
     data = {k: v for k, v in raw.data.items() if k != "extends"}
     try:

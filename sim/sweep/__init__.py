@@ -39,8 +39,8 @@ from sim.progress import progress_bar
 from sim.sweep.executors import check_workers, make_executor
 from sim.sweep.folder import continues, start
 from sim.sweep.plan import MANIFEST, SweepPlan, plan_sweep
-from sim.sweep.points import (LOG, EvaluatePoint, PointLog, PointTask, evaluate_report, finished_ids, read_log,
-                              run_point, warm_up)
+from sim.sweep.points import (LOG, EvaluatePoint, PointLog, PointTask, evaluate_report, finished_ids,
+                              prepare_worker, read_log, run_point)
 from sim.sweep.threshold import Threshold, find_threshold
 
 __all__ = ["SweepResult", "Threshold", "run_sweep", "sweep"]
@@ -129,7 +129,8 @@ def run_sweep(plan: SweepPlan, folder: Path, *, workers: int | None = None, sche
     resumed = len(done)
     todo = (PointTask(str(plan.scenario), tuple(plan.base), p, i, plan.seed, plan.replications)
             for i, p in enumerate(plan.points) if p.id not in done)
-    prepare = warm_up if evaluate_point is evaluate_report else None
+    # the real point function's imports and the scenario's YAML, once where the points run
+    prepare = functools.partial(prepare_worker, str(plan.scenario)) if evaluate_point is evaluate_report else None
     if plan.with_plan:  # a point function that builds the plan takes `with_plan`, as evaluate_report does
         evaluate_point = functools.partial(cast(Callable[..., dict[str, Any]], evaluate_point), with_plan=True)
     run = functools.partial(run_point, evaluate_point=evaluate_point)

@@ -8,12 +8,24 @@ depend on the executor: a point's randomness comes from the sweep seed, never fr
 Workers never outlive the sweep: local workers come from `sim.processes.process_pool` (they
 leave Ctrl-C to the parent and get SIGTERM when it dies) and are terminated at once when the
 sweep is left by an error or a signal; a Dask client and the cluster started for it are closed.
+
+Workers start with the work done that every point shares (`prepare`: the imports and the
+scenario read, `sim.sweep.points.prepare_worker`): it runs once in this process and the local
+workers are forked from it, the pool's and those of a Dask cluster started for the sweep
+(`--scheduler local`) alike. Dask's own default, spawning, costs each worker a fresh
+interpreter that imports everything again and shuts down through a full interpreter exit:
+seconds per worker, which was most of the gap between `--scheduler local` and the pool. Forked
+Dask workers then set the signal handlers a spawned one would have had, leaving Ctrl-C to the
+parent as pool workers do (`forked_worker_start`; Dask's own pipe ends them if the parent
+dies). Workers of a cluster at an address run `prepare` when the sweep connects.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -107,9 +119,17 @@ class DaskExecutor(Executor):
             raise CorridorError("--scheduler: needs the Dask `distributed` package (pip install distributed)") from None
 
         if self.address is None:
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
+            import dask
+
+            forked = sys.platform.startswith("linux")  # elsewhere forking a process with threads is unsafe
+            if forked and self.prepare is not None:
+                self.prepare()  # in this process: forked workers start with it done
+            with dask.config.set({"distributed.worker.multiprocessing-method": "fork"} if forked else {}):
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
+            if forked:
+                self.client.run(forked_worker_start)
         else:
             try:
                 self.client = Client(self.address, timeout="20s")
@@ -141,6 +161,14 @@ class DaskExecutor(Executor):
             for nxt in islice(it, 1):
                 futures.add(self.client.submit(fn, nxt, pure=False))
             yield result
+
+
+def forked_worker_start() -> None:
+    """In a Dask worker forked from the sweep's process: the signal handlers of a spawned worker
+    (this process's turn SIGTERM and SIGHUP into an exception), Ctrl-C left to the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def make_executor(workers: int | None, scheduler: str | None,

@@ -1,11 +1,21 @@
 """A sweep point: the task a worker runs, the record it returns, and the durable log of records.
 
-A point is the scenario with overrides, run by the same library function as `corridor run`
-(`evaluate_report`) with the sweep seed: as written, or with the optimiser's plan built first
-when the sweep asks for it (`--replan`). Its record keeps the summary a sweep needs (each
-target's measured value, with its unit, what it measures and its figure: mean, 95% CI, P(met),
-verdict, optimiser bound and binding links; the plan's key figures and, when built, what it
-built), never the per-replication arrays; a point that fails keeps its error instead.
+A point is the scenario with overrides, run by the same library functions as `corridor run`
+(`sim.run.evaluate_point`: the same optimisation and simulation) with the sweep seed: as
+written, or with the optimiser's plan built first when the sweep asks for it (`--replan`). Its
+record keeps the summary a sweep needs (each target's measured value, with its unit, what it
+measures and its figure: mean, 95% CI, P(met), verdict, optimiser bound and binding links; the
+plan's key figures and, when built, what it built), never the per-replication arrays; a point
+that fails keeps its error instead.
+
+A worker does no fixed work twice (`ScenarioCache`, one per process): it reads each scenario
+file once (its merged YAML, read again only when one of its files changes on disk) and takes
+every point from it by applying the point's overrides to a copy of that tree
+(`sim.scenario.loading.with_overrides`), then validates: the same scenario, by the same checks,
+as `corridor run --set` of the same overrides. The last few points' validated scenarios are
+kept with the optimiser's result, so a threshold search's later rounds at a point simulate at
+once. Nothing is built that the sweep does not write: no resolved YAML, no file hashes, none
+of the report's tables and no pictures (`sim.report.document.point_report`).
 
 Finished records are appended to `points.jsonl` one complete, flushed and fsynced line at a
 time, so a sweep killed at any moment loses at most the points in flight. On resume a
@@ -19,6 +29,7 @@ import importlib
 import json
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,27 +39,119 @@ from sim.errors import CorridorError
 from sim.sweep.designs import Point
 
 if TYPE_CHECKING:
+    from sim.optimiser.result import OptimiseResult
+    from sim.scenario.loading import Raw
+    from sim.scenario.schema import Scenario
     from sim.targets import Verdict
 
 LOG = "points.jsonl"
 
 # (scenario file, overrides, seed, replications or None) -> the report dict of `evaluate(...).data`
+# (at least the keys `sim.report.document.point_report` gives)
 EvaluatePoint = Callable[[Path, list[str], int, int | None], dict[str, Any]]
 
 # What the real point function imports: loaded once per worker before its first point.
 WARM_UP_MODULES = ("sim.run", "sim.optimiser.optimise", "sim.simulate", "sim.cargo.model", "sim.energy.model",
                    "sim.report.document")
 
+Signature = tuple[tuple[Any, ...], ...]  # each file of a scenario: (path, size, modification time, inode)
+
+
+@dataclass
+class Prepared:
+    """One point's validated scenario and, once run, the optimiser's result for it."""
+
+    scenario: Scenario
+    optimised: OptimiseResult | None = None
+
+
+class ScenarioCache:
+    """What a worker keeps between points: each scenario file's merged YAML (`Raw`), read once and
+    again only when a file it came from changes on disk (path, size, modification time, inode),
+    and the last `keep` points' validated scenarios with the optimiser's result."""
+
+    def __init__(self, keep: int = 4):
+        self.keep = keep
+        self.raws: dict[str, tuple[Raw, Signature]] = {}
+        self.points: OrderedDict[tuple[str, Signature, tuple[str, ...]], Prepared] = OrderedDict()
+        self.reads = 0  # scenario files read (tests count them)
+
+    def raw(self, scenario: Path) -> tuple[Signature, Raw]:
+        """The scenario file's merged YAML without overrides, and the signature of its files on disk."""
+        from sim.scenario.loading import read_raw
+
+        path = str(scenario)
+        held = self.raws.get(path)
+        if held is not None and held[1] == signature(held[0].files):
+            return held[1], held[0]
+        raw = read_raw(scenario)
+        self.reads += 1
+        sig = signature(raw.files)
+        self.raws[path] = (raw, sig)
+        for key in [k for k in self.points if k[0] == path and k[1] != sig]:
+            del self.points[key]  # points of a version no longer on disk
+        return sig, raw
+
+    def point(self, scenario: Path, overrides: list[str] | tuple[str, ...]) -> Prepared:
+        """The validated scenario with `overrides` (bad input raises as `load_scenario` would)."""
+        from sim.scenario.loading import validate, with_overrides
+
+        sig, raw = self.raw(scenario)
+        key = (str(scenario), sig, tuple(overrides))
+        found = self.points.get(key)
+        if found is not None:
+            self.points.move_to_end(key)
+            return found
+        prepared = Prepared(validate(with_overrides(raw, overrides)))
+        self.points[key] = prepared
+        while len(self.points) > self.keep:
+            self.points.popitem(last=False)
+        return prepared
+
+    def clear(self) -> None:
+        self.raws.clear()
+        self.points.clear()
+
+
+def signature(files: list[str]) -> Signature:
+    """Each file's identity on disk: a change to any of them means reading the scenario again."""
+    out: list[tuple[Any, ...]] = []
+    for f in files:
+        try:
+            st = os.stat(f)
+            out.append((f, st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            out.append((f, None, None, None))
+    return tuple(out)
+
+
+CACHE = ScenarioCache()  # this process's: forked workers start with what the parent read
+
 
 def evaluate_report(scenario: Path, overrides: list[str], seed: int, replications: int | None,
-                    workers: int = 1, with_plan: bool = False) -> dict[str, Any]:
-    """The real point function: everything `corridor run` does except writing files (`workers`
-    run a point's replications in parallel: the threshold search runs one point at a time;
-    `with_plan` builds the optimiser's plan before simulating, as `corridor run --with-plan`)."""
-    from sim.run import evaluate
+                    workers: int = 1, with_plan: bool = False, first: int = 0) -> dict[str, Any]:
+    """The real point function: `corridor run`'s optimisation and simulation of the scenario with
+    `overrides`, taken from this process's `CACHE`, and of the report the part a point keeps
+    (`workers` run a point's replications in parallel: the threshold search runs one point at a
+    time; `with_plan` builds the optimiser's plan before simulating, as `corridor run
+    --with-plan`; `first` is the first replication index, for a search adding replications)."""
+    from sim.optimiser.optimise import optimise
+    from sim.run import check_with_plan, evaluate_point
 
-    return evaluate(scenario, overrides=overrides, seed=seed, replications=replications, workers=workers,
-                    with_plan=with_plan).data
+    prepared = CACHE.point(Path(scenario), overrides)
+    if with_plan:
+        check_with_plan(prepared.scenario)
+    if prepared.optimised is None:
+        prepared.optimised = optimise(prepared.scenario)
+    return evaluate_point(prepared.scenario, seed=seed, replications=replications, workers=workers,
+                          with_plan=with_plan, first_replication=first, optimised=prepared.optimised)
+
+
+def prepare_worker(scenario: str) -> None:
+    """What a sweep runs where its points will run, before the first: the imports (`warm_up`) and
+    the scenario file read into that process's cache (forked workers inherit both)."""
+    warm_up()
+    CACHE.raw(Path(scenario))
 
 
 def warm_up() -> None:

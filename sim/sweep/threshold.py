@@ -249,12 +249,10 @@ def fewest(level: float, meets: bool) -> int:
 
 def evaluate_replications(scenario: Path, overrides: list[str], seed: int, replications: int | None, *,
                           first: int = 0, workers: int = 1) -> dict[str, Any]:
-    """The real point function of a threshold search: `corridor run`'s evaluation (the scenario as
-    written) of replications first..first+replications-1, spread over `workers` processes."""
-    from sim.run import evaluate
-
-    return evaluate(scenario, overrides=overrides, seed=seed, replications=replications, workers=workers,
-                    first_replication=first).data
+    """The real point function of a threshold search: a sweep point's (`points.evaluate_report`:
+    the scenario as written, read and optimised once however many rounds a probe takes) of
+    replications first..first+replications-1, spread over `workers` processes."""
+    return evaluate_report(scenario, overrides, seed, replications, workers=workers, first=first)
 
 
 @dataclass

@@ -58,7 +58,8 @@ targets:
 
 @pytest.fixture(scope="module")
 def evaluation() -> Evaluation:
-    return evaluate(SCENARIOS / "minimal.yaml", overrides=SHORT, replications=3, seed=7)
+    return evaluate(SCENARIOS / "minimal.yaml", overrides=SHORT, replications=3, seed=7,
+                    series="all")  # every replication's series kept, to check the pictures' summaries against
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +185,7 @@ def test_with_more_than_eight_daily_series_the_eight_highest_are_drawn_and_the_t
     """Series n00..n09 at levels 0..9 (plus the replication's index): n00 and n01 are left out,
     not the last two by name."""
     reps = [Replication(r, series={f"queue:n{i:02d}": np.full(4, float(i + r)) for i in range(10)}) for r in range(2)]
-    result = SimpleNamespace(replications=reps)  # only the replications are read when the time axis is given
+    result = SimpleNamespace(replications=reps, series=None)  # only the replications are read with the time axis
     ax = daily_figure(result, "queue", "waiting", "Queues", TimeAxis(4.0)).axes[0]  # type: ignore[arg-type]
     assert [line.get_label() for line in ax.lines] == [f"n{i:02d}" for i in range(2, 10)]
     assert [line.get_ydata()[0] for line in ax.lines] == pytest.approx([i + 0.5 for i in range(2, 10)])
