@@ -48,11 +48,12 @@ class Dispatch:
     method: Literal["paths", "lp"] = "paths"
 
 
-def element_capacities(paths: dict[str, list[Path]], outcome: Outcome,
-                       n_hours: int) -> tuple[dict[str, Hourly], dict[str, Hourly]]:
-    """Each element's hourly capacity with its outages, and without (by element key)."""
+def element_capacities(paths: dict[str, list[Path]], outcome: Outcome, n_hours: int,
+                       start: int = 0) -> tuple[dict[str, Hourly], dict[str, Hourly]]:
+    """Each element's hourly capacity with its outages, and without (by element key), over the
+    `n_hours` hours from hour `start`."""
     elements = {e.key: e for ps in paths.values() for p in ps for e in p.elements}
-    caps = {k: e.capacity * outcome.timeline(e.id).hourly(n_hours) for k, e in elements.items()}
+    caps = {k: e.capacity * outcome.timeline(e.id).hourly(n_hours, start) for k, e in elements.items()}
     full = {k: np.full(n_hours, e.capacity) for k, e in elements.items()}
     return caps, full
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.energy.dispatch import element_capacities, fill_paths
 from sim.energy.paths import Element, Path, flow_paths, greedy_is_exact, node_elements
-from sim.energy.records import Hourly, LinkMeasures, below_rate, daily_means, firm_level
+from sim.energy.records import ExactMean, Hourly, LinkMeasures, below_rate, daily_means, firm_level
 from sim.energy.reliability import Outcome
 from sim.network import Network
 from sim.replications import FlowRecord, Replication
@@ -112,47 +112,88 @@ def _route_state(scenario: Scenario, network: Network, flows: list[str], allowed
     return values, used
 
 
+BLOCK_HOURS = 24 * 365  # hours routed at a time on chains (whole days: the daily means are per block)
+
+
 def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: Replication,
                   n_hours: int, warmup_h: int) -> None:
     """Route every data flow in each network state; fill `rep` with delivered capacity, hours
-    below the rate, rerouting saved, and link availability and utilisation."""
+    below the rate, rerouting saved, and link availability and utilisation.
+
+    On chains and parallel cables the hours are routed a block at a time (each hour on its own),
+    keeping over the horizon only each flow's delivered rate an hour and the exact means
+    (`sim.energy.records.ExactMean`) of the rest; a meshed network is routed over the whole
+    horizon at once (one max-flow per distinct state)."""
     flows = [fid for fid, f in scenario.flows.items() if f.carrier == "data"]
     if not flows:
         return
     rates = {f: scenario.flows[f].rate.value for f in flows}
     paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
-    caps, full = element_capacities(paths, outcome, n_hours)
-    unlimited = {scenario.flows[f].origin: np.full(n_hours, np.inf) for f in flows}
-    if greedy_is_exact(paths):  # chains and parallel cables: the path rule is the max-flow
-        got = fill_paths(paths, rates, caps, unlimited, n_hours)
-        delivered, usage = got.delivered, got.usage
-        ideal = {f: float(v.mean()) for f, v in fill_paths(paths, rates, full, unlimited, n_hours).delivered.items()}
-    else:
-        delivered, usage, ideal = _max_flow_by_state(scenario, network, flows, caps, n_hours)
     primary = {fid: [primary_path(scenario, network, fid)] for fid in flows}
-    for ps in primary.values():
-        for e in ps[0].elements:
-            if e.key not in caps:  # an element off every allowed path (a route not taken)
-                caps[e.key] = e.capacity * outcome.timeline(e.id).hourly(n_hours)
-    only_primary = fill_paths(primary, rates, caps, unlimited, n_hours)
-    m = slice(warmup_h, n_hours)
+    exact = greedy_is_exact(paths)  # chains and parallel cables: the path rule is the max-flow
+    block = BLOCK_HOURS if exact else max(n_hours, 1)
+    n_m = max(n_hours - warmup_h, 0)
+    kept = {fid: np.empty(n_m) for fid in flows}
+    primary_mean = {fid: ExactMean(n_m) for fid in flows}
+    saved_mean = {fid: ExactMean(n_m) for fid in flows}
+    below_primary = dict.fromkeys(flows, 0)
+    ideal_mean = {fid: ExactMean(n_hours) for fid in flows}
+    ideal: dict[str, float] = {}
+    daily: dict[str, list[Hourly]] = {fid: [] for fid in flows}
+    usage: dict[str, ExactMean] = {}
+    link_keys = [f"link:{v.id}" for v in network.carrier_links("data")]
+    for lo in range(0, n_hours, block):
+        hi = min(lo + block, n_hours)
+        n = hi - lo
+        caps, full = element_capacities(paths, outcome, n, lo)
+        unlimited = {scenario.flows[f].origin: np.full(n, np.inf) for f in flows}
+        if exact:
+            got = fill_paths(paths, rates, caps, unlimited, n)
+            delivered, use = got.delivered, got.usage
+            for f, hourly in fill_paths(paths, rates, full, unlimited, n).delivered.items():
+                ideal_mean[f].add(hourly)
+        else:
+            delivered, use, ideal = _max_flow_by_state(scenario, network, flows, caps, n)
+        del full
+        for ps in primary.values():
+            for e in ps[0].elements:
+                if e.key not in caps:  # an element off every allowed path (a route not taken)
+                    caps[e.key] = e.capacity * outcome.timeline(e.id).hourly(n, lo)
+        only_primary = fill_paths(primary, rates, caps, unlimited, n)
+        del caps
+        m0 = max(lo, warmup_h) - lo
+        if n > m0:
+            at = slice(lo + m0 - warmup_h, hi - warmup_h)
+            for fid in flows:
+                d, p = delivered[fid][m0:], only_primary.delivered[fid][m0:]
+                kept[fid][at] = d
+                primary_mean[fid].add(p)
+                saved_mean[fid].add(d - p)
+                below_primary[fid] += int(below_rate(p, rates[fid]).sum())
+            for key in link_keys:
+                if key in use:
+                    usage.setdefault(key, ExactMean(n_m)).add(use[key][m0:])
+        for fid in flows:
+            daily[fid].append(daily_means(delivered[fid]))
+    if exact:
+        ideal = {fid: ideal_mean[fid].mean() for fid in flows}
     for fid in flows:
-        d, p = delivered[fid][m], only_primary.delivered[fid][m]
-        below, below_p = below_rate(d, rates[fid]), below_rate(p, rates[fid])
+        d = kept[fid]
+        below = below_rate(d, rates[fid])
         measures = DataMeasures(
             hours_below_target=float(below.sum()),
             share_hours_at_rate=float(1 - below.mean()),
             firm_95_tbps=firm_level(d),
             lost_to_outages_tbps=float(ideal[fid] - d.mean()),
-            primary_only_tbps=float(p.mean()),
-            rerouting_saved_tbps=float((d - p).mean()),
-            rerouting_saved_hours=float(below_p.sum() - below.sum()))
+            primary_only_tbps=primary_mean[fid].mean(),
+            rerouting_saved_tbps=saved_mean[fid].mean(),
+            rerouting_saved_hours=float(below_primary[fid] - int(below.sum())))
         rep.flows[fid] = FlowRecord(carrier="data", unit="Tbps", delivered=float(d.mean()),
                                     hourly=d.astype(np.float32), extra=asdict(measures))
-        rep.series[f"delivered:{fid}"] = daily_means(delivered[fid])
+        rep.series[f"delivered:{fid}"] = np.concatenate(daily[fid]) if daily[fid] else np.zeros(0)
     for v in network.carrier_links("data"):
-        use = usage.get(f"link:{v.id}")
-        mean_use = float(use[m].mean()) if use is not None and n_hours > warmup_h else 0.0
+        mean = usage.get(f"link:{v.id}")
+        mean_use = mean.mean() if mean is not None and n_hours > warmup_h else 0.0
         rep.links[v.id] = LinkMeasures(availability=outcome.timeline(v.id).mean(warmup_h, n_hours),
                                        utilisation=mean_use / v.capacity if v.capacity > 0 else 0.0).row()
 

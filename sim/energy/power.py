@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sim.energy.dispatch import Dispatch, dispatch_lp, element_capacities, fill_paths
+from sim.energy.dispatch import dispatch_lp, element_capacities, fill_paths
 from sim.energy.paths import flow_paths, greedy_is_exact
 from sim.energy.profiles import generation_profile
-from sim.energy.records import Hourly, LinkMeasures, below_rate, daily_means, firm_level
+from sim.energy.records import ExactMean, Hourly, LinkMeasures, below_rate, daily_means, firm_level
 from sim.energy.reliability import Outcome
 from sim.network import HOURS_PER_YEAR, Network
 from sim.replications import FlowRecord, Replication, Streams
@@ -56,73 +56,113 @@ class PowerLinkMeasures(LinkMeasures):
     losses_twh: float
 
 
+BLOCK_HOURS = 24 * 365  # hours dispatched at a time on chains (whole days: the daily means are per block)
+
+
 def simulate_power(scenario: Scenario, network: Network, streams: Streams, outcome: Outcome,
                    rep: Replication, n_hours: int, warmup_h: int) -> None:
-    """Dispatch every power flow hour by hour, with and without outages; fill `rep`."""
+    """Dispatch every power flow hour by hour, with and without outages; fill `rep`.
+
+    On chains and parallel cables (the path rule, each hour on its own) the hours are dispatched
+    a block at a time and only what the record needs is kept over the whole horizon (per flow,
+    each hour's delivered power, and the exact means (`ExactMean`) of what is lost, curtailed and
+    open to it and of the power entering each link), so memory does not grow with the horizon but
+    by one array a flow. The meshed LP dispatches the
+    whole horizon at once (its hours are grouped into LPs by their distinct states)."""
     flows = {fid: f for fid, f in scenario.flows.items() if f.carrier == "power"}
     if not flows:
         return
     paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
     rates = {fid: f.rate.value for fid, f in flows.items()}
-    caps, full = element_capacities(paths, outcome, n_hours)
-    supply, supply_full = _supplies(scenario, flows, streams, outcome, n_hours)
-    solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
-    got = solve(paths, rates, caps, supply, n_hours)
-    ideal = solve(paths, rates, full, supply_full, n_hours)  # the same hours without outages
-    m = slice(warmup_h, n_hours)
+    supply_full = _supplies(scenario, flows, streams, n_hours)
+    exact = greedy_is_exact(paths)
+    block = BLOCK_HOURS if exact else max(n_hours, 1)
+    solve = fill_paths if exact else dispatch_lp
+    n_m = max(n_hours - warmup_h, 0)
+    best = {fid: max(p.efficiency for p in paths[fid]) for fid in flows}
+    grid = {fid: scenario.nodes[f.origin].generation is None and n_m > 0 for fid, f in flows.items()}
+    delivered = {fid: np.empty(n_m) for fid in flows}
+    means = {fid: {name: ExactMean(n_m) for name in ("outages", "losses", "curtailed", "open")} for fid in flows}
+    daily: dict[str, list[Hourly]] = {fid: [] for fid in flows}
+    link_keys = [f"link:{v.id}" for v in network.carrier_links("power")]
+    usage: dict[str, ExactMean] = {}
+    method = "paths"
+    for lo in range(0, n_hours, block):
+        hi = min(lo + block, n_hours)
+        n = hi - lo
+        caps, full = element_capacities(paths, outcome, n, lo)
+        supply = {o: s[lo:hi] * outcome.timeline(o).hourly(n, lo) if np.isfinite(s).all() else s[lo:hi]
+                  for o, s in supply_full.items()}
+        got = solve(paths, rates, caps, supply, n)
+        ideal = solve(paths, rates, full, {o: s[lo:hi] for o, s in supply_full.items()}, n)
+        del caps, full, supply
+        method = got.method
+        m0, m1 = max(lo, warmup_h) - lo, n  # the measured hours of the block
+        if m1 > m0:
+            at = slice(max(lo, warmup_h) - warmup_h, hi - warmup_h)
+            for fid in flows:
+                d, s, open_supply = got.delivered[fid][m0:m1], got.sent[fid][m0:m1], got.open_supply[fid][m0:m1]
+                wanted = np.minimum(open_supply, rates[fid] / best[fid]) if best[fid] > 0 and not grid[fid] else s
+                delivered[fid][at] = d
+                k = means[fid]
+                k["outages"].add(ideal.delivered[fid][m0:m1] - d)
+                k["losses"].add(s - d)
+                k["curtailed"].add(np.maximum(wanted - s, 0.0))
+                k["open"].add(open_supply)
+            for key in link_keys:
+                if key in got.usage:
+                    usage.setdefault(key, ExactMean(n_m)).add(got.usage[key][m0:m1])
+        for fid in flows:
+            daily[fid].append(daily_means(got.delivered[fid]))
+        del got, ideal
     for fid in flows:
-        best = max(p.efficiency for p in paths[fid])
-        rep.flows[fid] = _record(fid, rates[fid], best, got, ideal, m)
-        rep.series[f"delivered:{fid}"] = daily_means(got.delivered[fid])
-    _power_links(network, outcome, rep, got, n_hours, warmup_h)
+        rep.flows[fid] = _record(rates[fid], grid[fid], delivered[fid], means[fid], method)
+        rep.series[f"delivered:{fid}"] = np.concatenate(daily[fid]) if daily[fid] else np.zeros(0)
+    _power_links(network, outcome, rep, usage, n_hours, warmup_h)
 
 
-def _supplies(scenario: Scenario, flows: dict[str, Flow], streams: Streams, outcome: Outcome,
-              n_hours: int) -> tuple[dict[str, Hourly], dict[str, Hourly]]:
-    """Hourly generation at each origin, with and without the site's own outages; an origin
-    without a generation block is fed from a grid, limited only by the network."""
-    supply, supply_full = {}, {}
+def _supplies(scenario: Scenario, flows: dict[str, Flow], streams: Streams, n_hours: int) -> dict[str, Hourly]:
+    """Hourly generation at each origin without the site's own outages (the caller applies them
+    a block at a time); an origin without a generation block is fed from a grid, limited only by
+    the network (infinite)."""
+    supply_full = {}
     for f in flows.values():
         node = scenario.nodes[f.origin]
-        if f.origin in supply:
+        if f.origin in supply_full:
             continue
         if node.generation is None:
-            supply[f.origin] = supply_full[f.origin] = np.full(n_hours, np.inf)
+            supply_full[f.origin] = np.full(n_hours, np.inf)
             continue
         prof = generation_profile(f.origin, node, n_hours, streams.get(f"profile:{f.origin}"))
         supply_full[f.origin] = node.generation.capacity.value * prof
-        supply[f.origin] = supply_full[f.origin] * outcome.timeline(f.origin).hourly(n_hours)
-    return supply, supply_full
+    return supply_full
 
 
-def _record(fid: str, rate: float, best: float, got: Dispatch, ideal: Dispatch, m: slice) -> FlowRecord:
-    """One power flow's record over the measured hours `m`; `best` is its most efficient path's
-    efficiency."""
-    d, s, open_supply = got.delivered[fid][m], got.sent[fid][m], got.open_supply[fid][m]
-    grid = not np.isfinite(open_supply).all()
-    wanted = np.minimum(open_supply, rate / best) if best > 0 and not grid else s
+def _record(rate: float, grid: bool, d: Hourly, kept: dict[str, ExactMean], method: str) -> FlowRecord:
+    """One power flow's record from its measured hours: `d` delivered each hour, and the means
+    of what was lost to outages and to losses, curtailed and the supply open to it."""
     below = below_rate(d, rate)
     measures = PowerMeasures(
         energy_twh=float(d.mean() * TWH_PER_GW),
-        lost_to_outages_twh=float((ideal.delivered[fid][m] - d).mean() * TWH_PER_GW),
-        lost_to_losses_twh=float((s - d).mean() * TWH_PER_GW),
-        curtailed_twh=float(np.maximum(wanted - s, 0.0).mean() * TWH_PER_GW),
-        generation_twh=0.0 if grid else float(open_supply.mean() * TWH_PER_GW),
+        lost_to_outages_twh=float(kept["outages"].mean() * TWH_PER_GW),
+        lost_to_losses_twh=float(kept["losses"].mean() * TWH_PER_GW),
+        curtailed_twh=float(kept["curtailed"].mean() * TWH_PER_GW),
+        generation_twh=0.0 if grid else float(kept["open"].mean() * TWH_PER_GW),
         hours_below_target=float(below.sum()),
         share_hours_at_rate=float(1.0 - below.mean()),
         firm_95_gw=firm_level(d),
-        lp_dispatch=1.0 if got.method == "lp" else 0.0)
+        lp_dispatch=1.0 if method == "lp" else 0.0)
     return FlowRecord(carrier="power", unit="GW", delivered=float(d.mean()), hourly=d.astype(np.float32),
                       extra=asdict(measures))
 
 
-def _power_links(network: Network, outcome: Outcome, rep: Replication, got: Dispatch, n_hours: int,
+def _power_links(network: Network, outcome: Outcome, rep: Replication, usage: dict[str, ExactMean], n_hours: int,
                  warmup_h: int) -> None:
-    """Availability (measured capacity-hours in service) and utilisation of every power link."""
-    m = slice(warmup_h, n_hours)
+    """Availability (measured capacity-hours in service) and utilisation of every power link;
+    `usage` holds the mean power entering each link over the measured hours."""
     for view in network.carrier_links("power"):
-        use = got.usage.get(f"link:{view.id}")
-        mean_in = float(use[m].mean()) if use is not None else 0.0
+        use = usage.get(f"link:{view.id}")
+        mean_in = float(use.mean()) if use is not None else 0.0
         rep.links[view.id] = PowerLinkMeasures(
             availability=outcome.timeline(view.id).mean(warmup_h, n_hours),
             utilisation=mean_in / view.capacity if view.capacity > 0 else 0.0,

@@ -100,11 +100,12 @@ class Timeline:
             return float(self.at(t0))
         return float((self.integral(t1) - self.integral(t0)) / (t1 - t0))
 
-    def hourly(self, n_hours: int) -> np.ndarray:
-        """Mean share in each hour [k, k+1), k = 0..n_hours-1 (exact capacity-hours)."""
+    def hourly(self, n_hours: int, start: int = 0) -> np.ndarray:
+        """Mean share in each hour [k, k+1), k = start..start+n_hours-1 (exact capacity-hours);
+        each hour's value is the same whatever block of hours it is asked in."""
         if self.is_constant:
             return np.full(n_hours, self.share[0])
-        edges = np.minimum(np.arange(n_hours + 1, dtype=float), self.horizon)
+        edges = np.minimum(np.arange(start, start + n_hours + 1, dtype=float), self.horizon)
         area = np.diff(self.integral(edges))
         width = np.diff(edges)
         out = np.where(width > 0, area / np.where(width > 0, width, 1.0), self.share[-1])

@@ -1,20 +1,33 @@
 """A linear programme held as rows of column indices and coefficients, handed to PuLP in bulk.
 
-The formulation appends columns and rows here (cheap Python lists); `to_pulp` turns each row
-into one `LpConstraint` built from a ready list of terms rather than by operator overloading
-term by term, and `solve` runs it through PuLP with HiGHS (highspy) or PuLP's bundled CBC.
+The formulation appends columns and rows here (cheap Python lists); `to_pulp` makes PuLP's
+objects in bulk: subclasses of PuLP's variable, expression, constraint and problem (`Column`,
+`Terms`, `Row`, `Problem`) whose constructors set what PuLP's set, minus the checks a modelling
+layer needs for hand-written input (names are made LP-safe once for all; each row's terms go
+into its expression's dict in one call), with the cyclic garbage collector paused meanwhile.
+`solve` runs the problem through PuLP with HiGHS (highspy) or PuLP's bundled CBC. With HiGHS,
+`BulkHiGHS` hands the model over in one call per kind (columns, integers, rows): for a
+`Problem` still as `to_pulp` made it, the matrix comes from the programme's CSR arrays and the
+bounds from PuLP's objects (the same model PuLP's objects describe, bit for bit); for any other
+problem, by walking its constraints. Values, reduced costs, duals and slacks are written back
+onto PuLP's objects. `write_lp` and CBC take the same objects, so PuLP stays the modelling layer.
 `to_highs` passes the same matrix straight to highspy; the benchmark compares the two routes.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
+import gc
+import itertools
 import math
 import operator
 import os
 import sys
 import time
 import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import get_args
@@ -27,6 +40,10 @@ from sim.scenario.schema import Solver
 
 INF = math.inf
 _INDEX = operator.attrgetter("index")
+_CONSTANT = operator.attrgetter("constant")
+_SENSE = operator.attrgetter("sense")
+_LOW = operator.attrgetter("lowBound")
+_UP = operator.attrgetter("upBound")
 SOLVERS: tuple[Solver, ...] = get_args(Solver)
 _STATUS = {1: "optimal", 0: "not solved", -1: "infeasible", -2: "unbounded", -3: "undefined"}
 
@@ -115,29 +132,56 @@ class LinearProgram:
 
     # --- PuLP -----------------------------------------------------------------------------------
 
-    def to_pulp(self) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
-        """The PuLP model: one variable per column, one constraint per row, built in bulk."""
-        prob = pulp.LpProblem(self.name, pulp.LpMinimize)
-        xs = []
-        for name, lb, ub, integer in zip(self.col_names, self.lb, self.ub, self.integer):
-            cat = pulp.LpContinuous
-            if integer:
-                cat = pulp.LpBinary if (lb, ub) == (0.0, 1.0) else pulp.LpInteger
-            xs.append(prob.add_variable(name, None if lb == -INF else lb,
-                                        None if ub == INF else ub, cat))
-        prob.setObjective(pulp.LpAffineExpression([(xs[c], v) for c, v in enumerate(self.cost) if v]))
-        cons = []
-        le, ge, eq = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
-        for cols, coefs, lo, hi in zip(self.row_cols, self.row_coefs, self.row_lo, self.row_hi):
-            expr = pulp.LpAffineExpression([(xs[c], v) for c, v in zip(cols, coefs)])
-            if lo == hi:
-                cons.append(pulp.LpConstraint(expr, eq, None, lo))
-            elif hi != INF:
-                cons.append(pulp.LpConstraint(expr, le, None, hi))
-            else:
-                cons.append(pulp.LpConstraint(expr, ge, None, lo))
+    def to_pulp(self) -> tuple[Problem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
+        """The PuLP model: one variable per column, one constraint per row, built in bulk.
+
+        The objects are PuLP's own classes, made without the per-object checks that a modelling
+        layer needs for hand-written names and expressions: the names are made LP-safe here once
+        for all (one scan of all of them), the terms go into each expression's dict in one call.
+        The returned `Problem` keeps this programme, so `BulkHiGHS` reads its matrix directly.
+        The cyclic garbage collector is paused meanwhile: the objects made hold no cycles, and
+        tens of thousands of them would otherwise set off full collections of the whole heap.
+        """
+        with gc_paused():
+            return self._to_pulp()
+
+    def _to_pulp(self) -> tuple[Problem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
+        prob = Problem(self)
+        names = self.col_names
+        joined = "".join(names)
+        if any(char in joined for char in pulp.LpElement.illegal_chars):
+            names = [name.translate(pulp.LpElement.trans) for name in names]
+            prob.names_unique = len(set(names)) == len(names)
+        lows = [None if v == -INF else v for v in self.lb]
+        ups = [None if v == INF else v for v in self.ub]
+        cats = map((pulp.LpContinuous, pulp.LpInteger).__getitem__, self.integer)
+        xs: list[pulp.LpVariable] = list(map(Column, names, lows, ups, cats))
+        cost = np.asarray(self.cost, dtype=float)
+        priced = np.flatnonzero(cost).tolist()
+        objective = Terms(zip(map(xs.__getitem__, priced), cost[priced].tolist()))
+        prob.setObjective(objective)
+        # each row: =, <= or >= as PuLP's operators would make it (a range keeps its upper side)
+        lo, hi = np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float)
+        eq = lo == hi
+        le = ~eq & (hi != INF)
+        senses = np.where(eq, pulp.LpConstraintEQ, np.where(le, pulp.LpConstraintLE, pulp.LpConstraintGE)).tolist()
+        rhs = np.where(le, hi, lo).tolist()
+        terms = map(Terms, map(zip, map(map, itertools.repeat(xs.__getitem__), self.row_cols), self.row_coefs))
+        cons: list[pulp.LpConstraint] = list(map(Row, terms, senses, rhs))
         prob.extend(dict(zip(self.row_names, cons)))  # names are unique and LP-safe already
+        prob.columns, prob.rows, prob.column_names = xs, cons, names
+        prob.objective_terms, prob.objective_size = objective, len(objective)
         return prob, xs, cons
+
+    def csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows as CSR arrays: starts (n_rows + 1, int32), column indices (int64), values."""
+        lengths = np.fromiter(map(len, self.row_cols), dtype=np.int64, count=self.n_rows)
+        start = np.zeros(self.n_rows + 1, dtype=np.int32)
+        np.cumsum(lengths, out=start[1:])
+        nnz = int(start[-1])
+        index = np.fromiter(itertools.chain.from_iterable(self.row_cols), np.int64, nnz)
+        value = np.fromiter(itertools.chain.from_iterable(self.row_coefs), float, nnz)
+        return start, index, value
 
     def write_lp(self, path: Path) -> None:
         """Write the model in LP format (PuLP's writeLP) without solving it."""
@@ -190,14 +234,11 @@ class LinearProgram:
         lp.col_upper_ = np.asarray(self.ub, dtype=float)[order]
         lp.row_lower_ = np.asarray(self.row_lo, dtype=float)
         lp.row_upper_ = np.asarray(self.row_hi, dtype=float)
-        lengths = np.fromiter((len(c) for c in self.row_cols), dtype=np.int64, count=self.n_rows)
-        start = np.zeros(self.n_rows + 1, dtype=np.int32)
-        np.cumsum(lengths, out=start[1:])
-        nnz = int(start[-1])
+        start, index, value = self.csr()
         lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
         lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = position[np.fromiter((c for row in self.row_cols for c in row), np.int64, nnz)]
-        lp.a_matrix_.value_ = np.fromiter((v for row in self.row_coefs for v in row), float, nnz)
+        lp.a_matrix_.index_ = position[index]
+        lp.a_matrix_.value_ = value
         if self.is_mip:
             kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
             lp.integrality_ = [kinds[self.integer[c]] for c in order]
@@ -205,6 +246,100 @@ class LinearProgram:
             h.setOptionValue("mip_abs_gap", MIP_GAP_ABS)
         h.passModel(lp)
         return h
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a block that makes many acyclic objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _set_all(objects: Iterable[object], attribute: str, values: Iterable[object]) -> None:
+    """setattr(o, attribute, v) for each object and value in turn."""
+    collections.deque(map(setattr, objects, itertools.repeat(attribute), values), maxlen=0)
+
+
+class Column(pulp.LpVariable):
+    """A PuLP variable made from a column whose name `to_pulp` made LP-safe already.
+
+    `name` is a plain attribute here (PuLP's is a property that cleans every name it is given);
+    the rest is what `LpVariable.__init__` sets, without its per-variable checks (bounds are
+    finite or None by construction). The bounds it was made with are kept under a public name,
+    for `unfixValue`.
+    """
+
+    name = ""
+
+    def __init__(self, name: str, low: float | None, up: float | None, cat: str):
+        self.name = name
+        self.hash = id(self)
+        self.modified = True
+        self.lowBound, self.upBound, self.cat = low, up, cat
+        self.original_bounds = (low, up)
+        self.varValue = None
+        self.dj = None
+
+    def unfixValue(self) -> None:
+        self.bounds(*self.original_bounds)
+
+
+class Terms(pulp.LpAffineExpression):
+    """A PuLP expression from ready (variable, coefficient) pairs with distinct variables (as
+    `add_row` leaves them) and no constant: made by dict's own constructor, no name, the
+    constant a class default (an expression that adds one in place gets its own)."""
+
+    name = None
+    constant = 0.0
+    __init__ = dict.__init__
+
+
+class Row(pulp.LpConstraint):
+    """A PuLP constraint `terms (sense) rhs` over a `Terms`, as `LpConstraint(terms, sense,
+    rhs=rhs)` makes it (constant 0 - rhs), without re-checking the expression."""
+
+    def __init__(self, terms: Terms, sense: int, rhs: float):
+        self.expr = terms
+        self.name = None
+        self.constant = 0.0 - rhs
+        self.sense = sense
+        self.pi = None
+        self.slack = None
+        self.modified = True
+
+
+class Problem(pulp.LpProblem):
+    """A PuLP problem made by `LinearProgram.to_pulp`, keeping the programme it was made from so
+    `BulkHiGHS` can hand HiGHS the programme's arrays instead of walking every constraint.
+    A new objective, or a constraint added or taken away, sends the solve the generic way;
+    variables' bounds and categories and constraints' right-hand sides are read off PuLP's
+    objects either way. Terms edited inside a row's expression after `to_pulp` are not seen
+    (edit the `LinearProgram` and make the problem again)."""
+
+    def __init__(self, program: LinearProgram):
+        super().__init__(program.name, pulp.LpMinimize)
+        self.program = program
+        self.columns: list[pulp.LpVariable] = []
+        self.column_names: list[str] = []
+        self.rows: list[pulp.LpConstraint] = []
+        self.objective_terms: pulp.LpAffineExpression | None = None
+        self.objective_size = 0
+        self.names_unique = True
+
+    def as_built(self) -> bool:
+        """Whether the objective and rows are still those `to_pulp` made (and the objective
+        has a term, else PuLP adds a dummy variable to it), and no two columns' names became
+        one when made LP-safe (PuLP would order those by where they first appear)."""
+        constraints = self.constraints()
+        return (self.objective is self.objective_terms and self.sense == pulp.LpMinimize
+                and len(self.objective_terms) == self.objective_size > 0 and self.names_unique
+                and len(constraints) == len(self.rows) == self.program.n_rows
+                and all(map(operator.is_, constraints, self.rows)))
 
 
 @functools.cache
@@ -267,26 +402,36 @@ class BulkHiGHS(pulp.HiGHS):
 
     def actualSolve(self, lp: pulp.LpProblem) -> int:
         self.createAndConfigureSolver(lp)
-        variables = lp.variables()
-        self.buildSolverModel(lp, variables)
+        ours = lp if isinstance(lp, Problem) and lp.as_built() else None
+        constraints = ours.rows if ours is not None else lp.constraints()
+        n = len(constraints)
+        constant = np.fromiter(map(_CONSTANT, constraints), dtype=float, count=n)
+        sense = np.fromiter(map(_SENSE, constraints), dtype=np.int64, count=n)
+        if ours is not None:
+            variables = self.build_from_program(ours, constant, sense)
+        else:
+            variables = lp.variables()
+            self.buildSolverModel(lp, variables)
         self.callSolver(lp)
-        status, sol_status = self._read_back(lp, variables)
+        status, sol_status = self._read_back(lp, variables, constraints, constant, sense)
         lp.assignStatus(status, sol_status)
         return status
 
     @staticmethod
-    def _read_back(lp: pulp.LpProblem, variables: list[pulp.LpVariable]) -> tuple[int, int]:
+    def _read_back(lp: pulp.LpProblem, variables: list[pulp.LpVariable], constraints: list[pulp.LpConstraint],
+                   constant: np.ndarray, sense: np.ndarray) -> tuple[int, int]:
         import highspy
 
         ms = highspy.HighsModelStatus
         solution = lp.solverModel.getSolution()
-        for v, value, dj in zip(variables, solution.col_value, solution.col_dual):
-            v.varValue, v.dj = value, dj
-            v.modified = False
-        for con, value, pi in zip(lp.constraints(), solution.row_value, solution.row_dual):
-            con.slack = -(con.constant + value) if con.sense == pulp.LpConstraintLE else con.constant + value
-            con.pi = pi
-            con.modified = False
+        # attribute by attribute over all objects (map runs the loop in C)
+        _set_all(variables, "varValue", solution.col_value)
+        _set_all(variables, "dj", solution.col_dual)
+        _set_all(variables, "modified", itertools.repeat(False))
+        value = constant + np.asarray(solution.row_value, dtype=float)[:len(constant)]
+        _set_all(constraints, "slack", np.where(sense == pulp.LpConstraintLE, -value, value).tolist())  # as PuLP
+        _set_all(constraints, "pi", solution.row_dual)
+        _set_all(constraints, "modified", itertools.repeat(False))
         model_status = lp.solverModel.getModelStatus()
         if model_status == ms.kOptimal:
             return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
@@ -339,3 +484,52 @@ class BulkHiGHS(pulp.HiGHS):
         lp.solverModel.addRows(len(starts), np.array(row_lo, dtype=float), np.array(row_hi, dtype=float),
                                len(index), np.array(starts, dtype=np.int32),
                                np.array(index, dtype=np.int32), np.array(value, dtype=float))
+
+    def build_from_program(self, lp: Problem, constant: np.ndarray, sense: np.ndarray) -> list[pulp.LpVariable]:
+        """Hand HiGHS the model `buildSolverModel` would, from the programme's arrays.
+
+        The same columns in the same order (those in the objective or in a row, sorted by name,
+        as `LpProblem.variables()` gives them), bounds and categories read off the variables,
+        row bounds off the constraints (`getLb`/`getUb`), the rows' terms (zeros dropped) from
+        the programme's CSR arrays: the matrix HiGHS gets is identical, so are its answers.
+        `constant` and `sense` are the rows' (`LpConstraint.constant`, `.sense`). Returns the
+        variables in HiGHS's column order.
+        """
+        import highspy
+
+        inf = highspy.kHighsInf
+        program, columns = lp.program, lp.columns
+        start, index, value = program.csr()
+        cost = np.asarray(program.cost, dtype=float)
+        used = cost != 0
+        used[index] = True
+        names = lp.column_names
+        order = np.array(sorted(np.flatnonzero(used).tolist(), key=names.__getitem__), dtype=np.int64)
+        n = len(order)
+        position = np.full(program.n_cols, -1, dtype=np.int32)
+        position[order] = np.arange(n, dtype=np.int32)
+        variables = list(map(columns.__getitem__, order.tolist()))
+        cost = cost[order]
+        cost[cost == 0] = 0.0  # no -0.0: a column out of the objective costs 0.0
+        lower = np.array(list(map(_LOW, variables)), dtype=float)  # a bound of None is nan here
+        lower[np.isnan(lower)] = -inf
+        upper = np.array(list(map(_UP, variables)), dtype=float)
+        upper[np.isnan(upper)] = inf
+        empty = np.zeros(0, dtype=np.int32)
+        lp.solverModel.addCols(n, cost, lower, upper, 0, empty, empty, np.zeros(0))
+        if self.mip:
+            ints = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
+            if len(ints):
+                kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+                lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
+        n_rows = program.n_rows
+        keep = value != 0
+        row_of = np.repeat(np.arange(n_rows), np.diff(start))
+        starts = np.zeros(n_rows, dtype=np.int32)
+        np.cumsum(np.bincount(row_of[keep], minlength=n_rows)[:-1], out=starts[1:])
+        bound = -constant
+        row_lo = np.where(sense != pulp.LpConstraintLE, bound, -inf)
+        row_hi = np.where(sense != pulp.LpConstraintGE, bound, inf)
+        index = position[index[keep]]
+        lp.solverModel.addRows(n_rows, row_lo, row_hi, len(index), starts, index, value[keep])
+        return variables

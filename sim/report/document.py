@@ -290,31 +290,39 @@ def kept_per_replication(table: str, stat: str) -> bool:
 def per_replication(result: SimulationResult) -> PerReplication:
     """The statistics `corridor compare` tests, one value per replication."""
     # one pass over the replications (each is unpacked when read: `sim.replications.Replications`),
-    # keeping only the figures compared, then the tables built as before from those
-    kept: list[dict[str, Any]] = []
-    for r in result.replications:
-        kept.append({
-            **{table: {i: {k: v for k, v in row.items() if kept_per_replication(table, k)}
-                       for i, row in getattr(r, table).items()} for table in PER_REPLICATION},
-            "flows": {fid: f.transit_days for fid, f in r.flows.items()}, "passages": r.passages})
-    tables: dict[str, dict[str, Values]] = {}
-    for table in PER_REPLICATION:
-        rows: dict[str, Values] = {}
-        for ident in dict.fromkeys(i for r in kept for i in r[table]):
-            own = [r[table].get(ident, {}) for r in kept]
-            stats = dict.fromkeys(k for o in own for k in o if _number(o[k]) is not None)
-            if stats:
-                rows[ident] = {k: [_number(o.get(k)) for o in own] for k in stats}
-        tables[table] = rows
+    # each compared figure appended to its list as it is read; a list first met in replication j
+    # starts with j nulls, and every list is padded with a null where a replication lacks it
+    tables: dict[str, dict[str, Values]] = {table: {} for table in PER_REPLICATION}
     flows: dict[str, Values] = {}
-    for fid in dict.fromkeys(f for r in kept for f in r["flows"]):
-        days = [r["flows"].get(fid, {}) for r in kept]
-        if any(days):
-            flows[fid] = {f"transit_days.{k}": [_number(d.get(k)) for d in days] for k in PASSAGE_DAYS}
-    pairs = sorted({pair for r in kept for pair in r["passages"]})
-    passages = {f"{a}→{b}": {k: [_number(r["passages"].get((a, b), {}).get(k)) for r in kept] for k in PASSAGE_DAYS}
-                for a, b in pairs}
-    return PerReplication(**tables, flows=flows, passages=passages)
+    flows_seen: set[str] = set()  # flows with transit days in some replication
+    passages: dict[tuple[str, str], Values] = {}
+    for n, r in enumerate(result.replications):
+        for table, rows in tables.items():
+            for ident, row in getattr(r, table).items():
+                acc = rows.setdefault(ident, {})
+                for k, v in row.items():
+                    if kept_per_replication(table, k) and (x := _number(v)) is not None:
+                        acc.setdefault(k, [None] * n).append(x)
+        for fid, f in r.flows.items():
+            days = f.transit_days
+            acc = flows.setdefault(fid, {f"transit_days.{k}": [None] * n for k in PASSAGE_DAYS})
+            if days:
+                flows_seen.add(fid)
+            for k in PASSAGE_DAYS:
+                acc[f"transit_days.{k}"].append(_number(days.get(k)))
+        for pair, days in r.passages.items():
+            acc = passages.setdefault(pair, {k: [None] * n for k in PASSAGE_DAYS})
+            for k in PASSAGE_DAYS:
+                acc[k].append(_number(days.get(k)))
+        groups: list[Mapping[Any, Values]] = [*tables.values(), flows, passages]
+        for group in groups:
+            for stats in group.values():
+                for column in stats.values():
+                    if len(column) <= n:
+                        column.append(None)
+    return PerReplication(**{table: {i: stats for i, stats in rows.items() if stats} for table, rows in tables.items()},
+                          flows={fid: v for fid, v in flows.items() if fid in flows_seen},
+                          passages={f"{a}→{b}": passages[(a, b)] for a, b in sorted(passages)})
 
 
 class Expansion(Record):

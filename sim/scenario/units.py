@@ -2,42 +2,64 @@
 
 Quantities in scenario files are text (`4 GW`, `1.5 Mt/yr`, `28 trains/d`, `0.1 /100km/yr`).
 Everything inside the package works in a small set of canonical units, named here once.
+
+The registry is built on first use (`registry()`; `ureg` and `Q_` are still module attributes,
+resolved through it): importing pint and reading its definitions is about half a second of CPU,
+which a process that never reads a quantity (a worker, a command that reads no scenario) does not
+pay. It is the same registry with the same definitions whenever it is built, so every figure is
+the same.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
-import pint
+if TYPE_CHECKING:
+    import pint
 
-# Redefinitions replace pint's own (`yr`, `kt`) without a warning.
-ureg: pint.UnitRegistry = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
 
-# Freight load units each have their own dimension: a wagon becomes tonnes only through the
-# scenario's payload table, never by a hidden constant.
-ureg.define("train = [train]")
-ureg.define("wagon = [wagon]")
-ureg.define("TEU = [teu] = teu")
-ureg.define("truck = [truck]")
-# Data rates have their own dimension (pint's `bps` is a baud, a bare 1/s).
-ureg.define("bit_per_second = [data_rate]")
-for _prefix, _factor in (("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15)):
-    ureg.define(f"{_prefix}bps = {_factor:g} * bit_per_second")
-# Money: US dollars are the base; the euro at a fixed assumed rate (EUR/USD 1.08, 2024 average).
-ureg.define("USD = [currency] = usd")
-ureg.define("MUSD = 1e6 * USD")
-ureg.define("bnUSD = 1e9 * USD")
-ureg.define("EUR = 1.08 * USD")
-ureg.define("MEUR = 1e6 * EUR")
-ureg.define("bnEUR = 1e9 * EUR")
-# pint reads `kt` as a knot; in freight and oil it means a kilotonne. Knots stay as `kn`/`knot`.
-ureg.define("kt = 1000 * metric_ton")
-ureg.define("yr = year")
-ureg.define("wk = week")
+@cache
+def registry() -> pint.UnitRegistry:
+    """The package's pint registry, built (and pint imported) on the first call."""
+    import pint
 
-Q_ = ureg.Quantity
+    # Redefinitions replace pint's own (`yr`, `kt`) without a warning.
+    ureg: pint.UnitRegistry = pint.UnitRegistry(on_redefinition="ignore", autoconvert_offset_to_baseunit=True)
+    # Freight load units each have their own dimension: a wagon becomes tonnes only through the
+    # scenario's payload table, never by a hidden constant.
+    ureg.define("train = [train]")
+    ureg.define("wagon = [wagon]")
+    ureg.define("TEU = [teu] = teu")
+    ureg.define("truck = [truck]")
+    # Data rates have their own dimension (pint's `bps` is a baud, a bare 1/s).
+    ureg.define("bit_per_second = [data_rate]")
+    for prefix, factor in (("k", 1e3), ("M", 1e6), ("G", 1e9), ("T", 1e12), ("P", 1e15)):
+        ureg.define(f"{prefix}bps = {factor:g} * bit_per_second")
+    # Money: US dollars are the base; the euro at a fixed assumed rate (EUR/USD 1.08, 2024 average).
+    ureg.define("USD = [currency] = usd")
+    ureg.define("MUSD = 1e6 * USD")
+    ureg.define("bnUSD = 1e9 * USD")
+    ureg.define("EUR = 1.08 * USD")
+    ureg.define("MEUR = 1e6 * EUR")
+    ureg.define("bnEUR = 1e9 * EUR")
+    # pint reads `kt` as a knot; in freight and oil it means a kilotonne. Knots stay as `kn`/`knot`.
+    ureg.define("kt = 1000 * metric_ton")
+    ureg.define("yr = year")
+    ureg.define("wk = week")
+    return ureg
+
+
+def __getattr__(name: str) -> Any:
+    """`ureg` (the registry) and `Q_` (its Quantity class), built on first access."""
+    if name == "ureg":
+        return registry()
+    if name == "Q_":
+        return registry().Quantity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The kinds of number a scenario holds, and the canonical unit each is held in inside the package.
 Kind = Literal[
@@ -92,7 +114,7 @@ def parse(text: str | float | int) -> pint.Quantity:
             raise ValueError("expected a finite quantity, got a number too large for a float") from None
         if not math.isfinite(number):
             raise ValueError(f"expected a finite quantity, got {text!r}")
-        return Q_(number, "dimensionless")
+        return registry().Quantity(number, "dimensionless")
     if not isinstance(text, str):
         raise ValueError(f"expected a quantity such as '4 GW', got {type(text).__name__}")
     if len(text) > MAX_TEXT:
@@ -102,6 +124,9 @@ def parse(text: str | float | int) -> pint.Quantity:
     cleaned = _PER_NUMBER_UNIT.sub(r"/(\1 \2)", text.strip())
     if not cleaned:
         raise ValueError("expected a quantity such as '4 GW', got an empty string")
+    import pint
+
+    Q_ = registry().Quantity
     try:
         q: pint.Quantity = Q_(cleaned)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError) as exc:
@@ -121,6 +146,7 @@ def parse(text: str | float | int) -> pint.Quantity:
 
 def convert(q: pint.Quantity, unit: str) -> float:
     """Magnitude of `q` in `unit`, or ValueError naming both dimensions."""
+    ureg = registry()
     target = ureg.Unit(unit) if unit != "dimensionless" else ureg.dimensionless
     if q.dimensionality != target.dimensionality:
         raise ValueError(

@@ -1,14 +1,19 @@
-"""The LP container and its solve through PuLP: a small LP solved by hand, duals, statuses, and
-the one solver check."""
+"""The LP container and its solve through PuLP: a small LP solved by hand, duals, statuses, the
+one solver check, and the bulk route to HiGHS (the same model as PuLP's objects describe)."""
 
 from __future__ import annotations
 
 import math
 
+import pulp
 import pytest
+from support import optimiser_scenario
 
 from sim.errors import CorridorError
-from sim.optimiser.lp import SOLVERS, LinearProgram, check_solver, pulp_solver
+from sim.network import Network
+from sim.optimiser import formulation as F
+from sim.optimiser.lp import SOLVERS, LinearProgram, Problem, check_solver, pulp_solver
+from sim.optimiser.model import Corridor
 
 
 def two_products() -> LinearProgram:
@@ -60,3 +65,94 @@ def test_the_solver_check_is_one_place():
         check_solver("gurobi", "--solver")
     with pytest.raises(CorridorError, match="solver"):
         pulp_solver("glpk")
+
+
+def plan_lp() -> LinearProgram:
+    """The small plan scenario's plan LP with N-1: a MILP of a few dozen columns and rows."""
+    m = Corridor(Network(optimiser_scenario("plan")))
+    share = m.scenario.optimiser.n_minus_1.value or 0.5
+    return F.plan_model(m, share=share, contingencies=F.contingency_links(m)).lp
+
+
+def plain_copy(prob: pulp.LpProblem) -> pulp.LpProblem:
+    """The same objective and constraint objects in a stock LpProblem (solved the generic way)."""
+    plain = pulp.LpProblem(prob.name, prob.sense)
+    plain.setObjective(prob.objective)
+    plain.extend(dict(zip((f"r{i}" for i in range(len(prob.constraints()))), prob.constraints())))
+    return plain
+
+
+def highs_model(prob: pulp.LpProblem) -> dict[str, list]:
+    lp = prob.solverModel.getLp()
+    a = lp.a_matrix_
+    return {"cost": list(lp.col_cost_), "lower": list(lp.col_lower_), "upper": list(lp.col_upper_),
+            "row_lower": list(lp.row_lower_), "row_upper": list(lp.row_upper_), "integrality": list(lp.integrality_),
+            "format": [a.format_], "start": list(a.start_), "index": list(a.index_), "value": list(a.value_)}
+
+
+def test_the_bulk_route_hands_highs_the_model_pulps_objects_describe():
+    """From the programme's arrays (the fast route) or by walking PuLP's objects (the generic
+    route): the same matrix, bounds and integers, bit for bit, and the same answers on PuLP's
+    objects."""
+    lp = plan_lp()
+    assert lp.is_mip and lp.n_rows > 10
+    fast, xs, cons = lp.to_pulp()
+    assert isinstance(fast, Problem) and fast.as_built()
+    fast.solve(pulp_solver("highs", mip=True))
+    fast_values = [(v.varValue, v.dj) for v in xs], [(c.pi, c.slack) for c in cons]
+    plain = plain_copy(lp.to_pulp()[0])
+    plain.solve(pulp_solver("highs", mip=True))
+    assert highs_model(fast) == highs_model(plain)
+    _, xs2, cons2 = plain, plain.variables(), plain.constraints()
+    by_name = {v.name: v for v in xs2}
+    assert fast_values[0] == [(by_name[v.name].varValue, by_name[v.name].dj) if v.name in by_name else (None, None)
+                              for v in xs]
+    assert fast_values[1] == [(c.pi, c.slack) for c in cons2]
+    assert fast.status == plain.status == pulp.LpStatusOptimal
+    assert pulp.value(fast.objective) == pulp.value(plain.objective)
+
+
+def test_pulps_objects_made_in_bulk_read_as_pulps_own():
+    lp = two_products()
+    prob, (x, y), (cap, labour, market) = lp.to_pulp()
+    made = pulp.LpProblem("two", pulp.LpMinimize)
+    px, py = made.add_variable("x", 0), made.add_variable("y", 0)
+    made += -3.0 * px - 2.0 * py
+    for name, con in (("cap", px + py <= 4.0), ("labour", px + 3.0 * py <= 9.0), ("market", px <= 3.0)):
+        made += con, name
+    assert [(v.name, a) for v, a in prob.objective.items()] == [(v.name, a) for v, a in made.objective.items()]
+    assert [str(c) for c in prob.constraints()] == [str(c) for c in made.constraints()]
+    assert [(c.sense, c.constant, c.getLb(), c.getUb()) for c in (cap, labour, market)] == [
+        (c.sense, c.constant, c.getLb(), c.getUb()) for c in made.constraints()]
+    assert (x.name, x.lowBound, x.upBound, x.cat) == ("x", 0.0, None, pulp.LpContinuous)
+    x.bounds(1.0, 1.0)
+    x.unfixValue()  # back to the bounds it was made with
+    assert (x.lowBound, x.upBound) == (0.0, None)
+
+
+def test_a_problem_changed_after_it_was_made_is_solved_as_changed():
+    """A row added, a bound moved on a variable, a constraint's right-hand side changed: each
+    is in the model HiGHS solves."""
+    prob, (x, y), cons = two_products().to_pulp()
+    prob += y >= 2, "more_y"
+    assert not prob.as_built()
+    prob.solve(pulp_solver("highs", mip=False))
+    assert (x.varValue, y.varValue) == pytest.approx((2.0, 2.0))
+
+    prob, (x, y), (cap, _, market) = two_products().to_pulp()
+    y.lowBound = 1.0  # a bound moved on the variable: still the fast route, read off the variable
+    cap.changeRHS(3.0)
+    assert prob.as_built()
+    prob.solve(pulp_solver("highs", mip=False))
+    assert (x.varValue, y.varValue) == pytest.approx((2.0, 1.0))
+    assert cap.pi == pytest.approx(-3.0) and market.slack == pytest.approx(1.0)
+
+
+def test_names_pulp_cannot_hold_are_made_safe_and_clashes_solved_the_generic_way():
+    lp = LinearProgram("names")
+    a, b = lp.add_col("s-p", cost=-1.0, ub=1.0), lp.add_col("s_p", cost=-2.0, ub=1.0)
+    lp.add_row("both", [a, b], [1.0, 1.0], hi=1.5)
+    prob, xs, _ = lp.to_pulp()
+    assert [v.name for v in xs] == ["s_p", "s_p"] and not prob.as_built()
+    sol = lp.solve("highs")
+    assert sol.ok and list(sol.x) == pytest.approx([0.5, 1.0])
