@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,3 +47,24 @@ def optimiser_scenario(name: str, *overrides: str) -> Any:
     from sim.scenario.loading import load_scenario
 
     return load_scenario(SCENARIOS / f"optimiser_{name}.yaml", list(overrides))
+
+
+@contextmanager
+def browser_page(chromium: str, url: str) -> Iterator[tuple[Any, list[str]]]:
+    """A headless Chromium page at `url` (no network, no first-run), and the console and page
+    errors it reports; the browser closes when the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url)
+        try:
+            yield page, errors
+        finally:
+            browser.close()

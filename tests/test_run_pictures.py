@@ -13,6 +13,7 @@ import pytest
 
 from sim.report.render import PLOTS_SKIPPED, PictureJob, drawing, picture_job
 from sim.run import RunReport, evaluate, run
+from support import browser_page
 
 MINIMAL = Path(__file__).resolve().parent / "scenarios" / "minimal.yaml"
 SHORT = ["simulation.horizon=90 d", "simulation.warmup=10 d"]
@@ -99,20 +100,9 @@ def test_a_page_without_pictures_renders_in_a_browser(runs):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no Chromium on this machine (make test installs it where apt-get can)")
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((runs["skipped"].folder / "report.html").as_uri())
+    with browser_page(chromium, (runs["skipped"].folder / "report.html").as_uri()) as (page, errors):
         images = page.evaluate("document.images.length")
         tables = page.evaluate("document.querySelectorAll('table').length")
         text = page.inner_text("body")
-        browser.close()
     assert errors == [] and images == 0
     assert tables >= 3 and PLOTS_SKIPPED in text

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.optimiser.lp import INF, LinearProgram
-from sim.optimiser.model import Corridor, Demand, Resource, Voyage
+from sim.optimiser.model import Corridor, Demand, Partition, Resource, Voyage
 
 FLOW_COST = 1e-6  # MUSD/yr per unit on each arc: keeps plan flows off pointless detours
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
@@ -193,25 +193,13 @@ def blocks(m: Corridor) -> dict[str, int]:
     Blocks are independent LPs: a demand's bound with others held at their levels depends only
     on the demands of its own block (the others' levels being reachable, as they are)."""
     if m not in _BLOCKS:
-        parent = {f: f for f in m.parts}
-
-        def find(f: str) -> str:
-            while parent[f] != f:
-                parent[f] = parent[parent[f]]
-                f = parent[f]
-            return f
-
-        def join(flows: Iterable[str]) -> None:
-            roots = sorted({find(f) for f in flows})
-            for r in roots[1:]:
-                parent[r] = roots[0]
-
+        sets = Partition(m.parts)
         for d in m.demands:
-            join(d.flows)
+            sets.join(d.flows)
         for r in m.resources:
-            join({m.commodities[c].flow for a in r.arcs() for c in m.users.get(a, ())})
+            sets.join({m.commodities[c].flow for a in r.arcs() for c in m.users.get(a, ())})
         number: dict[str, int] = {}
-        _BLOCKS[m] = {f: number.setdefault(find(f), len(number)) for f in m.parts}
+        _BLOCKS[m] = {f: number.setdefault(sets.find(f), len(number)) for f in m.parts}
     return _BLOCKS[m]
 
 

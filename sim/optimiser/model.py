@@ -105,6 +105,26 @@ class Resource:
         return {e.arc for e in self.entries} | set(self.links)
 
 
+class Partition:
+    """Disjoint sets of ids (union-find with path halving). `join` merges the sets of the given
+    ids into the one whose root sorts first; ids outside the partition are ignored."""
+
+    def __init__(self, items: Iterable[str]):
+        self.parent = {x: x for x in items}
+
+    def find(self, x: str) -> str:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(self, items: Iterable[str]) -> None:
+        roots = sorted({self.find(x) for x in items if x in self.parent})
+        for r in roots[1:]:
+            self.parent[r] = roots[0]
+
+
 @dataclass
 class RowIndex:
     by_arc: dict[str, list[int]]

@@ -33,7 +33,7 @@ import numpy as np
 from sim.optimiser.formulation import (FLOW_COST, PlanModel, add_flows, at_least, contingency_links, name,
                                        plan_model)
 from sim.optimiser.lp import INF, LinearProgram, Solution
-from sim.optimiser.model import Corridor, Demand
+from sim.optimiser.model import Corridor, Demand, Partition
 
 VIOLATION = 1e-7  # unmet share of a target's figure (at least 1 unit) that makes a contingency violated
 MAX_ROUNDS = 50  # then every contingency left is added (the full formulation)
@@ -65,34 +65,21 @@ def security(m: Corridor, links: Iterable[str]) -> Security:
             by_group[m.group[d.carrier]].append(d)
     links = [a for a in links if by_group.get(m.group[m.arcs[a].carrier])]
     kept = [d for ds in by_group.values() for d in ds]
-    parent = {f: f for d in kept for f in d.flows}
-
-    def find(f: str) -> str:
-        while parent[f] != f:
-            parent[f] = parent[parent[f]]
-            f = parent[f]
-        return f
-
-    def join(flows: Iterable[str]) -> None:
-        roots = {find(f) for f in flows if f in parent}
-        if len(roots) > 1:
-            first, *rest = sorted(roots)
-            for r in rest:
-                parent[r] = first
+    sets = Partition(f for d in kept for f in d.flows)
 
     def flows_on(arcs: Iterable[str]) -> set[str]:
         return {m.commodities[c].flow for a in arcs for c in m.users.get(a, ())}
 
     for d in kept:
-        join(d.flows)
+        sets.join(d.flows)
     rows_by_arc = m.rows_by_arc()
     for r in m.resources:
-        join(flows_on(r.arcs()))
+        sets.join(flows_on(r.arcs()))
     number: dict[str, int] = {}
     block: dict[str, int] = {}
     members: dict[int, list[Demand]] = defaultdict(list)
     for d in kept:
-        b = number.setdefault(find(d.flows[0]), len(number))
+        b = number.setdefault(sets.find(d.flows[0]), len(number))
         block.update((f, b) for f in d.flows)
         members[b].append(d)
     targets: dict[str, list[Demand]] = {}

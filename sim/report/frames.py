@@ -247,15 +247,8 @@ def series(result: SimulationResult, *, hourly: bool = True) -> xr.Dataset:
             grouped.setdefault(kind, []).append(rest)
     days = max((len(v) for r in reps for k, v in r.series.items() if not k.startswith("month:")), default=0)
     for name, ids in grouped.items():
-        kind = "delivered" if name.startswith("delivered_") else name
+        kind, dim, unit, meaning = _daily_meta(name)
         prefix = f"{kind}:"
-        carrier = name.removeprefix("delivered_")
-        dim = f"{carrier}_flow" if kind == "delivered" else f"{name}_node"
-        unit = DELIVERED_UNITS.get(carrier, "?") if kind == "delivered" else DAILY_UNITS.get(kind, "?")
-        if kind == "delivered":
-            meaning = f"{carrier} delivered in the day" + ("" if carrier == "cargo" else ", mean over the day")
-        else:
-            meaning = DAILY_MEANINGS.get(kind, kind)
         variables[name] = xr.DataArray(_stack(reps, [prefix + i for i in ids], days),
                                        dims=("replication", dim, "day"), coords={dim: ids},
                                        attrs={"units": unit, "long_name": meaning})
@@ -285,6 +278,17 @@ def series(result: SimulationResult, *, hourly: bool = True) -> xr.Dataset:
 STATISTICS = ("mean", "p10", "p90")
 
 
+def _daily_meta(name: str) -> tuple[str, str, str, str]:
+    """A daily variable's series kind, its id dimension, unit and meaning (`delivered_<carrier>`
+    for a carrier's flows, else the kind of node series)."""
+    kind = "delivered" if name.startswith("delivered_") else name
+    carrier = name.removeprefix("delivered_")
+    if kind == "delivered":
+        meaning = f"{carrier} delivered in the day" + ("" if carrier == "cargo" else ", mean over the day")
+        return kind, f"{carrier}_flow", DELIVERED_UNITS.get(carrier, "?"), meaning
+    return kind, f"{name}_node", DAILY_UNITS.get(kind, "?"), DAILY_MEANINGS.get(kind, kind)
+
+
 def _summary_series(result: SimulationResult, *, hourly: bool) -> xr.Dataset:
     """`series` from the result's series summary (the module text gives the layout)."""
     import xarray as xr
@@ -305,14 +309,7 @@ def _summary_series(result: SimulationResult, *, hourly: bool) -> xr.Dataset:
     width = max((summary.width(k) for k in summary.names()), default=1)
     variables: dict[str, xr.DataArray] = {}
     for name, ids in grouped.items():
-        kind = "delivered" if name.startswith("delivered_") else name
-        carrier = name.removeprefix("delivered_")
-        dim = f"{carrier}_flow" if kind == "delivered" else f"{name}_node"
-        unit = DELIVERED_UNITS.get(carrier, "?") if kind == "delivered" else DAILY_UNITS.get(kind, "?")
-        if kind == "delivered":
-            meaning = f"{carrier} delivered in the day" + ("" if carrier == "cargo" else ", mean over the day")
-        else:
-            meaning = DAILY_MEANINGS.get(kind, kind)
+        kind, dim, unit, meaning = _daily_meta(name)
         values = np.full((len(STATISTICS), len(ids), points), np.nan)
         for j, rest in enumerate(ids):
             key = f"{kind}:{rest}"

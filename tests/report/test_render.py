@@ -13,6 +13,7 @@ from rich.console import Console
 
 from sim.report.document import as_document
 from sim.report.render import fmt, html_report, markdown, percent, summary_table
+from support import browser_page
 
 
 def test_report_folder_has_every_file(runs):
@@ -116,22 +117,11 @@ def test_report_html_renders_in_a_browser_without_errors(runs, tmp_path):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no Chromium on this machine (make test installs it where apt-get can)")
-    from playwright.sync_api import sync_playwright
-
     html = runs[0].folder / "report.html"
-    errors: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(html.as_uri())
+    with browser_page(chromium, html.as_uri()) as (page, errors):
         images = page.evaluate("Array.from(document.images).map(i => [i.complete, i.naturalWidth])")
         page.screenshot(path=str(tmp_path / "report-screenshot.png"), full_page=True)
         page.locator("img[alt*='Natural Earth']").screenshot(path=str(tmp_path / "map-screenshot.png"))
-        browser.close()
     assert errors == []
     assert len(images) >= 3 and all(done and width > 0 for done, width in images)
     assert (tmp_path / "report-screenshot.png").stat().st_size > 20_000
