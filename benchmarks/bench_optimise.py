@@ -5,12 +5,16 @@ matrix handed straight to highspy, in the same process.
 
 Prints, for the bundled scenarios (targets-2030 by default): the whole `optimise()` time with
 HiGHS and with CBC (goal: under 3 s with N-1); then for the security-constrained plan LP alone:
-formulation, PuLP model build, PuLP solve (with its model transfer), and the direct route
-(CSR -> highspy.passModel -> run, columns in PuLP's order so a MILP branches alike), with the
-ratio PuLP end-to-end / direct end-to-end (goal: within 2x), in wall and in CPU seconds (the
-machine may be shared). A larger synthetic corridor shows how both routes and solvers scale.
-`--plan-lp 16`: only the plan LP of constraint generation's last plan on the scenario copied 16
-times (goal: PuLP within 1.2x of direct highspy, CPU).
+formulation, then PuLP's route as the optimiser takes it (`LinearProgram.solve`: PuLP's objects
+made, the model passed to HiGHS, solved, values and duals read back off the objects, the
+objects let go) against the direct route (CSR arrays -> highspy addCols/addRows -> run ->
+values and duals, columns in PuLP's order so a MILP branches alike), with the ratio PuLP
+end-to-end / direct end-to-end (goal: within 2x), in wall and in CPU seconds (the machine may be
+shared). Both routes set the same HiGHS options; the run checks that every option, the model
+HiGHS holds and the answer (values and duals, bit for bit) are the same. A larger synthetic
+corridor shows how both routes and solvers scale. `--plan-lp 16`: only the plan LP of
+constraint generation's last plan on the scenario copied 16 times (goal: PuLP within 1.2x of
+direct highspy, CPU).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import resource
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import networkx as nx
@@ -32,7 +37,7 @@ from sim.network import Network
 from sim.optimiser.optimise import N1Method, optimise
 from sim.optimiser import formulation as F
 from sim.optimiser import security
-from sim.optimiser.lp import pulp_solver, quiet_highs
+from sim.optimiser.lp import LinearProgram, pulp_solver, quiet_highs
 from sim.optimiser.model import Corridor
 from sim.scenario.schema import Scenario
 
@@ -50,9 +55,11 @@ def full_runs(scenario: Scenario, repeats: int) -> None:
             if wall < best_wall:
                 best_r, best_wall = r, wall
             best_cpu = min(best_cpu, used)
+        assert best_r is not None
         print(f"  {solver:5s}: {best_wall:6.3f} s wall ({best_cpu:6.3f} s cpu); in that run model build "
               f"{best_r.build_s:.3f} s, solve {best_r.solve_s:.3f} s over {best_r.lps_solved} LPs"
               + ("   [under 3 s]" if best_wall < 3 else "   [OVER 3 s]"))
+    assert best_r is not None
     print(f"  plan LP: {best_r.lp_size}")
 
 
@@ -62,7 +69,10 @@ def cpu() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-Steps = list[Callable[[object], object]]
+Steps = list[Callable[[Any], Any]]
+
+
+TOTALS: dict[str, list[float]] = {}  # each route's CPU seconds per repeat, in turn order (by `phases`)
 
 
 def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float], list[float]]]:
@@ -74,8 +84,11 @@ def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float],
     The last step's time includes letting go of its result (as a solve does when it returns),
     so a repeat neither carries the previous one's objects nor leaves their freeing to the next
     repeat's first step (a PuLP model kept alive through the next formulation is pushed into
-    the garbage collector's oldest generation and sets off collections of the whole heap)."""
+    the garbage collector's oldest generation and sets off collections of the whole heap).
+    Each repeat's CPU total is kept in `TOTALS`, for ratios of repeats run side by side."""
     best: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in routes}
+    TOTALS.clear()
+    TOTALS.update({label: [] for label in routes})
     for i in range(max(repeats for _, repeats in routes.values())):
         for label, (steps, repeats) in routes.items():
             if i >= repeats:
@@ -88,6 +101,7 @@ def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float],
                     value = None
                 wall.append(time.perf_counter() - t0)
                 used.append(cpu() - c0)
+            TOTALS[label].append(sum(used))
             best_wall, best_cpu = best[label]
             best[label] = (wall if not best_wall or sum(wall) < sum(best_wall) else best_wall,
                            used if not best_cpu or sum(used) < sum(best_cpu) else best_cpu)
@@ -119,13 +133,16 @@ def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = F
           f"{sum(lp.integer)} integers, {len(conts)} contingencies")
 
     def through_pulp(solver: Callable[[], pulp.LpSolver]) -> Steps:
-        return [formulate, lambda pm: pm.lp.to_pulp()[0], lambda prob: (prob.solve(solver()), prob)[1]]
+        """Formulate, make PuLP's objects, solve and read the values and duals back."""
+        return [formulate, lambda pm: (pm.lp, pm.lp.to_pulp()), lambda made: made[0].solve_pulp(made[1], solver())]
 
     plans: dict[str, tuple[Steps, int]] = {
+        # as the optimiser does it: `LinearProgram.solve` makes PuLP's objects, solves, reads the
+        # values and duals back and lets the objects go (its build and solve in one step here)
         "PuLP + HiGHS (model passed to highspy in bulk)": (
-            through_pulp(lambda: pulp_solver("highs", lp.is_mip)), repeats),
-        "direct highspy (CSR + passModel)": (
-            [formulate, lambda pm: pm.lp.to_highs(pulp_order=True), lambda h: (h.run(), h)[1]], repeats),
+            [formulate, lambda pm: pm.lp.solve("highs")], repeats),
+        "direct highspy (CSR arrays, addCols/addRows)": (
+            [formulate, lambda pm: pm.lp.to_highs(pulp_order=True), highs_solution], repeats),
     }
     if not few:
         plans["PuLP + HiGHS (PuLP's stock interface, a call a row)"] = (
@@ -133,26 +150,64 @@ def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = F
         plans["PuLP + CBC (MPS file + subprocess)"] = (
             through_pulp(lambda: pulp_solver("cbc", lp.is_mip)), max(2, repeats // 2))
     routes = phases(plans)
-    prob = formulate(None).lp.to_pulp()[0]
-    prob.solve(pulp_solver("highs", lp.is_mip))
-    h = formulate(None).lp.to_highs(pulp_order=True)
-    h.run()
     print(f"  {'route':52s} {'formulate':>10s} {'build':>9s} {'solve':>9s} {'total':>9s}   (ms)")
     for label, (wall, used) in routes.items():
         for kind, t in (("wall", wall), ("cpu", used)):
-            print(f"  {label if kind == 'wall' else '':52s} " + " ".join(f"{v * 1e3:9.1f}" for v in t)
-                  + f" {sum(t) * 1e3:9.1f}   {kind}")
+            steps = " ".join(f"{v * 1e3:9.1f}" for v in t) if len(t) == 3 else (
+                f"{t[0] * 1e3:9.1f} {'(build + solve)':>19s}")
+            print(f"  {label if kind == 'wall' else '':52s} {steps} {sum(t) * 1e3:9.1f}   {kind}")
     bulk = routes["PuLP + HiGHS (model passed to highspy in bulk)"]
-    direct = routes["direct highspy (CSR + passModel)"]
+    direct = routes["direct highspy (CSR arrays, addCols/addRows)"]
     cbc = routes.get("PuLP + CBC (MPS file + subprocess)")
     goal = 1.2 if generated else 2.0
     for kind, i in (("wall", 0), ("cpu", 1)):
         ratio = sum(bulk[i]) / sum(direct[i])
         verdict = f"  [within {goal:g}x]" if ratio <= goal else f"  [OVER {goal:g}x]"
         print(f"  PuLP end to end / direct ({kind}): {ratio:.2f}x" + verdict
-              + (f";  CBC / HiGHS solve through PuLP: {cbc[i][2] / bulk[i][2]:.2f}x" if cbc else ""))
-    print(f"  objectives: PuLP+HiGHS {pulp.value(prob.objective):.6f}, "
-          f"highspy {h.getInfo().objective_function_value:.6f}")
+              + (f";  CBC / HiGHS build + solve through PuLP: {sum(cbc[i][1:]) / sum(bulk[i][1:]):.2f}x"
+                 if cbc else ""))
+    paired = np.array(TOTALS["PuLP + HiGHS (model passed to highspy in bulk)"]) / np.array(
+        TOTALS["direct highspy (CSR arrays, addCols/addRows)"])
+    print(f"  PuLP / direct, CPU of repeats run side by side: median {np.median(paired):.2f}x, "
+          f"quartiles {np.quantile(paired, 0.25):.2f}-{np.quantile(paired, 0.75):.2f}x over {len(paired)} pairs")
+    same_problem(formulate(None).lp)
+
+
+def highs_solution(h: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """Run a highspy model; its status, column values (HiGHS's column order) and row duals."""
+    h.run()
+    solution = h.getSolution()
+    return h.getModelStatus(), np.asarray(solution.col_value), np.asarray(solution.row_dual)
+
+
+def highs_state(h: Any) -> tuple[dict[str, Any], dict[str, list]]:
+    """A highspy model's options (every one) and model (bounds, costs, integers, matrix)."""
+    options = h.getOptions()
+    lp = h.getLp()
+    a = lp.a_matrix_
+    model = {name: list(getattr(lp, name)) for name in
+             ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_")}
+    model.update(sense=[lp.sense_], format=[a.format_], start=list(a.start_), index=list(a.index_),
+                 value=list(a.value_))
+    return {name: getattr(options, name) for name in dir(options) if not name.startswith("_")}, model
+
+
+def same_problem(lp: LinearProgram) -> None:
+    """Check that both routes hand HiGHS the same options and model and get the same answer."""
+    made = lp.to_pulp()
+    ours = lp.solve_pulp(made, "highs")
+    h = lp.to_highs(pulp_order=True)
+    status, x, duals = highs_solution(h)
+    order = sorted(range(lp.n_cols), key=lp.col_names.__getitem__)  # HiGHS's column j is order[j]
+    x_direct = np.zeros(lp.n_cols)
+    x_direct[order] = x
+    (o1, m1), (o2, m2) = highs_state(made[0].solverModel), highs_state(h)
+    print(f"  same HiGHS options: {'yes' if o1 == o2 else [k for k in o1 if o1[k] != o2[k]]}"
+          f" (threads {o1['threads']}, presolve {o1['presolve']}, time limit {o1['time_limit']:g} s, "
+          f"output {o1['output_flag']}); same model: {'yes' if m1 == m2 else [k for k in m1 if m1[k] != m2[k]]}; "
+          f"same solution (values and duals, bit for bit): "
+          f"{'yes' if np.array_equal(ours.x, x_direct) and np.array_equal(ours.duals, duals) else 'NO'}; "
+          f"objective {ours.objective:.6f} ({ours.status}, highspy {status.name})")
 
 
 def copies(scenario: Scenario, k: int) -> Scenario:
@@ -204,7 +259,7 @@ def synthetic(n_nodes: int, n_links: int, n_flows: int, seed: int = 7) -> Scenar
     """A larger random single-carrier corridor with N-1 at 50 %, to see how the solvers scale."""
     rng = np.random.default_rng(seed)
     names = [f"v{i}" for i in range(n_nodes)]
-    links = {}
+    links: dict[str, dict[str, str]] = {}
     while len(links) < n_links:
         a, b = rng.choice(n_nodes, 2, replace=False)
         links[f"l{len(links)}"] = {"from": names[a], "to": names[b], "mode": "rail", "carrier": "cargo",
@@ -270,7 +325,7 @@ def direct_highs(scenario: Scenario) -> float:
     cost[m] = -1.0  # maximise the delivered column
     lp.col_cost_ = cost
     lp.col_lower_ = np.zeros(m + 1)
-    lp.col_upper_ = np.array([link.capacity.value for link in links] + [highspy.kHighsInf])
+    lp.col_upper_ = np.array([capacity(link) for link in links] + [highspy.kHighsInf])
     rows = np.array([nodes[link.to] for link in links] + [nodes[link.from_] for link in links]
                     + [nodes[flow.destination]])
     cols = np.concatenate([np.arange(m), np.arange(m), [m]])
@@ -292,11 +347,17 @@ def direct_highs(scenario: Scenario) -> float:
     return -h.getInfo().objective_function_value
 
 
+def capacity(link: Any) -> float:
+    """A link's capacity (the random networks give every link one)."""
+    assert link.capacity is not None
+    return float(link.capacity.value)
+
+
 def networkx_flow(scenario: Scenario) -> float:
     g = nx.DiGraph()
     for link in scenario.links.values():
         cap = g.get_edge_data(link.from_, link.to, {"capacity": 0.0})["capacity"]
-        g.add_edge(link.from_, link.to, capacity=cap + link.capacity.value)
+        g.add_edge(link.from_, link.to, capacity=cap + capacity(link))
     flow = scenario.flows["f"]
     return float(nx.maximum_flow_value(g, flow.origin, flow.destination))
 

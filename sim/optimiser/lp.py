@@ -11,7 +11,10 @@ into its expression's dict in one call), with the cyclic garbage collector pause
 bounds from PuLP's objects (the same model PuLP's objects describe, bit for bit); for any other
 problem, by walking its constraints. Values, reduced costs, duals and slacks are written back
 onto PuLP's objects. `write_lp` and CBC take the same objects, so PuLP stays the modelling layer.
-`to_highs` passes the same matrix straight to highspy; the benchmark compares the two routes.
+`solve` makes, solves and lets go of PuLP's objects with the garbage collector paused (they hold
+no cycles; reference counting frees them). `to_highs` passes the same matrix straight to
+highspy in the same calls, with the same options (`highs_options`); the N-1 tests use it for
+their warm starts, the benchmark compares the two routes (same model, same answer bit for bit).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ _CONSTANT = operator.attrgetter("constant")
 _SENSE = operator.attrgetter("sense")
 _LOW = operator.attrgetter("lowBound")
 _UP = operator.attrgetter("upBound")
+_VALUE = operator.attrgetter("varValue")
+_PI = operator.attrgetter("pi")
 SOLVERS: tuple[Solver, ...] = get_args(Solver)
 _STATUS = {1: "optimal", 0: "not solved", -1: "infeasible", -2: "unbounded", -3: "undefined"}
 
@@ -148,9 +153,12 @@ class LinearProgram:
     def _to_pulp(self) -> tuple[Problem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
         prob = Problem(self)
         names = self.col_names
-        joined = "".join(names)
+        joined = "\n".join(names)  # cleaned in one call, then split again
         if any(char in joined for char in pulp.LpElement.illegal_chars):
-            names = [name.translate(pulp.LpElement.trans) for name in names]
+            if joined.count("\n") == len(names) - 1:
+                names = joined.translate(pulp.LpElement.trans).split("\n")
+            else:  # a name holds the separator
+                names = [name.translate(pulp.LpElement.trans) for name in names]
             prob.names_unique = len(set(names)) == len(names)
         lows = [None if v == -INF else v for v in self.lb]
         ups = [None if v == INF else v for v in self.ub]
@@ -193,29 +201,44 @@ class LinearProgram:
             raise CorridorError(f"--save-lp {path}: {exc}") from None
 
     def solve(self, solver: str) -> Solution:
-        """Solve through PuLP; solver errors come back as a status, not an exception."""
+        """Solve through PuLP; solver errors come back as a status, not an exception.
+
+        PuLP's objects are made, solved and let go of with the cyclic garbage collector paused:
+        they hold no cycles, so reference counting frees them all when the solve returns, and
+        the collector never walks them (it would, once, if they outlived the pause)."""
         t0 = time.perf_counter()
-        prob, xs, cons = self.to_pulp()
+        with gc_paused():
+            model = self._to_pulp()
+            solution = self.solve_pulp(model, solver, build_s=time.perf_counter() - t0)
+            del model
+        return solution
+
+    def solve_pulp(self, model: tuple[pulp.LpProblem, list[pulp.LpVariable], list[pulp.LpConstraint]],
+                   solver: str | pulp.LpSolver, build_s: float = 0.0) -> Solution:
+        """Solve the PuLP model `to_pulp` made with a solver by name (`pulp_solver`) or a PuLP
+        solver; the values and duals are read back off PuLP's objects."""
+        prob, xs, cons = model
         t1 = time.perf_counter()
         try:
-            code = prob.solve(pulp_solver(solver, self.is_mip))
+            code = prob.solve(pulp_solver(solver, self.is_mip) if isinstance(solver, str) else solver)
         except (pulp.PulpError, OSError) as exc:
-            return Solution(f"error: {exc}", build_s=t1 - t0, solve_s=time.perf_counter() - t1)
+            return Solution(f"error: {exc}", build_s=build_s, solve_s=time.perf_counter() - t1)
         t2 = time.perf_counter()
         status = _STATUS.get(code, "undefined")
-        x = np.array([v.varValue if v.varValue is not None else 0.0 for v in xs])
-        duals = np.array([c.pi if c.pi is not None else 0.0 for c in cons])
+        x = _values(xs, _VALUE)  # a column HiGHS was not given (in no row, no cost) is 0
+        duals = _values(cons, _PI)
         objective = float(np.dot(self.cost, x)) if status == "optimal" else math.nan
-        return Solution(status, objective, x, duals, t1 - t0, t2 - t1)
+        return Solution(status, objective, x, duals, build_s, t2 - t1)
 
-    # --- highspy directly (the benchmark's reference route) -------------------------------------
+    # --- highspy directly (the benchmark's reference route, and the N-1 tests' warm starts) -----
 
     def to_highs(self, *, pulp_order: bool = False):  # -> highspy.Highs
-        """The same model passed to highspy as CSR matrices, bypassing PuLP.
+        """The same model passed to highspy as CSR arrays, bypassing PuLP: one call per kind
+        (columns, integers, rows), the calls `BulkHiGHS` makes, so HiGHS holds the same model.
 
         `pulp_order` puts the columns in the order PuLP hands them over (sorted by name), so a
         MILP's branch and bound takes the same path by both routes and only the modelling
-        overhead differs.
+        overhead differs. The options are `highs_options()`, as PuLP's route sets them.
         """
         import highspy
 
@@ -226,26 +249,28 @@ class LinearProgram:
         position = np.empty(self.n_cols, dtype=np.int32)
         position[order] = np.arange(self.n_cols, dtype=np.int32)
         h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_cols, self.n_rows
-        lp.col_cost_ = np.asarray(self.cost, dtype=float)[order]
-        lp.col_lower_ = np.asarray(self.lb, dtype=float)[order]
-        lp.col_upper_ = np.asarray(self.ub, dtype=float)[order]
-        lp.row_lower_ = np.asarray(self.row_lo, dtype=float)
-        lp.row_upper_ = np.asarray(self.row_hi, dtype=float)
+        for option, setting in highs_options().items():
+            h.setOptionValue(option, setting)
         start, index, value = self.csr()
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = position[index]
-        lp.a_matrix_.value_ = value
+        # numpy's buffers are read as they are (a HighsLp's fields would be filled element by
+        # element; passModel's array form would give an LP an all-continuous integrality)
+        empty = np.zeros(0, dtype=np.int32)
+        h.addCols(self.n_cols, np.asarray(self.cost, dtype=float)[order], np.asarray(self.lb, dtype=float)[order],
+                  np.asarray(self.ub, dtype=float)[order], 0, empty, empty, np.zeros(0))
         if self.is_mip:
-            kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
-            lp.integrality_ = [kinds[self.integer[c]] for c in order]
-            h.setOptionValue("mip_rel_gap", MIP_GAP_REL)
-            h.setOptionValue("mip_abs_gap", MIP_GAP_ABS)
-        h.passModel(lp)
+            ints = np.flatnonzero(np.asarray(self.integer, dtype=bool)[order]).astype(np.int32)
+            kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+            h.changeColsIntegrality(len(ints), ints, kinds)
+        h.addRows(self.n_rows, np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float),
+                  len(value), start[:-1], position[index], value)
         return h
+
+
+def _values(objects: list, attribute: operator.attrgetter) -> np.ndarray:
+    """An attribute of PuLP's objects as floats, None (not solved, not in the model) as 0."""
+    out = np.array(list(map(attribute, objects)), dtype=float)  # None becomes nan here
+    out[np.isnan(out)] = 0.0
+    return out
 
 
 @contextlib.contextmanager
@@ -270,20 +295,21 @@ class Column(pulp.LpVariable):
 
     `name` is a plain attribute here (PuLP's is a property that cleans every name it is given);
     the rest is what `LpVariable.__init__` sets, without its per-variable checks (bounds are
-    finite or None by construction). The bounds it was made with are kept under a public name,
-    for `unfixValue`.
+    finite or None by construction). The hash is the object's identity as in PuLP (`hash` is
+    `id`), taken by `object.__hash__` in C: every row's expression hashes each of its variables
+    once. The bounds it was made with are kept under a public name, for `unfixValue`.
     """
 
     name = ""
+    hash = property(id)
+    __hash__ = object.__hash__
 
     def __init__(self, name: str, low: float | None, up: float | None, cat: str):
+        # every attribute a solve writes is set here too, so all columns share one key layout
         self.name = name
-        self.hash = id(self)
-        self.modified = True
         self.lowBound, self.upBound, self.cat = low, up, cat
         self.original_bounds = (low, up)
-        self.varValue = None
-        self.dj = None
+        self.modified, self.varValue, self.dj = True, None, None
 
     def unfixValue(self) -> None:
         self.bounds(*self.original_bounds)
@@ -301,16 +327,18 @@ class Terms(pulp.LpAffineExpression):
 
 class Row(pulp.LpConstraint):
     """A PuLP constraint `terms (sense) rhs` over a `Terms`, as `LpConstraint(terms, sense,
-    rhs=rhs)` makes it (constant 0 - rhs), without re-checking the expression."""
+    rhs=rhs)` makes it (constant 0 - rhs), without re-checking the expression. No name: the
+    problem's dict of constraints holds it, as `LpProblem.extend` leaves it (a plain class
+    attribute here, not PuLP's cleaning property)."""
+
+    name = None
 
     def __init__(self, terms: Terms, sense: int, rhs: float):
+        # every attribute a solve writes is set here too, so all rows share one key layout
         self.expr = terms
-        self.name = None
         self.constant = 0.0 - rhs
         self.sense = sense
-        self.pi = None
-        self.slack = None
-        self.modified = True
+        self.pi, self.slack, self.modified = None, None, True
 
 
 class Problem(pulp.LpProblem):
@@ -378,6 +406,13 @@ def check_solver(name: str, option: str = "solver") -> Solver:
         if name == solver:
             return solver
     raise CorridorError(f"{option}: expected one of {', '.join(SOLVERS)}, got {name!r}")
+
+
+def highs_options() -> dict[str, bool | float]:
+    """HiGHS's options in every solve here, by PuLP's route (`pulp_solver`: PuLP's `msg`,
+    `gapRel`, `gapAbs`) and by highspy's (`to_highs`): quiet, and branch and bound's stopping
+    gaps. Everything else is HiGHS's default: threads, presolve, no time limit."""
+    return {"output_flag": False, "mip_rel_gap": MIP_GAP_REL, "mip_abs_gap": MIP_GAP_ABS}
 
 
 def pulp_solver(name: str, mip: bool = True) -> pulp.LpSolver:
@@ -511,9 +546,9 @@ class BulkHiGHS(pulp.HiGHS):
         variables = list(map(columns.__getitem__, order.tolist()))
         cost = cost[order]
         cost[cost == 0] = 0.0  # no -0.0: a column out of the objective costs 0.0
-        lower = np.array(list(map(_LOW, variables)), dtype=float)  # a bound of None is nan here
+        lower = np.fromiter(map(_LOW, variables), object, n).astype(float)  # a bound of None is nan here
         lower[np.isnan(lower)] = -inf
-        upper = np.array(list(map(_UP, variables)), dtype=float)
+        upper = np.fromiter(map(_UP, variables), object, n).astype(float)
         upper[np.isnan(upper)] = inf
         empty = np.zeros(0, dtype=np.int32)
         lp.solverModel.addCols(n, cost, lower, upper, 0, empty, empty, np.zeros(0))
@@ -523,13 +558,15 @@ class BulkHiGHS(pulp.HiGHS):
                 kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
                 lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
         n_rows = program.n_rows
-        keep = value != 0
-        row_of = np.repeat(np.arange(n_rows), np.diff(start))
-        starts = np.zeros(n_rows, dtype=np.int32)
-        np.cumsum(np.bincount(row_of[keep], minlength=n_rows)[:-1], out=starts[1:])
+        starts = start[:-1]
+        if not value.all():  # zero terms are left out, as PuLP's interface does
+            keep = value != 0
+            row_of = np.repeat(np.arange(n_rows), np.diff(start))
+            starts = np.zeros(n_rows, dtype=np.int32)
+            np.cumsum(np.bincount(row_of[keep], minlength=n_rows)[:-1], out=starts[1:])
+            index, value = index[keep], value[keep]
         bound = -constant
         row_lo = np.where(sense != pulp.LpConstraintLE, bound, -inf)
         row_hi = np.where(sense != pulp.LpConstraintGE, bound, inf)
-        index = position[index[keep]]
-        lp.solverModel.addRows(n_rows, row_lo, row_hi, len(index), starts, index, value[keep])
+        lp.solverModel.addRows(n_rows, row_lo, row_hi, len(index), starts, position[index], value)
         return variables
