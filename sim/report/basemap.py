@@ -99,13 +99,14 @@ def draw_land(ax: Axes, extent: Extent, *, names: bool = True) -> list[Text]:
     base = base_map()
     ax.set_facecolor(SEA)
     x0, x1, y0, y1 = extent
-    rings = [ring for c in base.countries for p in c.polygons for ring in p[:1] if _meets(ring, extent)]
-    holes = [ring for c in base.countries for p in c.polygons for ring in p[1:] if _meets(ring, extent)]
-    ax.add_collection(PolyCollection(rings, facecolors=LAND, edgecolors=BORDER, linewidths=0.5, zorder=0.5))
-    if holes:
-        ax.add_collection(PolyCollection(holes, facecolors=SEA, edgecolors=COAST, linewidths=0.5, zorder=0.6))
-    ax.add_collection(LineCollection([r for r in base.coastline if _meets(r, extent)], colors=COAST,
-                                     linewidths=0.7, zorder=0.7))
+    outlines, holes, coast = _bounded()
+    # the caller frames the axes: the collections need not grow its data limits (a pass over every vertex)
+    ax.add_collection(PolyCollection(_within(outlines, extent), facecolors=LAND, edgecolors=BORDER, linewidths=0.5,
+                                     zorder=0.5), autolim=False)
+    if inside := _within(holes, extent):
+        ax.add_collection(PolyCollection(inside, facecolors=SEA, edgecolors=COAST, linewidths=0.5, zorder=0.6),
+                          autolim=False)
+    ax.add_collection(LineCollection(_within(coast, extent), colors=COAST, linewidths=0.7, zorder=0.7), autolim=False)
     texts: list[Text] = []
     if not names:
         return texts
@@ -121,6 +122,24 @@ def draw_land(ax: Axes, extent: Extent, *, names: bool = True) -> list[Text]:
     return texts
 
 
-def _meets(ring: Ring, extent: Extent) -> bool:
-    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
-    return min(xs) <= extent[1] and max(xs) >= extent[0] and min(ys) <= extent[3] and max(ys) >= extent[2]
+Bounded = tuple[tuple[Ring, Extent], ...]  # rings with their lon min, lon max, lat min, lat max
+
+
+@cache
+def _bounded() -> tuple[Bounded, Bounded, Bounded]:
+    """The base map's country outlines, holes and coastline, each ring with its extent (once per
+    process: the main map and the inset draw from the same)."""
+    def bounds(rings: Sequence[Ring]) -> Bounded:
+        return tuple((r, (min(x for x, _ in r), max(x for x, _ in r), min(y for _, y in r), max(y for _, y in r)))
+                     for r in rings)
+
+    base = base_map()
+    return (bounds([ring for c in base.countries for p in c.polygons for ring in p[:1]]),
+            bounds([ring for c in base.countries for p in c.polygons for ring in p[1:]]),
+            bounds(base.coastline))
+
+
+def _within(rings: Bounded, extent: Extent) -> list[Ring]:
+    """The rings that reach into `extent`."""
+    return [r for r, (x0, x1, y0, y1) in rings
+            if x0 <= extent[1] and x1 >= extent[0] and y0 <= extent[3] and y1 >= extent[2]]

@@ -27,8 +27,10 @@ Labels. Placed one at a time, in the order drawn, by a greedy search in display 
 is tried first at its node's four corners, then on rings of growing radius around the node (8,
 then 16 directions a ring), and takes the first spot inside the axes that overlaps no label
 already placed, no kept-out box (the sea and place names, the overview inset) and no node's
-marker. Pure arithmetic on the renderer's text extents, so the picture is deterministic and costs
-a few milliseconds (adjustText's force simulation took over a second). A label with no free spot
+marker. Pure arithmetic on the renderer's text extents, every candidate of a label scored at once
+in arrays, so the picture is deterministic and costs a few milliseconds (adjustText's force
+simulation took over a second). Links, nodes and land are added without growing the axes' data
+limits: the frame is set explicitly (`_frame`). A label with no free spot
 within `PLACE_RINGS` rings stays at its least-crowded candidate; any pair still overlapping is
 then pushed apart, and a thin leader line joins a label that moved to its node.
 """
@@ -43,12 +45,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
@@ -58,7 +60,7 @@ from matplotlib.transforms import Bbox
 from sim.io import write_bytes
 from sim.report.basemap import Extent, Point, base_map, draw_land
 from sim.network import Network
-from sim.report.plots import CARRIER_COLOURS
+from sim.report.plots import CARRIER_COLOURS, PNG_COMPRESSION, new_figure
 
 if TYPE_CHECKING:
     from sim.report.document import ReportDocument
@@ -159,9 +161,8 @@ def draw_map(network: Network, path: Path | None = None, *, utilisation: Mapping
     """The map as PNG bytes (also written to `path` when given); see `map_figure`."""
     fig = map_figure(network, utilisation=utilisation, binding=binding, bottleneck=bottleneck, title=title)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")  # no tight_layout: the labels were placed for this layout
-    plt.close(fig)
-    data = buf.getvalue()
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": PNG_COMPRESSION})  # no tight_layout: the labels
+    data = buf.getvalue()  # were placed for this layout
     if path is not None:
         write_bytes(Path(path), data)
     return data
@@ -182,14 +183,14 @@ def map_figure(network: Network, *, utilisation: Mapping[str, float] | None = No
     map_w, left, bottom_in, top_in = 0.80, 0.06, 0.95, 0.4  # shares of the width; inches
     map_h_in = width * map_w * (main_ext[3] - main_ext[2]) * _aspect(main_ext) / (main_ext[1] - main_ext[0])
     height = map_h_in + bottom_in + top_in
-    fig = plt.figure(figsize=(width, height), dpi=110)
+    fig = new_figure(width, height, dpi=110)
     ax = fig.add_axes((left, bottom_in / height, map_w, map_h_in / height))
     ax.set_label("main")
     places = draw_land(ax, main_ext)
     _frame(ax, main_ext)
     ax.apply_aspect()
     bind, hot = marked(network, binding), marked(network, [bottleneck[0]] if bottleneck else [])
-    cmap = plt.get_cmap("RdYlGn_r")
+    cmap = colormaps["RdYlGn_r"]
     _links(ax, network, utilisation, bind, hot, cmap)
     far = far_nodes(network)
     pos = positions(network)
@@ -253,13 +254,13 @@ def _links(ax: Axes, network: Network, utilisation: Mapping[str, float] | None, 
             colour = "#9a9a9a"
         if lid in hot.links:
             ax.add_collection(LineCollection([seg], colors=BOTTLENECK, linewidths=width + 7 * scale, alpha=0.45,
-                                             zorder=2, label=f"bottleneck:{lid}"))
+                                             zorder=2, label=f"bottleneck:{lid}"), autolim=False)
         if lid in bind.links:
             ax.add_collection(LineCollection([seg], colors="black", linewidths=width + 2.5 * scale, zorder=2.5,
-                                             label=f"binding:{lid}"))
+                                             label=f"binding:{lid}"), autolim=False)
         ax.add_collection(LineCollection([seg], colors=[colour], linewidths=width,
                                          linestyles="dotted" if view.nameplate == 0 else "solid", zorder=3,
-                                         label=f"link:{lid}"))
+                                         label=f"link:{lid}"), autolim=False)  # the frame is set: no limits to grow
 
 
 def link_width(nameplate: float, biggest: float) -> float:
@@ -281,8 +282,9 @@ def _nodes(ax: Axes, network: Network, nodes: Sequence[str], bind: Marked, hot: 
 
 def _mark(ax: Axes, x: float, y: float, marker: str, **style: Any) -> None:
     """One marker at (x, y) as a Line2D added directly: what `ax.plot(x, y, marker)` draws, without
-    its per-call property cycling (a tenth of the map's CPU with ~100 markers)."""
-    ax.add_line(Line2D([x], [y], marker=marker, linestyle="none", **style))
+    its per-call property cycling (a tenth of the map's CPU with ~100 markers), nor the data limits
+    `add_line` grows (the map's frame is set before)."""
+    ax.add_artist(Line2D([x], [y], marker=marker, linestyle="none", **style))
 
 
 def _label(ax: Axes, network: Network, nid: str, fontsize: float = 6.5) -> Text:
@@ -363,27 +365,49 @@ def _place(ax: Axes, texts: list[Text], anchors: Sequence[Point], places: Sequen
         _leader(ax, text, (x, y), renderer)
 
 
-def _candidates(w: float, h: float) -> list[tuple[float, float]]:
-    """Lower-left corners of a w x h label relative to its node, nearest first: the node's four
-    corners, then rings of growing radius (8 directions, 16 from the fourth ring)."""
-    g = 3.0
-    out = [(g, g), (g, -h - g), (-w - g, g), (-w - g, -h - g), (-w / 2, g + 2), (-w / 2, -h - g - 2)]
+def _ring_directions() -> tuple[np.ndarray, np.ndarray]:
+    """Every ring point's offset from its node (x and y, display pixels), ring by ring (8
+    directions, 16 from the fourth ring), in the order `_candidates` tries them."""
+    cos, sin, radius = [], [], []
     for ring in range(1, PLACE_RINGS + 1):
-        r = ring * PLACE_STEP_PX
         n = 8 if ring < 4 else 16
         for k in range(n):
             a = 2 * math.pi * k / n
-            cx, cy = r * math.cos(a), r * math.sin(a)
-            # the label's nearest edge at the ring point: to the right, left, above or below it
-            x0 = cx + g if cx > 1e-9 else (cx - w - g if cx < -1e-9 else -w / 2)
-            y0 = cy + g if cy > 1e-9 else (cy - h - g if cy < -1e-9 else -h / 2)
-            out.append((x0, y0))
-    return out
+            cos.append(math.cos(a))
+            sin.append(math.sin(a))
+            radius.append(ring * PLACE_STEP_PX)
+    r = np.array(radius)
+    return r * np.array(cos), r * np.array(sin)
+
+
+RING_X, RING_Y = _ring_directions()
+
+
+def _candidates(w: float, h: float) -> np.ndarray:
+    """Lower-left corners of a w x h label relative to its node, nearest first (one row each):
+    the node's four corners, then rings of growing radius (8 directions, 16 from the fourth ring)."""
+    g = 3.0
+    first = np.array([(g, g), (g, -h - g), (-w - g, g), (-w - g, -h - g), (-w / 2, g + 2), (-w / 2, -h - g - 2)])
+    # the label's nearest edge at the ring point: to the right, left, above or below it
+    x0 = np.where(RING_X > 1e-9, RING_X + g, np.where(RING_X < -1e-9, RING_X - w - g, -w / 2))
+    y0 = np.where(RING_Y > 1e-9, RING_Y + g, np.where(RING_Y < -1e-9, RING_Y - h - g, -h / 2))
+    return np.concatenate([first, np.column_stack([x0, y0])])
+
+
+def _crowding(boxes: np.ndarray, others: np.ndarray, pad: float) -> np.ndarray:
+    """For each box (x0, y0, x1, y1 a row), the area of `others` it covers, grown by `pad`."""
+    if not len(others):
+        return np.zeros(len(boxes))
+    b, o = boxes[:, None, :], others[None, :, :]
+    dx = np.minimum(b[..., 2] + pad, o[..., 2]) - np.maximum(b[..., 0] - pad, o[..., 0])
+    dy = np.minimum(b[..., 3] + pad, o[..., 3]) - np.maximum(b[..., 1] - pad, o[..., 1])
+    return np.sum(np.maximum(dx, 0.0) * np.maximum(dy, 0.0), axis=1)
 
 
 def _greedy(ax: Axes, texts: list[Text], anchors: Sequence[Point], keep_out: Sequence[Bbox], renderer: Any) -> None:
     """Each label in turn at the first candidate spot inside the axes clear of the labels placed,
-    `keep_out` and the node markers (see the module's Labels paragraph)."""
+    `keep_out` and the node markers (see the module's Labels paragraph); the candidates scored
+    together, in arrays."""
     inv = ax.transData.inverted()
     frame = ax.get_window_extent(renderer)
     pad = PLACE_GAP_PX
@@ -392,10 +416,6 @@ def _greedy(ax: Axes, texts: list[Text], anchors: Sequence[Point], keep_out: Seq
     markers = [(x - 3.0, y - 3.0, x + 3.0, y + 3.0) for x, y in shown
                if frame.x0 <= x <= frame.x1 and frame.y0 <= y <= frame.y1]
 
-    def crowd(box: tuple[float, float, float, float], others: Sequence[tuple[float, float, float, float]]) -> float:
-        x0, y0, x1, y1 = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
-        return sum(max(0.0, min(x1, o[2]) - max(x0, o[0])) * max(0.0, min(y1, o[3]) - max(y0, o[1])) for o in others)
-
     for text, (ox, oy) in zip(texts, shown):
         box = text.get_window_extent(renderer)
         px, py = ax.transData.transform(text.get_position())
@@ -403,25 +423,21 @@ def _greedy(ax: Axes, texts: list[Text], anchors: Sequence[Point], keep_out: Seq
         w, h = box.width, box.height
         own = (ox - 3.0, oy - 3.0, ox + 3.0, oy + 3.0)
         reach = PLACE_RINGS * PLACE_STEP_PX + w + h + 2 * pad  # no candidate box reaches further
-        others = [o for o in blocked + [m for m in markers if m != own]
-                  if o[2] > ox - reach and o[0] < ox + reach and o[3] > oy - reach and o[1] < oy + reach]
-        best: tuple[float, tuple[float, float]] | None = None
-        for dx, dy in _candidates(w, h):
-            x0, y0 = ox + dx, oy + dy
-            if x0 < frame.x0 + pad or y0 < frame.y0 + pad or x0 + w > frame.x1 - pad or y0 + h > frame.y1 - pad:
-                continue
-            cand = (x0, y0, x0 + w, y0 + h)
-            score = crowd(cand, others)
-            if best is None or score < best[0]:
-                best = (score, (x0, y0))
-            if score == 0.0:
-                break
-        if best is None:  # no candidate inside the axes: leave the label where it was drawn
+        others = np.array([o for o in blocked + [m for m in markers if m != own]
+                           if o[2] > ox - reach and o[0] < ox + reach and o[3] > oy - reach and o[1] < oy + reach]
+                          ).reshape(-1, 4)
+        corners = _candidates(w, h) + (ox, oy)
+        inside = ((corners[:, 0] >= frame.x0 + pad) & (corners[:, 1] >= frame.y0 + pad)
+                  & (corners[:, 0] + w <= frame.x1 - pad) & (corners[:, 1] + h <= frame.y1 - pad))
+        corners = corners[inside]
+        if not len(corners):  # no candidate inside the axes: leave the label where it was drawn
             blocked.append((box.x0, box.y0, box.x1, box.y1))
             continue
-        x0, y0 = best[1]
+        score = _crowding(np.column_stack([corners, corners + (w, h)]), others, pad)
+        free = np.flatnonzero(score == 0.0)
+        x0, y0 = corners[free[0] if len(free) else int(np.argmin(score))]  # the first clear, else least crowded
         text.set_position(tuple(inv.transform((x0 - off_x, y0 - off_y))))
-        blocked.append((x0, y0, x0 + w, y0 + h))
+        blocked.append((float(x0), float(y0), float(x0 + w), float(y0 + h)))
 
 
 def _separate(ax: Axes, texts: list[Text], keep_out: Sequence[Bbox], renderer: Any, rounds: int = 200) -> None:
@@ -456,7 +472,7 @@ def _leader(ax: Axes, text: Text, anchor: Point, renderer: Any) -> None:
     if math.hypot(nx - ox, ny - oy) < 6:
         return
     (lx, ly) = ax.transData.inverted().transform((nx, ny))
-    ax.add_line(Line2D([anchor[0], lx], [anchor[1], ly], color="#333", lw=0.6, zorder=4.2, label="leader"))
+    ax.add_artist(Line2D([anchor[0], lx], [anchor[1], ly], color="#333", lw=0.6, zorder=4.2, label="leader"))
 
 
 def _legend(fig: Figure, ax: Axes, network: Network, utilisation: Mapping[str, float] | None, cmap: Any,
@@ -481,6 +497,6 @@ def _legend(fig: Figure, ax: Axes, network: Network, utilisation: Mapping[str, f
                frameon=False)
     if utilisation is not None:
         cax = fig.add_axes((box.x1 + 0.012, box.y0 + box.height * 0.15, 0.012, box.height * 0.7))
-        sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+        sm = ScalarMappable(cmap=cmap, norm=Normalize(0, 1))
         fig.colorbar(sm, cax=cax, label="simulated utilisation")
         cax.tick_params(labelsize=7)
