@@ -1,7 +1,7 @@
 """Statistics gathered while a simulation runs, in memory that does not grow with the horizon.
 
 `TimeWeighted` integrates a level (queue length, busy berths, yard tonnes) over time, after
-the warm-up, with an optional daily series. `Queue` adds arrivals and waits to it, so a
+the warm-up, with an optional daily series (one unboxed double a day). `Queue` adds arrivals and waits to it, so a
 queue's length and its waiting time are measured independently (Little's law is then a check,
 not an identity). `Reservoir` keeps a bounded uniform sample for percentiles.
 """
@@ -9,6 +9,7 @@ not an identity). `Reservoir` keeps a bounded uniform sample for percentiles.
 from __future__ import annotations
 
 import math
+from array import array
 from heapq import heappop, heappush
 
 import numpy as np
@@ -38,7 +39,8 @@ class TimeWeighted:
         self.peak = 0.0
         self.warmup = warmup
         self.horizon = horizon
-        self.days: list[float] | None = [0.0] * max(1, math.ceil(horizon / DAY_H)) if daily else None
+        # one double a day, unboxed (a list would hold a float object a day: 4x the memory over a long horizon)
+        self.days: array[float] | None = array("d", bytes(8 * max(1, math.ceil(horizon / DAY_H)))) if daily else None
         self._pending: list[tuple[float, float]] = []
         self._day = 0  # the day `last` falls in, while `last` < `_day_end` (a cache)
         self._day_end = DAY_H
@@ -93,7 +95,7 @@ class TimeWeighted:
                     self._add_days(days, level, last, t)
         self.last = t
 
-    def _add_days(self, days: list[float], level: float, last: float, t: float) -> None:
+    def _add_days(self, days: array[float], level: float, last: float, t: float) -> None:
         """Spread `level` held over [last, t] across the days it covers."""
         d, e = int(last // DAY_H), int(t // DAY_H)
         if d == e:
@@ -124,7 +126,7 @@ class TimeWeighted:
             return np.zeros(0)
         hours = np.full(len(self.days), DAY_H)
         hours[-1] = self.horizon - DAY_H * (len(self.days) - 1)
-        return np.asarray(self.days) / hours
+        return np.frombuffer(self.days, dtype=np.float64) / hours
 
 
 class Tally:

@@ -8,8 +8,9 @@ component's random numbers (common random numbers across scenario variants).
 Memory bounded by the system. A replication arrives with its arrays: daily series (one value a
 day of the horizon) and, for power and data, the delivered rate each hour. `Collector` reduces
 each one as it arrives (in the parent process, in any order): its scalar figures are packed into
-one float64 array with a layout shared by every replication of the same shape (`Packed`,
-unpacked into a `Replication` again on reading, every figure bit for bit); its daily series are
+one float64 array with a layout (`Packed`, unpacked into a `Replication` again on reading, every
+figure bit for bit) whose parts and rows are shared with the replications before it (a
+replication that saw one more passage shares every other row); its daily series are
 folded, in replication order, into a `SeriesSummary` (the mean per point and the series of at
 most `SAMPLE` replications for percentiles); its hourly arrays are dropped once the targets have
 been measured from them (`Replication.measured`, by the caller), except in the first
@@ -67,6 +68,9 @@ class FlowRecord:
     transit_days: dict[str, float] = field(default_factory=dict)  # mean, p50, p95
     hourly: np.ndarray | None = None  # delivered rate each hour (power, data), for firm targets
     extra: dict[str, float] = field(default_factory=dict)
+    # power: what the flow's paths could carry each hour with unlimited supply and this replication's
+    # outages (float32), for transmission targets; dropped with `hourly` once the targets are measured
+    transfer: np.ndarray | None = None
 
 
 @dataclass
@@ -84,6 +88,9 @@ class Replication:
     outages: list[dict[str, Any]] = field(default_factory=list)
     events: int = 0
     measured: dict[str, float] = field(default_factory=dict)  # target id -> value (sim.targets.measure)
+    # site -> power its flows left unsent each hour from hour 0 (GW), for its electrolyser: handed from the
+    # power model to the liquids model within a replication (`sim.energy.model`), emptied before it leaves
+    surplus: dict[str, np.ndarray] = field(default_factory=dict)
 
     def merge(self, other: Replication) -> Replication:
         """Combine the records of two engines (cargo and continuous) for the same replication."""
@@ -176,21 +183,30 @@ def _leaves(rep: Replication) -> list[Any]:
     return out
 
 
-def pack(rep: Replication, layouts: dict[Layout, Layout]) -> Packed:
-    """`rep`'s scalars and month series (its daily series, hourly arrays and outages are left out):
-    layouts already seen are shared through `layouts`. A record with a figure that is not a float
-    is kept whole, so nothing is ever changed by packing."""
+def pack(rep: Replication, layouts: dict[Any, Any]) -> Packed:
+    """`rep`'s scalars and month series (its daily series, hourly arrays and outages are left out).
+    Layouts, and each of their parts and rows, already seen are shared through `layouts`: two
+    replications seldom have the same rows (a passage or a berth kind some replication never
+    used), but their rows are nearly all alike, so what a replication adds is its values and a
+    tuple of references per part. A record with a figure that is not a float is kept whole, so
+    nothing is ever changed by packing."""
     leaves = _leaves(rep)
     months = {k: v for k, v in rep.series.items() if not is_daily(k)}
     if not all(type(x) is float for x in leaves) or any(np.asarray(v).dtype != np.float64 for v in months.values()):
         return Packed(rep.index, rep.events, whole=reduced(rep))
+
+    def shared(*rows: Any) -> Any:
+        """`rows` as a tuple, each row and the tuple itself the one already seen when equal."""
+        return _shared(layouts, tuple(_shared(layouts, row) for row in rows))
+
     layout = Layout(
-        flows=tuple((fid, f.carrier, f.unit, tuple(f.transit_days), tuple(f.extra)) for fid, f in rep.flows.items()),
-        tables=tuple(tuple((i, tuple(row)) for i, row in getattr(rep, t).items()) for t in TABLES),
-        passages=tuple((pair, tuple(row)) for pair, row in rep.passages.items()),
-        series=tuple((k, len(v)) for k, v in months.items()),
-        measured=tuple(rep.measured))
-    layout = layouts.setdefault(layout, layout)
+        flows=shared(*((fid, f.carrier, f.unit, tuple(f.transit_days), tuple(f.extra))
+                       for fid, f in rep.flows.items())),
+        tables=shared(*(shared(*((i, tuple(row)) for i, row in getattr(rep, t).items())) for t in TABLES)),
+        passages=shared(*((pair, tuple(row)) for pair, row in rep.passages.items())),
+        series=shared(*((k, len(v)) for k, v in months.items())),
+        measured=shared(*rep.measured))
+    layout = _shared(layouts, layout)
     parts = [np.asarray(leaves, dtype=np.float64)] + [np.asarray(v, dtype=np.float64).ravel() for v in months.values()]
     return Packed(rep.index, rep.events, layout, np.concatenate(parts) if parts else np.zeros(0))
 
@@ -204,16 +220,21 @@ def _flow_offsets(layout: Layout) -> dict[str, int]:
     return out
 
 
-_OFFSETS: dict[Layout, dict[str, int]] = {}
+def _shared(pool: dict[Any, Any], value: Any) -> Any:
+    """The object in `pool` equal to `value` (`value` itself, added, when there is none)."""
+    return pool.setdefault(value, value)
+
+
+_OFFSETS: dict[tuple[Any, ...], dict[str, int]] = {}  # by a layout's (shared) flows
 
 
 def unpack_flow(p: Packed, fid: str) -> FlowRecord | None:
     """One flow's record of a packed replication (None where it has none), without the rest."""
     if p.whole is not None or p.layout is None or p.values is None:
         return unpack(p).flows.get(fid)
-    offsets = _OFFSETS.get(p.layout)
+    offsets = _OFFSETS.get(p.layout.flows)
     if offsets is None:
-        offsets = _OFFSETS[p.layout] = _flow_offsets(p.layout)
+        offsets = _OFFSETS[p.layout.flows] = _flow_offsets(p.layout)
     if fid not in offsets:
         return None
     at = offsets[fid]
@@ -255,10 +276,20 @@ def reduced(rep: Replication) -> Replication:
                        {k: v for k, v in rep.series.items() if not is_daily(k)}, [], rep.events, rep.measured)
 
 
+def without_hourly(rep: Replication) -> Replication:
+    """`rep` with its flows' hourly arrays (delivered and transfer capacity) dropped, in place:
+    what a worker sends back once the targets are measured (`sim.simulate`)."""
+    for f in rep.flows.values():
+        f.hourly = f.transfer = None
+    return rep
+
+
 def arrays(rep: Replication) -> dict[str, np.ndarray]:
-    """A replication's daily series (`series:<key>`) and hourly arrays (`hourly:<flow>`)."""
+    """A replication's daily series (`series:<key>`) and hourly arrays (`hourly:<flow>`, and
+    `transfer:<flow>` for the hourly transfer capacity of a power flow)."""
     out = {f"series:{k}": np.asarray(v) for k, v in rep.series.items() if is_daily(k)}
     out.update({f"hourly:{fid}": f.hourly for fid, f in rep.flows.items() if f.hourly is not None})
+    out.update({f"transfer:{fid}": f.transfer for fid, f in rep.flows.items() if f.transfer is not None})
     return out
 
 
@@ -284,7 +315,8 @@ class SeriesStore:
         with np.load(path) as data:
             loaded = {k: data[k] for k in data.files}
         flows = {fid: FlowRecord(f.carrier, f.unit, f.delivered, f.arrived, f.in_system, f.transit_days,
-                                 loaded.get(f"hourly:{fid}", f.hourly), f.extra) for fid, f in rep.flows.items()}
+                                 loaded.get(f"hourly:{fid}", f.hourly), f.extra,
+                                 loaded.get(f"transfer:{fid}", f.transfer)) for fid, f in rep.flows.items()}
         series = {k.removeprefix("series:"): v for k, v in loaded.items() if k.startswith("series:")} | rep.series
         return Replication(rep.index, flows, rep.links, rep.nodes, rep.fleets, rep.passages, series,
                            rep.outages, rep.events, rep.measured)
@@ -419,7 +451,7 @@ class Collector:
         self.first = first
         self.series = SeriesSummary(seed)
         self.store = SeriesStore() if mode == "all" else None
-        self._layouts: dict[Layout, Layout] = {}
+        self._layouts: dict[Any, Any] = {}  # layouts and their parts and rows, shared (`pack`)
         self._packed: dict[int, Packed] = {}
         self._pending: dict[int, dict[str, np.ndarray]] = {}  # daily series waiting for a lower index
         self._next = first  # the next index to fold into the summary

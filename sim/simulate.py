@@ -4,11 +4,11 @@ Replication `i` draws every random number from streams keyed by (seed, i, compon
 replication's figures are the same whether it runs first or last, alone or in a pool.
 
 Each replication measures the scenario's targets where it runs (`Replication.measured`: a firm
-target needs the hourly arrays), and is reduced as it reaches this process
-(`sim.replications.Collector`): the result keeps every replication's scalar figures, a summary
-of the daily series (`SimulationResult.series`) and the first replication's hourly arrays, so
-its memory grows with neither the replications nor the horizon (`series="all"` also streams
-every replication's arrays to disk, for `to_xarray` by replication).
+target needs the hourly arrays; a power target is measured in each framing too), and is reduced
+as it reaches this process (`sim.replications.Collector`): the result keeps every replication's
+scalar figures, a summary of the daily series (`SimulationResult.series`) and the first
+replication's hourly arrays, so its memory grows with neither the replications nor the horizon
+(`series="all"` also streams every replication's arrays to disk, for `to_xarray` by replication).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import time
+from array import array
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from sim.energy import CARRIERS as CONTINUOUS
 from sim.network import Network, build_network
 from sim.processes import process_pool
 from sim.replications import (Collector, Estimate, Replication, Replications, SeriesMode, SeriesSummary, Streams,
-                              estimate)
+                              estimate, without_hourly)
 from sim.scenario.schema import MASS_CARRIERS, MAX_REPLICATIONS, Scenario
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def run_replication(scenario: Scenario, index: int, seed: int, network: Network 
         from sim.energy.model import simulate_continuous
 
         rep.merge(simulate_continuous(scenario, network, streams, index))
-    rep.measured = {tid: judge.measure(t, rep) for tid, t in scenario.targets.items()}
+    rep.measured = judge.measured(scenario, rep)
     return rep
 
 
@@ -75,13 +76,17 @@ def import_models(scenario: Scenario) -> None:
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_setup(scenario: Scenario, seed: int) -> None:
-    """Each worker process parses nothing and builds the network once, then runs replications."""
-    _WORKER.update(scenario=scenario, seed=seed, network=build_network(scenario))
+def _worker_setup(scenario: Scenario, seed: int, keep_hourly: int | None = None) -> None:
+    """Each worker process parses nothing and builds the network once, then runs replications;
+    it drops the hourly arrays of every replication but `keep_hourly` (None: of none) once the
+    targets are measured, so they never cross to the parent (`series="all"` keeps them all)."""
+    _WORKER.update(scenario=scenario, seed=seed, network=build_network(scenario), keep_hourly=keep_hourly)
 
 
 def _worker_replication(index: int) -> Replication:
-    return run_replication(_WORKER["scenario"], index, _WORKER["seed"], _WORKER["network"])
+    rep = run_replication(_WORKER["scenario"], index, _WORKER["seed"], _WORKER["network"])
+    keep = _WORKER.get("keep_hourly")
+    return rep if keep is None or index == keep else without_hourly(rep)
 
 
 @dataclass
@@ -158,23 +163,23 @@ class SimulationResult:
 
     def table_means(self, table: str) -> dict[str, dict[str, float]]:
         """Every statistic of a per-link/node/fleet table, averaged across replications."""
-        acc: dict[str, dict[str, list[float]]] = {}
+        acc: dict[str, dict[str, array[float]]] = {}  # unboxed doubles: 8 bytes a value, not 32
         for r in self.replications:
             for ident, stats in getattr(r, table).items():
                 for k, v in stats.items():
                     if isinstance(v, (int, float, np.floating, np.integer)):
-                        acc.setdefault(ident, {}).setdefault(k, []).append(float(v))
+                        acc.setdefault(ident, {}).setdefault(k, array("d")).append(float(v))
         return {i: {k: float(np.mean(v)) for k, v in d.items()} for i, d in acc.items()}
 
     def passages(self) -> list[dict[str, Any]]:
         """Node-to-node passage times, sorted by (from, to): `days` (mean, p50, p95) is the mean
         of each replication's figure over the replications where some consignment made the
         passage; `n` is the mean number of consignments per replication (0 where none did)."""
-        acc: dict[tuple[str, str], dict[str, list[float]]] = {}
+        acc: dict[tuple[str, str], dict[str, array[float]]] = {}
         for r in self.replications:
             for pair, stats in r.passages.items():
                 for k, v in stats.items():
-                    acc.setdefault(pair, {}).setdefault(k, []).append(float(v))
+                    acc.setdefault(pair, {}).setdefault(k, array("d")).append(float(v))
         reps = len(self.replications)
         return [{"from": a, "to": b,
                  "days": {k: float(np.mean(d[k])) for k in ("mean", "p50", "p95")},
@@ -248,7 +253,7 @@ def simulate(scenario: Scenario, *, replications: int | None = None, seed: int |
         if workers > 1:
             import_models(scenario)
             pool = stack.enter_context(process_pool(min(workers, os.cpu_count() or 1), _worker_setup,
-                                                    (scenario, seed)))
+                                                    (scenario, seed, None if series == "all" else first)))
 
         def extend(indices: list[int]) -> None:
             """Run these replications (in the one pool of this call, when there is one)."""
