@@ -102,6 +102,10 @@ def validate(raw: Raw) -> Scenario:
     problems += [_at(raw, p, m) for p, m in sources.check(figures(scenario))]
     if problems:
         raise ScenarioError(_capped(problems))
+    for nid, node in scenario.nodes.items():  # a profile file is read beside the scenario file naming it
+        named_in = Path(raw.where(("nodes", nid, "generation", "file"))[0])
+        if node.generation is not None and node.generation.file and named_in.is_file():
+            node.generation.read_beside(named_in.parent)
     return scenario
 
 

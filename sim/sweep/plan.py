@@ -100,13 +100,12 @@ def scenario_sources(files: Iterable[str], model: Scenario) -> list[dict[str, st
     """Every file a scenario's results depend on, with its hash: the files it was read from (the
     top file and each `extends:` parent, as the loader lists them) and the profile files it names
     (found where `sim.energy.profiles` looks for them)."""
-    from sim import bundled
+    from sim.energy.profiles import profile_path
 
     paths = [Path(f) for f in files]
     for node in model.nodes.values():
-        name = node.generation.file if node.generation is not None else None
-        if name:
-            found = next((p for p in (Path(name), bundled.folder("scenarios") / name) if p.is_file()), None)
+        if node.generation is not None:
+            found = profile_path(node.generation)
             if found is not None and found not in paths:
                 paths.append(found)
     return [{"file": str(p), "sha256": file_sha256(p)} for p in paths]
