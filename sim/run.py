@@ -172,7 +172,14 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
         "files": raw.files,
         "wall_s": time.perf_counter() - start,
     }
-    data = build_report(scenario, simulated, plan, result, meta, plan_applied=with_plan)
+    firm: list[dict[str, Any]] = []
+    if plan.firm_supply:  # what makes each power target firm, judged over the run's replications
+        from sim.planning import check_firm_plans
+
+        log.info("simulating the firm power plans")
+        firm = [c.to_dict() for c in check_firm_plans(scenario, plan.firm_supply, replications=len(result.replications),
+                                                      seed=result.seed)]
+    data = build_report(scenario, simulated, plan, result, meta, plan_applied=with_plan, firm_supply=firm)
     log.info("simulated %d replications in %.1f s", len(result.replications), result.wall_s)
     return Evaluation(scenario, simulated, plan, result, data, resolved, with_plan)
 

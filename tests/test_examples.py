@@ -60,7 +60,7 @@ def test_run_example_writes_and_reads_the_data(tmp_path):
     totals = {m: daily[measured & (months == m)].sum() for m in sorted(set(months[measured]))}
     assert int(month) == min(totals, key=totals.__getitem__)
     assert tonnes == f"{totals[int(month)]:,.0f}"
-    assert f"10 data files written to {out}" in printed  # nine frames and the series
+    assert f"11 data files written to {out}" in printed  # ten frames and the series
 
 
 @pytest.mark.slow  # two runs of the scenario

@@ -94,11 +94,11 @@ def test_every_article_figure_is_a_target_of_targets_2030() -> None:
     assert "cargo_china_transit" in scenario.targets
 
 
-def test_power_and_data_targets_of_2030_are_firm_at_95_percent() -> None:
+def test_power_targets_of_2030_are_transmission_and_data_firm_at_95_percent() -> None:
     scenario = load("targets-2030")
-    for tid in ("power_caspian_black_sea_europe", "power_nakhchivan_turkiye_europe",
-                "data_transcaspian_fibre"):
-        assert scenario.targets[tid].measure == "firm"
+    for tid, measure in (("power_caspian_black_sea_europe", "transmission"),
+                         ("power_nakhchivan_turkiye_europe", "transmission"), ("data_transcaspian_fibre", "firm")):
+        assert scenario.targets[tid].measure == measure
         assert scenario.targets[tid].share_of_time.value == pytest.approx(0.95)
 
 

@@ -12,15 +12,26 @@ The clock starts at hour 0 (1 January), or at hour -spinup with a spin-up
 storms and outages run from there, so 1 January finds the tank levels, cargoes afloat and
 repairs the previous December left. Nothing is measured before hour 0 (totals count from the
 warm-up, as without a spin-up).
+
+Power to X: a hydrogen or ammonia flow `produced_by` a generation site is made by the site's
+electrolyser. Each hour it takes the generation the power dispatch left unsent at the site
+(`Replication.surplus`, from `sim.energy.power`; the site's whole generation, times its share in
+service, when no power flow leaves it), up to its capacity, and makes intake x 1000 /
+`energy_per_tonne` tonnes (GW to MW; MWh a tonne). That hourly production enters the flow's
+origin tank; a full tank curtails it as any production. The flow's `rate` is its nominal rate.
+Its record adds the electrolyser's intake (TWh a year: the tonnes that entered the chain times
+the energy a tonne), its capacity factor (intake over capacity), and the surplus open to it.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import simpy
 
+from sim.energy.profiles import GenerationProfiles
 from sim.energy.reliability import Outcome
 from sim.energy.tankers import Tankers
 from sim.energy.tanks import LIQUIDS, T_PER_H, Fluid, Lane, build_lanes
@@ -35,7 +46,11 @@ __all__ = ["LIQUIDS", "simulate_liquids"]
 def simulate_liquids(scenario: Scenario, network: Network, streams: Streams, outcome: Outcome,
                      rep: Replication, horizon: float, warmup: float) -> None:
     """Produce, store, ship and pipe every oil, hydrogen and ammonia flow; fill `rep`."""
-    lanes = build_lanes(scenario, network)
+    n_hours = max(int(math.ceil(horizon - 1e-9)), 0)
+    surplus = {fid: site_surplus(scenario, streams, outcome, rep, fid, n_hours)
+               for fid, f in scenario.flows.items() if f.carrier in LIQUIDS and f.produced_by is not None}
+    made = {fid: electrolysis(scenario, fid, power) for fid, power in surplus.items()}
+    lanes = build_lanes(scenario, network, made)
     if not lanes:
         return
     spinup = scenario.simulation.spinup.value
@@ -50,6 +65,55 @@ def simulate_liquids(scenario: Scenario, network: Network, streams: Streams, out
     tankers.close()
     rep.events += fluid.steps + sum(v.voyages for vs in tankers.vessels.values() for v in vs) * 8
     _report(scenario, network, outcome, rep, lanes, fluid, tankers, horizon, warmup)
+    for fid, power in surplus.items():
+        _electrolyser(scenario, rep, fid, power, lanes, horizon, warmup)
+
+
+def site_surplus(scenario: Scenario, streams: Streams, outcome: Outcome, rep: Replication, fid: str,
+                 n_hours: int) -> np.ndarray:
+    """Power (GW) open to the electrolyser making flow `fid` each hour from hour 0: what the power
+    dispatch left unsent at its site, or the site's whole generation in service when no power
+    flow leaves it."""
+    site = scenario.flows[fid].produced_by
+    assert site is not None  # internal: called for produced_by flows only
+    if site in rep.surplus:
+        return rep.surplus[site][:n_hours]
+    node = scenario.nodes[site]
+    assert node.generation is not None  # internal: the schema requires it beside an electrolyser
+    weather = Streams(streams.seed, streams.replication).get("generation:weather")  # the power model's weather
+    profile = GenerationProfiles(scenario.nodes, weather).hours(site, 0, n_hours)
+    return node.generation.capacity.value * profile * outcome.timeline(site).hourly(n_hours)
+
+
+def electrolysis(scenario: Scenario, fid: str, surplus: np.ndarray) -> np.ndarray:
+    """Tonnes an hour of flow `fid`'s product made from `surplus` (GW) each hour: the power taken,
+    up to the electrolyser's capacity, x 1000 over the MWh a tonne needs."""
+    site = scenario.flows[fid].produced_by
+    electrolyser = scenario.nodes[site].electrolyser if site is not None else None
+    assert electrolyser is not None  # internal: checked by sim.scenario.checks
+    intake = np.clip(surplus, 0.0, electrolyser.capacity.value)
+    return intake * 1000.0 / electrolyser.energy_per_tonne.value
+
+
+def _electrolyser(scenario: Scenario, rep: Replication, fid: str, surplus: np.ndarray, lanes: list[Lane],
+                  horizon: float, warmup: float) -> None:
+    """The electrolyser's measures in flow `fid`'s record: intake (TWh a year) of the product that
+    entered the chain, capacity factor, and the surplus power open to it (TWh a year)."""
+    measured = horizon - warmup
+    site = scenario.flows[fid].produced_by
+    electrolyser = scenario.nodes[site].electrolyser if site is not None else None
+    rec = rep.flows.get(fid)
+    if electrolyser is None or rec is None or measured <= 0:
+        return
+    e, cap = electrolyser.energy_per_tonne.value, electrolyser.capacity.value
+    produced = sum(lane.produced for lane in lanes if lane.flow == fid)  # tonnes in [warmup, horizon]
+    intake_gw = produced * e / 1000.0 / measured  # mean GW taken for what entered the chain
+    lo, hi = int(math.floor(warmup + 1e-9)), min(int(math.ceil(horizon - 1e-9)), len(surplus))
+    rec.extra |= {
+        "electrolyser_intake_twh": intake_gw * HOURS_PER_YEAR / 1000.0,
+        "electrolyser_capacity_factor": intake_gw / cap if cap > 0 else 0.0,
+        "surplus_power_twh": float(surplus[lo:hi].mean()) * HOURS_PER_YEAR / 1000.0 if hi > lo else 0.0,
+    }
 
 
 def _report(scenario: Scenario, network: Network, outcome: Outcome, rep: Replication, lanes: list[Lane],

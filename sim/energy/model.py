@@ -4,7 +4,10 @@ Reliability first (every cable, pipeline, converter and tanker failing and being
 timeline each, `sim.energy.reliability`), then each carrier over those timelines: power
 dispatched hour by hour (`sim.energy.power`), data routed per network state
 (`sim.energy.fibre`), liquids produced, stored, shipped and piped event by event
-(`sim.energy.liquids`). Statistics cover [warmup, horizon].
+(`sim.energy.liquids`). Statistics cover [warmup, horizon]. A hydrogen or ammonia flow made by
+an electrolyser runs on the power its site's flows leave unsent, so power is dispatched first
+whenever such a flow is simulated, and the hourly surplus it leaves (`Replication.surplus`) is
+dropped once the liquids have used it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ def simulate_continuous(scenario: Scenario, network: Network, streams: Streams, 
     # drawn from (the cargo model's `weather:<id>`) starts again here, so both see one sea.
     streams = Streams(streams.seed, streams.replication)
     chosen = set(carriers) & set(CARRIERS)
+    if any(f.produced_by is not None and f.carrier in chosen for f in scenario.flows.values()):
+        chosen.add("power")  # the electrolyser runs on what the power dispatch leaves
     horizon = scenario.simulation.horizon.value
     warmup = scenario.simulation.warmup.value
     outcome = reliability(scenario, network, streams, chosen)
@@ -43,6 +48,7 @@ def simulate_continuous(scenario: Scenario, network: Network, streams: Streams, 
         simulate_data(scenario, network, outcome, rep, n_hours, warmup_h)
     if chosen & set(LIQUIDS):
         simulate_liquids(scenario, network, streams, outcome, rep, horizon, warmup)
+    rep.surplus.clear()
     _unused_links(network, outcome, rep, chosen, warmup, horizon)
     return rep
 

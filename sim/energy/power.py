@@ -5,11 +5,15 @@ Each power flow draws on the generation at its origin (`sim.energy.profiles`: th
 capacity times its hourly capacity factor, times the share of the site in service), or on a
 grid limited only by the network when its origin has no generation block. Flows are dispatched
 along their paths (`sim.energy.paths`) by `sim.energy.dispatch`: the path-filling rule on chains
-and parallel cables, the exact LP on a meshed network. A link's efficiency covers its line
+and parallel cables, the exact LP on a meshed network; where a store or a dispatchable plant sits
+at a flow's origin, the rolling-horizon LP of `sim.energy.storage` (a year at a time, the state of
+charge carried from block to block). A link's efficiency covers its line
 losses per 1000 km and a converter at each end (`sim.network`).
 
 The same hours are dispatched again with every element in service: the difference is the
-energy lost to outages. Energies are in TWh a year (mean GW x hours a year / 1000).
+energy lost to outages. And again with unlimited supply at every origin and the replication's
+outages: what each flow's paths could carry that hour, up to its rate (its transfer capacity, for
+transmission targets, `sim.targets`). Energies are in TWh a year (mean GW x hours a year / 1000).
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sim.energy.dispatch import dispatch_lp, element_capacities, fill_paths
+from sim.energy.dispatch import Dispatch, dispatch_lp, element_capacities, fill_paths
 from sim.energy.paths import flow_paths, greedy_is_exact
-from sim.energy.profiles import generation_profile
+from sim.energy.profiles import GenerationProfiles
 from sim.energy.records import ExactMean, Hourly, LinkMeasures, below_rate, daily_means, firm_level
 from sim.energy.reliability import Outcome
+from sim.energy.storage import StorageDispatch, StorageRun
 from sim.network import HOURS_PER_YEAR, Network
 from sim.replications import FlowRecord, Replication, Streams
 from sim.scenario.schema import Flow, Scenario
@@ -56,46 +61,56 @@ class PowerLinkMeasures(LinkMeasures):
     losses_twh: float
 
 
-BLOCK_HOURS = 24 * 365  # hours dispatched at a time on chains (whole days: the daily means are per block)
+BLOCK_HOURS = 24 * 365  # hours generated and dispatched at a time (whole days: the daily means are per block)
 
 
 def simulate_power(scenario: Scenario, network: Network, streams: Streams, outcome: Outcome,
                    rep: Replication, n_hours: int, warmup_h: int) -> None:
     """Dispatch every power flow hour by hour, with and without outages; fill `rep`.
 
-    On chains and parallel cables (the path rule, each hour on its own) the hours are dispatched
-    a block at a time and only what the record needs is kept over the whole horizon (per flow,
-    each hour's delivered power, and the exact means (`ExactMean`) of what is lost, curtailed and
-    open to it and of the power entering each link), so memory does not grow with the horizon but
-    by one array a flow. The meshed LP dispatches the
-    whole horizon at once (its hours are grouped into LPs by their distinct states)."""
+    The hours are generated and dispatched a block (a year) at a time, whatever the dispatch
+    (the path rule, the meshed LP whose hours are grouped into LPs by their distinct states, or
+    the rolling-window LP with stores and plants, its state carried from block to block), and
+    only what the record needs is kept over the whole horizon (per flow, each hour's delivered
+    power and transfer capacity, and the exact means (`ExactMean`) of what is lost, curtailed and
+    open to it and of the power entering each link), so memory does not grow with the horizon
+    but by two arrays a flow."""
     flows = {fid: f for fid, f in scenario.flows.items() if f.carrier == "power"}
     if not flows:
         return
     paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
     rates = {fid: f.rate.value for fid, f in flows.items()}
-    supply_full = _supplies(scenario, flows, streams, n_hours)
-    exact = greedy_is_exact(paths)
-    block = BLOCK_HOURS if exact else max(n_hours, 1)
-    solve = fill_paths if exact else dispatch_lp
+    generation = Generation(scenario, flows, streams)
+    solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
+    fed = StorageRun.of(scenario, {f.origin for f in flows.values()}, n_hours, warmup_h)  # rolling-window LP
     n_m = max(n_hours - warmup_h, 0)
     best = {fid: max(p.efficiency for p in paths[fid]) for fid in flows}
     grid = {fid: scenario.nodes[f.origin].generation is None and n_m > 0 for fid, f in flows.items()}
     delivered = {fid: np.empty(n_m) for fid in flows}
+    transfer = {fid: np.empty(n_m, dtype=np.float32) for fid in flows}  # unlimited supply, with outages
+    supply_unlimited = not generation.sites  # every origin a grid
     means = {fid: {name: ExactMean(n_m) for name in ("outages", "losses", "curtailed", "open")} for fid in flows}
     daily: dict[str, list[Hourly]] = {fid: [] for fid in flows}
     link_keys = [f"link:{v.id}" for v in network.carrier_links("power")]
     usage: dict[str, ExactMean] = {}
     method = "paths"
-    for lo in range(0, n_hours, block):
-        hi = min(lo + block, n_hours)
+    # sites with an electrolyser: the generation their flows leave unsent, each hour (sim.energy.liquids)
+    unsent = {o: np.zeros(n_hours) for o in generation.sites if scenario.nodes[o].electrolyser is not None}
+    for lo in range(0, n_hours, BLOCK_HOURS):
+        hi = min(lo + BLOCK_HOURS, n_hours)
         n = hi - lo
         caps, full = element_capacities(paths, outcome, n, lo)
-        supply = {o: s[lo:hi] * outcome.timeline(o).hourly(n, lo) if np.isfinite(s).all() else s[lo:hi]
-                  for o, s in supply_full.items()}
-        got = solve(paths, rates, caps, supply, n)
-        ideal = solve(paths, rates, full, {o: s[lo:hi] for o, s in supply_full.items()}, n)
-        del caps, full, supply
+        made = generation.hours(lo, hi)  # without the sites' own outages
+        supply = {o: s * outcome.timeline(o).hourly(n, lo) if o in generation.sites else s for o, s in made.items()}
+        if fed is None:
+            got = solve(paths, rates, caps, supply, n)
+            ideal = solve(paths, rates, full, made, n)
+        else:
+            got, ideal = fed.dispatch(paths, rates, caps, full, supply, made, n, lo)
+        carry = got if supply_unlimited else solve(paths, rates, caps, {o: np.full(n, np.inf) for o in made}, n)
+        for o in unsent:
+            unsent[o][lo:hi] = site_surplus(got, o, supply[o], [fid for fid, f in flows.items() if f.origin == o])
+        del caps, full, supply, made
         method = got.method
         m0, m1 = max(lo, warmup_h) - lo, n  # the measured hours of the block
         if m1 > m0:
@@ -104,6 +119,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
                 d, s, open_supply = got.delivered[fid][m0:m1], got.sent[fid][m0:m1], got.open_supply[fid][m0:m1]
                 wanted = np.minimum(open_supply, rates[fid] / best[fid]) if best[fid] > 0 and not grid[fid] else s
                 delivered[fid][at] = d
+                transfer[fid][at] = carry.delivered[fid][m0:m1]
                 k = means[fid]
                 k["outages"].add(ideal.delivered[fid][m0:m1] - d)
                 k["losses"].add(s - d)
@@ -114,28 +130,41 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
                     usage.setdefault(key, ExactMean(n_m)).add(got.usage[key][m0:m1])
         for fid in flows:
             daily[fid].append(daily_means(got.delivered[fid]))
-        del got, ideal
+        del got, ideal, carry
     for fid in flows:
         rep.flows[fid] = _record(rates[fid], grid[fid], delivered[fid], means[fid], method)
+        rep.flows[fid].transfer = transfer[fid]
         rep.series[f"delivered:{fid}"] = np.concatenate(daily[fid]) if daily[fid] else np.zeros(0)
+    if fed is not None:
+        fed.record(rep)
+    rep.surplus.update(unsent)
     _power_links(network, outcome, rep, usage, n_hours, warmup_h)
 
 
-def _supplies(scenario: Scenario, flows: dict[str, Flow], streams: Streams, n_hours: int) -> dict[str, Hourly]:
-    """Hourly generation at each origin without the site's own outages (the caller applies them
-    a block at a time); an origin without a generation block is fed from a grid, limited only by
-    the network (infinite)."""
-    supply_full = {}
-    for f in flows.values():
-        node = scenario.nodes[f.origin]
-        if f.origin in supply_full:
-            continue
-        if node.generation is None:
-            supply_full[f.origin] = np.full(n_hours, np.inf)
-            continue
-        prof = generation_profile(f.origin, node, n_hours, streams.get(f"profile:{f.origin}"))
-        supply_full[f.origin] = node.generation.capacity.value * prof
-    return supply_full
+def site_surplus(got: Dispatch, site: str, supply: Hourly, flows: list[str]) -> Hourly:
+    """A site's generation its flows left unsent each hour (GW): what the dispatch curtailed there
+    when a store or plant sits at it, else its supply less what its flows sent."""
+    if isinstance(got, StorageDispatch) and site in got.curtailed:
+        return np.maximum(got.curtailed[site], 0.0)
+    return np.maximum(supply - sum((got.sent[f] for f in flows), np.zeros(len(supply))), 0.0)
+
+
+class Generation:
+    """Hourly generation at each origin of `flows` without the site's own outages (the caller
+    applies them a block at a time), drawn a block at a time from one weather process shared by
+    every site (`sim.energy.profiles`), so memory does not grow with the horizon. An origin
+    without a generation block is fed from a grid, limited only by the network (infinite)."""
+
+    def __init__(self, scenario: Scenario, flows: dict[str, Flow], streams: Streams):
+        self.origins = list(dict.fromkeys(f.origin for f in flows.values()))
+        self.capacity = {o: g.capacity.value for o in self.origins if (g := scenario.nodes[o].generation) is not None}
+        self.sites = set(self.capacity)
+        self.profiles = GenerationProfiles(scenario.nodes, streams.get("generation:weather"))
+
+    def hours(self, lo: int, hi: int) -> dict[str, Hourly]:
+        """Each origin's generation (GW) at hours lo .. hi - 1."""
+        return {o: self.capacity[o] * self.profiles.hours(o, lo, hi) if o in self.sites else np.full(hi - lo, np.inf)
+                for o in self.origins}
 
 
 def _record(rate: float, grid: bool, d: Hourly, kept: dict[str, ExactMean], method: str) -> FlowRecord:

@@ -1,7 +1,9 @@
 """Tanks and pipelines of the liquid flows (oil, hydrogen, ammonia): the lanes each route is
 made of, and the continuous part of the model that moves crude between events.
 
-A flow is produced at its origin at `rate` (times its monthly `seasonality`) and follows its
+A flow is produced at its origin at `rate` (times its monthly `seasonality`), or, when an
+electrolyser makes it (`produced_by`), at an hourly rate from hour 0 (`Lane.hourly`, what the
+electrolyser made from its site's unsent power that hour, `sim.energy.liquids`), and follows its
 routes (split by their shares) as a chain of stages: a fleet link is sailed by tankers in
 batches (`sim.energy.tankers`); consecutive capacity links (pipelines, rail) form one
 continuous stage. Between two stages the crude waits in a tank at the node: a share of the
@@ -10,7 +12,8 @@ space), or an unbounded buffer when the node has no storage block. The last stag
 the destination.
 
 Between events every rate is constant, so tank levels move linearly and the next "tank full"
-or "tank empty" is computed, not stepped to (`Fluid`). Rules at each event:
+or "tank empty" is computed, not stepped to (`Fluid`); an hourly production changes at the
+hours it changes (an event each, none where it holds). Rules at each event:
 
 - production enters the origin tank unless it is full; then it is curtailed to what leaves;
 - a pipeline stage runs at its share of capacity (nameplate less the background flow it also
@@ -24,7 +27,8 @@ pipeline stage.
 
 With a spin-up the clock starts at hour -spinup (`sim.energy.liquids`): a node's `initial`
 stock is its level then, production runs at the flow's `previous_rate` until hour 0 (an event
-of its own, so the rate steps there), and tank levels carry December into January. Totals,
+of its own, so the rate steps there; an electrolyser's flow too, at its nominal rate without
+one), and tank levels carry December into January. Totals,
 the lowest and highest stock and the daily series count from hour 0 only.
 """
 
@@ -104,18 +108,29 @@ class Lane:
     delivered: float = 0.0
     afloat: float = 0.0  # tonnes on tankers now
     loaded: float = 0.0  # tonnes loaded onto tankers so far (shares the fleet pro rata to rates)
+    hourly: np.ndarray | None = None  # t/h made in each hour from hour 0 (an electrolyser's flow); else `rate`
 
     def production(self, t: float) -> float:
+        if self.hourly is not None and t >= 0.0 and len(self.hourly):
+            return float(self.hourly[min(int(math.floor(t + 1e-9)), len(self.hourly) - 1)])
         rate = self.previous if t < 0.0 and self.previous is not None else self.rate
         return rate * (self.season[month(t)] if self.season else 1.0)
+
+    def changes(self) -> list[float]:
+        """Hours at which the hourly production changes (none without one)."""
+        if self.hourly is None or len(self.hourly) < 2:
+            return []
+        return (np.flatnonzero(np.diff(self.hourly) != 0) + 1).astype(float).tolist()
 
 
 # --- lanes from the scenario -----------------------------------------------------------------
 
 
-def build_lanes(scenario: Scenario, network: Network) -> list[Lane]:
-    """Every route of every liquid flow as a lane of tanks and stages."""
+def build_lanes(scenario: Scenario, network: Network, made: dict[str, np.ndarray] | None = None) -> list[Lane]:
+    """Every route of every liquid flow as a lane of tanks and stages; `made` holds the hourly
+    production (t/h from hour 0) of the flows an electrolyser makes, split among routes by share."""
     lanes: list[Lane] = []
+    made = made or {}
     for fid, flow in scenario.flows.items():
         if flow.carrier not in LIQUIDS:
             continue
@@ -128,7 +143,8 @@ def build_lanes(scenario: Scenario, network: Network) -> list[Lane]:
             if shares[rid] <= 0:
                 continue
             lane = Lane(fid, rid, flow.rate.value * shares[rid] * T_PER_H, season,
-                        None if flow.previous_rate is None else flow.previous_rate.value * shares[rid] * T_PER_H)
+                        None if flow.previous_rate is None else flow.previous_rate.value * shares[rid] * T_PER_H,
+                        hourly=made[fid] * shares[rid] if fid in made else None)
             _stages(scenario, lane, path, flow.carrier)
             lanes.append(lane)
     _share_storage(scenario, lanes)
@@ -228,7 +244,8 @@ class Fluid:
         start = float(env.now)  # 0, or -spinup
         # hour 0 is an event when the clock starts before it: production steps to this year's rate
         self.breaks = sorted({t for _, tl in pipes.values() for t in tl.times.tolist()}
-                             | ({0.0} if start < 0 else set()))
+                             | ({0.0} if start < 0 else set())
+                             | {t for lane in lanes for t in lane.changes()})
         self.seasonal = any(lane.season for lane in lanes)
         self.last = start
         self.wake = env.event()

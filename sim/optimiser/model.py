@@ -395,6 +395,8 @@ class Corridor:
             if node.generation is not None:
                 gen = node.generation
                 rhs = gen.capacity.value * (gen.capacity_factor.value if self.firm else 1.0)
+                rhs += sum(p.capacity.value * (p.availability.value if self.firm else 1.0)  # dispatchable plants
+                           for p in node.plants.values())
                 entries = [Entry(c, a, 1.0) for a in self._out_of(nid) for c in self.users.get(a, ())
                            if self.commodities[c].origin == nid and self.commodities[c].carrier == "power"]
                 self.resources.append(Resource(f"generation:{nid}", "generation", nid, "GW",
@@ -476,8 +478,10 @@ class Corridor:
         if unit is not None and e.size.unit != unit and asset != "fleet":
             raise CorridorError(f"expansions.{eid}.size: node {element!r} is limited in {unit}, "
                                 f"got {e.size.text!r}")
-        return Option(eid, asset, element, e.kind, e.size.value, unit or e.size.unit,
-                      annual_cost(e, rate), e.description)
+        cost = annual_cost(e, rate)
+        if e.plant is not None:  # a plant here runs at its availability: its fuel a year, MUSD
+            cost += e.size.value * e.plant.availability.value * HOURS_PER_YEAR * e.plant.fuel_cost.value / 1000.0
+        return Option(eid, asset, element, e.kind, e.size.value, unit or e.size.unit, cost, e.description)
 
     def _node_unit(self, nid: str) -> str | None:
         node = self.scenario.nodes[nid]
@@ -506,6 +510,13 @@ class Corridor:
                     if r.id == f"berth:{o.element}:{o.berth}":
                         r.adds.append((o.id, HOURS_PER_YEAR * self.node_availability(o.element)))
             else:
+                e = self.scenario.expansions[o.id]
+                if e.store is not None:  # energy-neutral on average (and lossy): sized by `sim.optimiser.firm`
+                    continue
+                if e.plant is not None:
+                    for r in rows["generation", o.element]:
+                        r.adds.append((o.id, e.plant.availability.value if self.firm else 1.0))
+                    continue
                 for r in rows["node", o.element]:
                     if r.unit == o.unit:
                         r.adds.append((o.id, self.node_availability(o.element)))

@@ -53,6 +53,7 @@ from sim.network import HOURS_PER_YEAR, Network
 from sim.optimiser import formulation as F
 from sim.optimiser import security
 from sim.optimiser.cut import min_cut
+from sim.optimiser.firm import firm_plans
 from sim.optimiser.lp import LinearProgram, Solution, check_solver
 from sim.optimiser.model import Corridor, Demand
 from sim.optimiser.plan import apply_amounts
@@ -153,6 +154,9 @@ def optimise(scenario: Scenario, *, solver: str | None = None, n_minus_1: bool =
     _growth(m, runner, result, levels)
     _plan(m, share, runner, result, n1_method)
     _with_plan(m, scenario, runner, result, availability, effective, together, levels, n_minus_1)
+    t0 = time.perf_counter()
+    result.firm_supply = {tid: p.to_dict() for tid, p in firm_plans(scenario, m.network, name).items()}
+    runner.build_s += time.perf_counter() - t0
     result.build_s, result.solve_s, result.lps_solved = runner.build_s, runner.solve_s, runner.solved
     result.notes += runner.notes
     log.info("optimiser: %d LPs solved with %s (build %.2f s, solve %.2f s), status %s", runner.solved, name,

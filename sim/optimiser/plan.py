@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from sim.errors import CorridorError
 from sim.network import Network, flow_unit
-from sim.scenario.schema import Asset, BerthKind, Figure, Scenario
+from sim.scenario.schema import Asset, BerthKind, Figure, Plant, Scenario, Store
 from sim.scenario.units import CARRIER_UNIT, Kind
 
 _KIND: dict[str, Kind] = {"Mt/yr": "mass_rate", "GW": "power", "Tbps": "data_rate"}
@@ -24,6 +24,9 @@ def apply_amounts(scenario: Scenario, amounts: Mapping[str, float]) -> Scenario:
         key = e.asset()
         if e.berth is not None and amount > 0:
             _add_berths(out, e.asset()[1], e.berth, math.ceil(amount - 1e-6), eid)
+            continue
+        if (e.store is not None or e.plant is not None) and amount > 0:
+            _add_store_or_plant(out, eid, amount)
             continue
         if amount > 0:
             total[key] = total.get(key, 0.0) + amount
@@ -58,6 +61,27 @@ def _expand_node(out: Scenario, net: Network, nid: str, amount: float, eid: str)
     if node.capacity is not None:
         fig = _rate(net.flow_rate(node.capacity) + amount, flow_unit(node.capacity), eid)
         out.nodes[nid] = node.model_copy(update={"capacity": fig})
+
+
+def _add_store_or_plant(out: Scenario, eid: str, amount: float) -> None:
+    """A store or plant of the expansion's design at its generation site, `amount` GW, named after
+    the expansion."""
+    e = out.expansions[eid]
+    assert e.node is not None  # the schema ties a store or plant to a node
+    node = out.nodes[e.node]
+    power = _rate(amount, "GW", eid)
+    if e.store is not None:
+        d = e.store
+        energy = Figure(amount * d.hours.value, "GWh", "energy", f"{amount * d.hours.value:.6g} GWh", None,
+                        f"with plan expansion {eid}")
+        store = Store(kind=d.kind, power=power, energy=energy, round_trip_efficiency=d.round_trip_efficiency,
+                      soc_min=d.soc_min, soc_max=d.soc_max)
+        out.nodes[e.node] = node.model_copy(update={"stores": {**node.stores, eid: store}})
+    elif e.plant is not None:
+        d2 = e.plant
+        plant = Plant(fuel=d2.fuel, capacity=power, availability=d2.availability, ramp=d2.ramp, fuel_cost=d2.fuel_cost,
+                      min_output=d2.min_output)
+        out.nodes[e.node] = node.model_copy(update={"plants": {**node.plants, eid: plant}})
 
 
 def _add_berths(out: Scenario, nid: str, kind: BerthKind, count: int, eid: str) -> None:

@@ -156,6 +156,7 @@ class OptimiseResult:
     lp_size: dict[str, int] = field(default_factory=dict)
     lps_solved: int = 0
     notes: list[str] = field(default_factory=list)
+    firm_supply: dict[str, dict[str, Any]] = field(default_factory=dict)  # power target -> `FirmPlan.to_dict`
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: `targets[id]` is the report's targets[].optimised, `plan` its plan."""
@@ -169,6 +170,7 @@ class OptimiseResult:
                               for k, v in self.shadow_prices.items()},
             "links": [asdict(r) for r in self.links],
             "lp_size": self.lp_size, "lps_solved": self.lps_solved, "notes": self.notes,
+            "firm_supply": self.firm_supply,
         })
 
     def plan_dict(self) -> dict[str, Any]:

@@ -33,13 +33,18 @@ as the verdict.
 replication (`PER_REPLICATION`; flows' transit days; passages' days); a report without it still
 reads, and compare says those figures were not tested.
 
+`targets[].framings` (power targets only) judges the target as transmission, energy and firm
+(`sim.targets`), each with its figure, unit, mean and 95% interval, P(met) and verdict; the
+target's own verdict is the one of its `measure`. A report without it still reads.
+
 `targets[].gap` (only with `corridor run --gaps`) splits a target's gap between the optimiser's
 bound and the simulation into causes (`sim.attribution`); `with_gaps` adds it to a report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -146,14 +151,36 @@ class Gap(Record):
     unit: str
 
 
+class FramingRow(Record):
+    """A power target judged in one framing (`sim.targets`): the figure (`value`; `assumed` when
+    derived, not written in the scenario) and its unit, the simulated mean with its 95% interval,
+    P(met) with its Wilson 95% interval and the verdict; transmission: the N-1 capacity beside it
+    and whether it reaches the figure less tolerance; energy: the utilisation of the figure's
+    capacity (mean delivered power over the figure)."""
+
+    value: float
+    unit: str
+    assumed: bool = False
+    share_of_time: float | None = None  # transmission and firm: the quantile of hours measured
+    mean: float
+    ci95: list[float] = Field(min_length=2, max_length=2)
+    p_met: float
+    p_met_ci95: list[float] = Field(min_length=2, max_length=2)
+    verdict: judge.Verdict
+    met: bool
+    n_minus_1: float | None = None
+    n_minus_1_met: bool | None = None
+    utilisation: float | None = None
+
+
 class TargetRow(Record):
     id: str
     carrier: Carrier
     unit: str
     target: float
-    measure: Literal["throughput", "firm"]
+    measure: judge.Measure
     description: str | None
-    share_of_time: float | None  # firm targets only
+    share_of_time: float | None  # firm and transmission targets only
     tolerance: float
     probability: float | None = None  # P(met) required; absent from reports written before verdicts
     simulated: Simulated
@@ -162,6 +189,8 @@ class TargetRow(Record):
     met: bool  # verdict == "met", for readers written before verdicts
     sources: list[str]
     gap: Gap | None = None  # with `corridor run --gaps` only
+    # power targets: judged as transmission, energy and firm (absent from other targets and older reports)
+    framings: dict[judge.Framing, FramingRow] | None = None
 
     @property
     def judged(self) -> judge.Verdict:
@@ -282,6 +311,20 @@ def _number(x: Any) -> float | None:
     return float(x) if isinstance(x, (int, float, np.integer, np.floating)) and np.isfinite(x) else None
 
 
+class Floats:
+    """One float object per value met (a value seen again is the object seen first): a
+    statistic repeated across replications (0, 1, a count) is then kept once however many
+    replications report it. 0.0 and -0.0 stay apart (JSON writes them differently)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[Any, float] = {}
+
+    def __call__(self, x: float | None) -> float | None:
+        if x is None:
+            return None
+        return self.seen.setdefault(x if x else (x, math.copysign(1.0, x)), x)
+
+
 def kept_per_replication(table: str, stat: str) -> bool:
     """Whether statistic `stat` of a `table` ("nodes", "links", "fleets") row is kept per replication."""
     return any(stat == n or (n.endswith(":") and stat.startswith(n)) for n in PER_REPLICATION[table])
@@ -296,12 +339,13 @@ def per_replication(result: SimulationResult) -> PerReplication:
     flows: dict[str, Values] = {}
     flows_seen: set[str] = set()  # flows with transit days in some replication
     passages: dict[tuple[str, str], Values] = {}
+    share = Floats()
     for n, r in enumerate(result.replications):
         for table, rows in tables.items():
             for ident, row in getattr(r, table).items():
                 acc = rows.setdefault(ident, {})
                 for k, v in row.items():
-                    if kept_per_replication(table, k) and (x := _number(v)) is not None:
+                    if kept_per_replication(table, k) and (x := share(_number(v))) is not None:
                         acc.setdefault(k, [None] * n).append(x)
         for fid, f in r.flows.items():
             days = f.transit_days
@@ -309,11 +353,11 @@ def per_replication(result: SimulationResult) -> PerReplication:
             if days:
                 flows_seen.add(fid)
             for k in PASSAGE_DAYS:
-                acc[f"transit_days.{k}"].append(_number(days.get(k)))
+                acc[f"transit_days.{k}"].append(share(_number(days.get(k))))
         for pair, days in r.passages.items():
             acc = passages.setdefault(pair, {k: [None] * n for k in PASSAGE_DAYS})
             for k in PASSAGE_DAYS:
-                acc[k].append(_number(days.get(k)))
+                acc[k].append(share(_number(days.get(k))))
         groups: list[Mapping[Any, Values]] = [*tables.values(), flows, passages]
         for group in groups:
             for stats in group.values():
@@ -359,6 +403,36 @@ class NMinus1(Record):
     secure: bool | None = None
     targets: dict[str, Contingency] = {}
     shortfalls: dict[str, SecurityShortfall] = {}
+
+
+class FirmSupplySimulated(Record):
+    """A firm plan judged by the simulation: its firm level's mean, P(met) and the verdict."""
+
+    firm_mean: float
+    p_met: float
+    p_met_ci95: list[float]
+    replications: int
+    verdict: str
+
+
+class FirmSupplyRow(Record):
+    """What makes a power target firm (`sim.optimiser.firm`), cheapest: the expansions built (GW),
+    the annual cost, the hours exempt, what is still short, and the simulation's judgement."""
+
+    target: str
+    figure: float
+    unit: str
+    share_of_time: float
+    status: str
+    built: dict[str, float] = {}
+    investment_musd_yr: float | None = None
+    fuel_musd_yr: float | None = None
+    cost_musd_yr: float | None = None
+    exempt_hours: int
+    hours: int | None = None
+    short_gwh_yr: float | None = None
+    short_hours: int | None = None
+    simulated: FirmSupplySimulated
 
 
 class PlanSection(Record):
@@ -433,6 +507,7 @@ class ReportDocument(Record):
     per_replication: PerReplication | None = None  # absent from reports written before it existed
     bottlenecks: Bottlenecks | None = None  # absent from reports written before it existed
     plan: PlanSection
+    firm_supply: list[FirmSupplyRow] = []  # only with optimiser.firm_supply
     n_minus_1: NMinus1
     shadow_prices: dict[str, ShadowPrice]
     sources: dict[str, str]  # source id -> what it is
@@ -507,8 +582,38 @@ def target_sources(scenario: Scenario, tid: str) -> list[str]:
     return found
 
 
+def framing_rows(scenario: Scenario, planned: Scenario,
+                 result: SimulationResult) -> dict[str, dict[judge.Framing, FramingRow]]:
+    """Every power target judged in each framing (`sim.targets.judge_framings`) on the network
+    simulated (`planned`), from each replication's measured framings (one pass over them)."""
+    power = {tid: t for tid, t in scenario.targets.items() if t.carrier == "power"}
+    if not power:
+        return {}
+    values: dict[str, dict[judge.Framing, list[float]]] = {tid: {f: [] for f in judge.FRAMINGS} for tid in power}
+    for r in result.replications:
+        for tid, t in power.items():
+            for f, v in judge.framing_values(t, tid, [r]).items():
+                values[tid][f] += v
+    network = build_network(planned)
+    out = {}
+    for tid, t in power.items():
+        rows = {}
+        for j in judge.judge_framings(scenario, network, tid, values[tid], judge.required_probability(scenario, tid)):
+            level = j.judgement.threshold
+            rows[j.framing] = FramingRow(
+                value=j.figure, unit=j.unit, assumed=j.assumed,
+                share_of_time=t.share_of_time.value if j.framing != "energy" else None,
+                mean=j.judgement.mean, ci95=list(j.ci95), p_met=j.judgement.p_met,
+                p_met_ci95=list(j.judgement.p_met_ci95), verdict=j.judgement.verdict,
+                met=j.judgement.verdict == "met", n_minus_1=j.n_minus_1,
+                n_minus_1_met=None if j.n_minus_1 is None else j.n_minus_1 >= level - judge.EPS,
+                utilisation=j.utilisation)
+        out[tid] = rows
+    return out
+
+
 def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: Mapping[str, Any],
-                plan_applied: bool) -> TargetRow:
+                plan_applied: bool, framings: Mapping[str, dict[judge.Framing, FramingRow]]) -> TargetRow:
     t = scenario.targets[tid]
     sim_t = result.target(tid)
     judged = judge.judge(t, sim_t["values"], judge.required_probability(scenario, tid))
@@ -521,9 +626,10 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
         together = bounds.get("max_together")
         bound = together if together is not None else bounds.get("max_deliverable")
         links, nodes = bounds.get("binding", []), bounds.get("binding_nodes", [])
-    return TargetRow(
-        id=tid, carrier=t.carrier, unit=t.value.unit, target=t.value.value, measure=t.measure,
-        description=t.description, share_of_time=t.share_of_time.value if t.measure == "firm" else None,
+    row = TargetRow(
+        id=tid, carrier=t.carrier, unit=judge.unit(t), target=judge.figure(t), measure=t.measure,
+        description=t.description,
+        share_of_time=t.share_of_time.value if t.measure in ("firm", "transmission") else None,
         tolerance=t.tolerance.value, probability=judged.probability,
         simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=judged.p_met,
                             p_met_ci95=list(judged.p_met_ci95), replications=sim_t["values"]),
@@ -533,6 +639,9 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
         verdict=judged.verdict, met=judged.verdict == "met",
         sources=target_sources(scenario, tid),
     )
+    if tid in framings:  # set only for power targets: absent from the JSON of others
+        row.framings = framings[tid]
+    return row
 
 
 def _link_rows(planned: Scenario, result: SimulationResult) -> list[LinkRow]:
@@ -597,17 +706,22 @@ def measured_days(warmup_h: float, horizon_h: float) -> list[float]:
 
 
 def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
-                   meta: Mapping[str, Any], *, plan_applied: bool = False) -> ReportDocument:
+                   meta: Mapping[str, Any], *, plan_applied: bool = False,
+                   firm_supply: Sequence[Mapping[str, Any]] = ()) -> ReportDocument:
     """The report of one run: `scenario` as given, `planned` the scenario simulated (with the
     optimiser's plan built when `plan_applied`, else `scenario` itself), and `meta` the scenario
     file's facts (file, sha256, resolved_sha256, overrides, files) and the run's wall time (wall_s)."""
     plan_doc = plan.to_dict()
     bounds = plan_doc.get("targets", {})
     horizon = planned.simulation
-    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied) for tid in scenario.targets]
+    framings = framing_rows(scenario, planned, result)
+    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied, framings)
+               for tid in scenario.targets]
     cited = sorted({s for t in targets for s in t.sources})
     section = PlanSection.model_validate(plan_doc.get("plan", {}))
-    built = {"built": section.expansions} if plan_applied else {}
+    built: dict[str, Any] = {"built": section.expansions} if plan_applied else {}
+    if firm_supply:  # the firm plans judged by simulation (`sim.planning.check_firm_plans`)
+        built["firm_supply"] = [FirmSupplyRow.model_validate(row) for row in firm_supply]
     from sim.report.bottlenecks import bottlenecks
 
     links = _link_rows(planned, result)
@@ -650,9 +764,11 @@ def with_gaps(data: Mapping[str, Any], gaps: Mapping[str, Mapping[str, Any]]) ->
 
 
 def build_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
-                 meta: Mapping[str, Any], *, plan_applied: bool = False) -> dict[str, Any]:
+                 meta: Mapping[str, Any], *, plan_applied: bool = False,
+                 firm_supply: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """The report.json content of one run (`build_document`'s JSON form)."""
-    return build_document(scenario, planned, plan, result, meta, plan_applied=plan_applied).to_json()
+    return build_document(scenario, planned, plan, result, meta, plan_applied=plan_applied,
+                          firm_supply=firm_supply).to_json()
 
 
 def point_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult, *,
@@ -663,7 +779,9 @@ def point_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, re
     sweep never reads."""
     plan_doc = plan.to_dict()
     bounds = plan_doc.get("targets", {})
-    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied) for tid in scenario.targets]
+    framings = framing_rows(scenario, planned, result)
+    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied, framings)
+               for tid in scenario.targets]
     section = PlanSection.model_validate(plan_doc.get("plan", {}))
     out: dict[str, Any] = {"plan_applied": plan_applied}
     if plan_applied:

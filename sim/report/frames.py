@@ -11,6 +11,8 @@ builder, so a figure is the same number in either and in report.json:
                          tolerance, probability, simulated_mean, simulated_ci95_lo/_hi,
                          simulated_p_met (+ _ci95_lo/_hi), optimised_* (report), verdict, met
     target_replications  one row per (target, replication): id, replication, value, unit
+    target_framings      one row per (power target, framing): id, framing (transmission, energy,
+                         firm), value (the figure), unit, mean, ci95_lo/_hi, p_met, verdict, ...
     flows                one row per flow: demand and delivered_mean/_ci95_lo/_hi in `unit`,
                          arrived_t, in_system_t, transit_days_mean/_p50/_p95, and every other
                          statistic the run measured (names carry their unit: _t, _twh, _days)
@@ -84,6 +86,7 @@ class Frames:
 
     targets: pd.DataFrame
     target_replications: pd.DataFrame
+    target_framings: pd.DataFrame
     flows: pd.DataFrame
     flow_replications: pd.DataFrame
     links: pd.DataFrame
@@ -165,8 +168,10 @@ def frames(report: Mapping[str, Any], indices: list[int] | None = None) -> Frame
              "replications": run.get("replications")}
     section = {name: list(report.get(name) or []) for name in SECTIONS}
     return Frames(
-        targets=_frame(section["targets"], attrs),
+        targets=_frame([{k: v for k, v in t.items() if k != "framings"} for t in section["targets"]], attrs),
         target_replications=_long(section["targets"], "simulated", "value", indices, attrs),
+        target_framings=_frame([{"id": t["id"], "framing": name, **f} for t in section["targets"]
+                                for name, f in (t.get("framings") or {}).items()], attrs),
         flows=_frame(section["flows"], attrs),
         flow_replications=_long(section["flows"], "delivered", "delivered", indices, attrs),
         links=_frame(section["links"], attrs),
@@ -181,20 +186,23 @@ def result_frames(result: SimulationResult) -> Frames:
     """The frames of a simulation in memory: what report.json would say of it, less what only the
     optimiser and the network know (bounds, binding rows, sources, nameplates)."""
     from sim import targets as judge
-    from sim.report.document import port_months
+    from sim.report.document import framing_rows, port_months
 
     scenario = result.scenario
+    framings = framing_rows(scenario, scenario, result)
     target_rows = []
     for tid, t in scenario.targets.items():
         sim_t = result.target(tid)
         judged = judge.judge(t, sim_t["values"], judge.required_probability(scenario, tid))
         target_rows.append({
-            "id": tid, "carrier": t.carrier, "unit": t.value.unit, "target": t.value.value, "measure": t.measure,
-            "description": t.description, "share_of_time": t.share_of_time.value if t.measure == "firm" else None,
+            "id": tid, "carrier": t.carrier, "unit": judge.unit(t), "target": judge.figure(t), "measure": t.measure,
+            "description": t.description,
+            "share_of_time": t.share_of_time.value if t.measure in ("firm", "transmission") else None,
             "tolerance": t.tolerance.value, "probability": judged.probability,
             "simulated": {"mean": sim_t["mean"], "ci95": sim_t["ci95"], "p_met": judged.p_met,
                           "p_met_ci95": list(judged.p_met_ci95), "replications": sim_t["values"]},
-            "verdict": judged.verdict, "met": judged.verdict == "met"})
+            "verdict": judged.verdict, "met": judged.verdict == "met",
+            **({"framings": {k: f.model_dump() for k, f in framings[tid].items()}} if tid in framings else {})})
     flow_rows = [{"id": fid, "carrier": f.carrier, "unit": f.rate.unit, "origin": f.origin,
                   "destination": f.destination, "demand": f.rate.value, "region": f.region, **result.flow(fid)}
                  for fid, f in scenario.flows.items()]

@@ -35,7 +35,7 @@ from rich.table import Table
 
 from sim.io import write_bytes, write_text
 from sim.report import page
-from sim.report.document import Gap, ReportDocument, RunInfo, TargetRow, as_document, version
+from sim.report.document import FirmSupplyRow, Gap, ReportDocument, RunInfo, TargetRow, as_document, version
 
 if TYPE_CHECKING:
     from sim.optimiser.result import OptimiseResult
@@ -141,11 +141,52 @@ def percent(x: float | None) -> str:
 
 
 def measured(t: TargetRow) -> str:
-    """What a target's value is: the simulated mean of its delivered rate, or for a firm target
-    the mean capacity sustained in its share of hours."""
-    if t.measure == "firm" and t.share_of_time is not None:
-        return f"firm at {percent(t.share_of_time)} of hours"
-    return "simulated mean"
+    """What a target's value is: the simulated mean of its delivered rate, for a firm target
+    the mean capacity sustained in its share of hours, for a transmission target the capacity its
+    paths carry in its share of hours, for an energy target the energy a year delivered."""
+    if t.measure in ("firm", "transmission") and t.share_of_time is not None:
+        return f"{t.measure} at {percent(t.share_of_time)} of hours"
+    return "energy a year" if t.measure == "energy" else "simulated mean"
+
+
+FRAMING_RULE = ("Each power target judged three ways, by the same rule: transmission (the capacity its paths carry "
+                "with unlimited supply, in the share of hours; N-1: the worst single element lost), energy (TWh a "
+                "year delivered; utilisation: mean delivered power over the figure; an assumed figure is the "
+                "capacity x hours x capacity factor x best path efficiency) and firm (capacity delivered in the "
+                "share of hours). The target's own measure gives its verdict above.")
+FRAMING_HEAD = ["target", "framing", "unit", "figure", "value", "95% CI", "P(met)", "P(met) 95% CI", "N-1",
+                "utilisation", "verdict"]
+
+
+def framing_cells(t: TargetRow) -> list[list[str]]:
+    """A power target's framings as plain-text rows in `FRAMING_HEAD`'s order (none for others)."""
+    rows = []
+    for name, f in (t.framings or {}).items():
+        own = " (own)" if name == t.measure else ""
+        rows.append([t.id, name + own, f.unit, fmt(f.value) + (" (assumed)" if f.assumed else ""), fmt(f.mean),
+                     _interval(f.ci95), percent(f.p_met), f"{100 * f.p_met_ci95[0]:.0f}–{100 * f.p_met_ci95[1]:.0f}%",
+                     "—" if f.n_minus_1 is None else fmt(f.n_minus_1) + ("" if f.n_minus_1_met else " (short)"),
+                     percent(f.utilisation), page.VERDICT_TEXT[f.verdict]])
+    return rows
+
+
+def framings_markdown(doc: ReportDocument) -> list[str]:
+    """report.md's framings of the power targets (nothing when there are none)."""
+    rows = [r for t in doc.targets for r in framing_cells(t)]
+    if not rows:
+        return []
+    return ["", "### Power targets: transmission, energy, firm", "", FRAMING_RULE, "",
+            *page.markdown_table(FRAMING_HEAD, rows)]
+
+
+def framings_html(doc: ReportDocument) -> list[str]:
+    """report.html's framings of the power targets, verdicts coloured (nothing when there are none)."""
+    rows = [[escape(c) for c in r[:-1]] + [page.verdict(f.verdict)]
+            for t in doc.targets for r, f in zip(framing_cells(t), (t.framings or {}).values())]
+    if not rows:
+        return []
+    return ["<h3>Power targets: transmission, energy, firm</h3>", f"<p class=meta>{escape(FRAMING_RULE)}</p>",
+            page.table(FRAMING_HEAD, rows, frozenset({3, 4, 5, 6, 7, 8, 9}))]
 
 
 def p_met_interval(t: TargetRow) -> str:
@@ -170,6 +211,7 @@ def markdown(doc: ReportDocument) -> str:
              *(["", doc.bottlenecks.headline] if doc.bottlenecks else []),
              "", "## Targets", "", VERDICT_RULE, ""]
     lines += page.markdown_table(VERDICT_HEAD, [verdict_cells(t) for t in doc.targets])
+    lines += framings_markdown(doc)
     lines += gaps_markdown(doc)
     lines += bottlenecks_markdown(doc)
     lines += ["", "## Flows", ""]
@@ -197,9 +239,44 @@ def markdown(doc: ReportDocument) -> str:
         lines += ["", "## Expansion plan", "", f"Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr. "
                   f"{plan_built(doc)}", ""]
         lines += [f"- {e.id}: {fmt(e.amount)} {e.unit} at {fmt(e.cost)} MUSD/yr" for e in plan.expansions]
+    lines += firm_markdown(doc)
     lines += ["", "## Sources behind the verdicts", ""]
     lines += [f"- `{sid}`: {text}" for sid, text in doc.sources.items()]
     return "\n".join(lines) + "\n"
+
+
+FIRM_TEXT = ("What makes each power target firm, cheapest: the expansions an hourly LP over one weather year "
+             "builds (`sim.optimiser.firm`; the exempt hours are those the system as written falls furthest short in, "
+             "a shortfall costs 10,000 USD/MWh), then the plan built and the power flows simulated over the run's "
+             "replications, judged in the firm framing.")
+FIRM_HEAD = ["target", "figure", "built", "MUSD/yr (investment + fuel)", "short in the LP year", "simulated firm",
+             "P(met)", "verdict"]
+
+
+def firm_cells(row: FirmSupplyRow) -> list[str]:
+    built = ", ".join(f"{k} {fmt(v)} GW" for k, v in row.built.items()) or "nothing"
+    short = (f"{fmt(row.short_gwh_yr)} GWh in {row.short_hours} h" if row.short_hours else "none") \
+        if row.status == "optimal" else row.status
+    sim = row.simulated
+    return [row.target, f"{fmt(row.figure)} {row.unit} in {percent(row.share_of_time)} of hours", built,
+            f"{fmt(row.cost_musd_yr)} ({fmt(row.investment_musd_yr)} + {fmt(row.fuel_musd_yr)})", short,
+            f"{fmt(sim.firm_mean)} {row.unit}", f"{sim.p_met:.2f} [{sim.p_met_ci95[0]:.2f}, {sim.p_met_ci95[1]:.2f}]",
+            sim.verdict]
+
+
+def firm_markdown(doc: ReportDocument) -> list[str]:
+    if not doc.firm_supply:
+        return []
+    return ["", "## Firm power", "", FIRM_TEXT, "",
+            *page.markdown_table(FIRM_HEAD, [firm_cells(r) for r in doc.firm_supply])]
+
+
+def firm_html(doc: ReportDocument) -> list[str]:
+    if not doc.firm_supply:
+        return []
+    rows = [[escape(c) for c in firm_cells(r)] for r in doc.firm_supply]
+    return ["<h2>Firm power</h2>", f"<p>{escape(FIRM_TEXT.replace('`', ''))}</p>",
+            page.table(FIRM_HEAD, rows, frozenset({3, 5}))]
 
 
 GAP_TEXT = ("Each target's gap between the optimiser's bound and the simulated mean, split into causes by "
@@ -315,7 +392,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes], *, plots: bo
         f"<code>{s.sha256[:12]}</code> · corridor {escape(r.version)}</p>",
         *([] if plots else [f"<p class=meta>{escape(PLOTS_SKIPPED)}</p>"]),
         "<h2>Verdict</h2>", f"<p class=meta>{escape(VERDICT_RULE)}</p>",
-        page.table(VERDICT_HEAD, target_rows, frozenset({2, 3, 5, 6, 7, 8, 9, 10})),
+        page.table(VERDICT_HEAD, target_rows, frozenset({2, 3, 5, 6, 7, 8, 9, 10})), *framings_html(doc),
         *pictured("targets.png", "gap.png"), *gaps_html(doc, pictures),
         "<h2>The corridor</h2>", *pictured("map.png"),
         "<h2>Over the year</h2>", *pictured("queues.png", "closures.png", "storage.png", "power.png", "data.png"),
@@ -330,6 +407,7 @@ def html_report(doc: ReportDocument, pictures: Mapping[str, bytes], *, plots: bo
         parts += [f"<h2>Expansion plan</h2><p>Feasible: {plan.feasible}; annual cost {fmt(plan.cost)} MUSD/yr. "
                   f"{escape(plan_built(doc).replace('`', ''))}</p>",
                   page.table(["expansion", "amount", "MUSD/yr"], plan_rows, frozenset({1, 2}))]
+    parts += firm_html(doc)
     source_rows = [[page.source_link(k, v), page.linked(v)] for k, v in doc.sources.items()]
     parts += ["<h2>Sources behind the verdicts</h2>", page.table(["source", "what"], source_rows),
               "<p class=meta>Every figure traces to scenario.resolved.yaml beside this page.</p>"]
@@ -340,8 +418,9 @@ def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
     """The terminal summary printed by `corridor run`."""
     doc = as_document(data)
     note = plan_note(doc)
+    framed = any(t.framings for t in doc.targets)
     table = Table("target", "figure", "tolerance", "measured", "value", "95% CI", "P(met) [95% CI]", "P required",
-                  "optimiser max", "binding", "verdict",
+                  "optimiser max", "binding", "verdict", *(["other framings"] if framed else []),
                   title=f"{doc.scenario.name}: {doc.run.replications} replications"
                         + (f", {note}" if note else ", as written"))
     colour = {"met": "green", "at risk": "yellow", "not met": "red"}
@@ -350,8 +429,17 @@ def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
         ci = p_met_interval(t)
         table.add_row(*(rich_escape(x) for x in (t.id, f"{c[2]} {t.unit}", c[3], c[4], c[5], c[6],
                                                    c[7] + (f" [{ci}]" if ci != "—" else ""), c[9], c[10], c[11])),
-                      f"[{colour[t.judged]}]{page.VERDICT_TEXT[t.judged]}[/]")
+                      f"[{colour[t.judged]}]{page.VERDICT_TEXT[t.judged]}[/]",
+                      *([other_framings(t, colour)] if framed else []))
     return table
+
+
+def other_framings(t: TargetRow, colour: Mapping[str, str]) -> str:
+    """A power target's framings other than its own measure, for the terminal: each one's mean of
+    its figure and verdict (rich markup)."""
+    return "\n".join(f"{name} {fmt(f.mean)}/{fmt(f.value)} {rich_escape(f.unit)}: "
+                     f"[{colour[f.verdict]}]{page.VERDICT_TEXT[f.verdict]}[/]"
+                     for name, f in (t.framings or {}).items() if name != t.measure)
 
 
 def optimise_table(scenario: Scenario, result: OptimiseResult) -> Group:

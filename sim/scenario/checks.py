@@ -14,6 +14,9 @@ transit is enough to carry a stationary backlog in. A flow's `previous_rate` (it
 the spin-up) applies only to the carriers simulated event by event from -spinup (cargo and the
 liquids); power and data run hour by hour from 1 January and have no spin-up.
 
+A hydrogen or ammonia flow `produced_by` an electrolyser names a node that has one making the
+flow's carrier, and no other flow names the same electrolyser (its product is one flow).
+
 A port's background traffic calls at a berth kind the port has, dwells only in a yard it has,
 and makes at most `MAX_CALLS_PER_YEAR` calls a year per entry (every call is simulated).
 
@@ -71,9 +74,13 @@ def _reliability(s: Scenario, out: Found, path: KeyPath, r: Reliability | None, 
 
 
 def _nodes(s: Scenario, out: Found) -> None:
+    origins = {f.origin for f in s.flows.values() if f.carrier == "power"}
     for nid, node in s.nodes.items():
         _reliability(s, out, ("nodes", nid, "reliability"), node.reliability, None)
         _port_traffic(s, out, nid)
+        for block in ("stores", "plants"):  # dispatched only with the power flows they feed
+            if getattr(node, block) and nid not in origins:
+                out.append((("nodes", nid, block), f"no power flow leaves {nid!r}: its {block} would change nothing"))
 
 
 def _port_traffic(s: Scenario, out: Found, nid: str) -> None:
@@ -154,6 +161,29 @@ def _flows(s: Scenario, out: Found) -> None:
         if not flow.routes and flow.origin in s.nodes and flow.destination in s.nodes and not _reachable(s, flow):
             out.append((("flows", fid), f"no {flow.carrier} path from {flow.origin!r} to {flow.destination!r}: "
                                         f"no chain of {flow.carrier} links (each from -> to) joins them"))
+    _produced_by(s, out)
+
+
+def _produced_by(s: Scenario, out: Found) -> None:
+    """A flow made by an electrolyser names a node with one, of its product; one flow per electrolyser."""
+    makers: dict[str, str] = {}
+    for fid, flow in s.flows.items():
+        site = flow.produced_by
+        path: KeyPath = ("flows", fid, "produced_by")
+        if site is None or not _need(out, path, site, s.nodes, "node"):
+            continue
+        electrolyser = s.nodes[site].electrolyser
+        if electrolyser is None:
+            out.append((path, f"node {site!r} has no electrolyser: give it one (nodes.{site}.electrolyser: "
+                              "capacity, efficiency, product, energy_per_tonne) or drop produced_by"))
+        elif electrolyser.product != flow.carrier:
+            out.append((path, f"the electrolyser at {site!r} makes {electrolyser.product}, this flow carries "
+                              f"{flow.carrier}"))
+        elif site in makers:
+            out.append((path, f"the electrolyser at {site!r} already makes flow {makers[site]!r}: "
+                              "one flow carries an electrolyser's product"))
+        else:
+            makers[site] = fid
 
 
 def _reachable(s: Scenario, flow: Flow) -> bool:
@@ -208,6 +238,13 @@ def _expansions(s: Scenario, out: Found) -> None:
                 have = ", ".join(port.berths) if port is not None else "none: it is not a port"
                 out.append((("expansions", eid, "berth"),
                             f"node {e.node!r} has no {e.berth} berths to add to (it has {have})"))
+        for k in ("store", "plant"):
+            if getattr(e, k) is None or e.node not in s.nodes:
+                continue
+            fed = any(f.carrier == "power" and f.origin == e.node for f in s.flows.values())
+            if s.nodes[e.node].generation is None or not fed:
+                out.append((("expansions", eid, k), f"node {e.node!r} is not a generation site a power flow "
+                                                    f"leaves: a {k} there would feed nothing"))
         if e.link is None or e.link not in s.links or e.size.kind == "count":
             continue
         carrier = s.links[e.link].carrier

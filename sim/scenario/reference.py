@@ -99,7 +99,9 @@ def _quantity(kinds: list[Kind], minimum: str | None) -> dict[str, Any]:
 
 def figure_schema(fn: Any) -> dict[str, Any] | None:
     """The schema of a Figure or Distribution field, from what its validator `fn` accepts."""
-    kinds = [k for k in QUANTITY_KINDS if isinstance(_probe(fn, f"1 {units.CANONICAL[k]}"), Figure)]
+    # a kind counts when the field reads its unit as that kind (GW and TWh/yr share a dimension)
+    kinds = [k for k in QUANTITY_KINDS
+             if isinstance(got := _probe(fn, f"1 {units.CANONICAL[k]}"), Figure) and got.kind == k]
     got = _probe(fn, 1)
     if isinstance(got, Figure) and got.kind in ("count", "fraction"):
         kinds.append(got.kind)

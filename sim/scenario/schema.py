@@ -9,9 +9,10 @@ valid, so each problem keeps its own key path.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, StringConstraints,
+from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr, StringConstraints,
                       field_validator, model_validator)
 
 from sim.errors import CorridorError
@@ -76,6 +77,10 @@ PositiveMass = Annotated[Figure, _figure("mass", minimum="positive"), _AS_SPEC]
 Money = Annotated[Figure, _figure("money"), _AS_SPEC]
 Penalty = Annotated[Figure, _figure("money", minimum="positive"), _AS_SPEC]
 Power = Annotated[Figure, _figure("power"), _AS_SPEC]
+Energy = Annotated[Figure, _figure("energy", minimum="positive"), _AS_SPEC]
+MoneyPerEnergy = Annotated[Figure, _figure("money_per_energy"), _AS_SPEC]
+EnergyRate = Annotated[Figure, _figure("energy_rate", minimum="positive"), _AS_SPEC]  # TWh a year
+EnergyPerMass = Annotated[Figure, _figure("energy_per_mass", minimum="positive"), _AS_SPEC]  # MWh a tonne
 FlowRate = Annotated[Figure, _figure("mass_rate", "power", "data_rate"), _AS_SPEC]
 Capacity = Annotated[Figure, _figure("mass_rate", "power", "data_rate", "train_rate"), _AS_SPEC]
 FailureRate = Annotated[Figure, _figure("frequency", "frequency_per_length"), _AS_SPEC]
@@ -219,18 +224,123 @@ class Storage(Strict):
 
 
 class Generation(Strict):
-    """A generation site: capacity and an hourly capacity-factor profile."""
+    """A generation site: capacity and an hourly capacity-factor profile (wind and solar from a
+    stochastic weather process shared by the scenario's sites, `sim.energy.profiles`)."""
 
     capacity: Power
     """Installed power. Example: `2 GW`"""
     profile: Literal["wind", "solar", "flat"] = "flat"
-    """Hourly shape of the output: wind, solar or flat."""
+    """Hourly shape of the output: wind (a wind-speed process through a turbine's power curve), solar (pvlib:
+    clear-sky irradiance, clouds, a fixed tilted plane) or flat."""
     capacity_factor: Share
-    """Mean output as a share of capacity. Example: `35 %`"""
+    """Mean output as a share of capacity; the wind or solar profile is calibrated so that its expected capacity
+    factor is this one. Example: `35 %`"""
     file: str | None = None
-    """A CSV of hourly capacity factors (last column) replacing the profile, looked up in the working folder,
-    then the bundled scenarios folder.
+    """A CSV of hourly capacity factors (last column) replacing the profile, looked up beside the scenario file
+    that names it, then in the working folder, then the bundled scenarios folder.
     Example: `profiles/wind_az.csv`"""
+    turbine: str = "E-126/4200"
+    """Wind turbine type from windpowerlib's turbine library whose power curve a wind profile uses (default: an
+    Enercon E-126 4.2 MW, 127 m rotor). Example: `V126/3450`"""
+    tilt: float | None = Field(default=None, ge=0, le=90)
+    """Tilt of a solar site's fixed, equator-facing panels in degrees (default: the site's latitude). Example: `30`"""
+
+    _folder: Path | None = PrivateAttr(default=None)
+
+    @property
+    def folder(self) -> Path | None:
+        """The folder of the scenario file that names `file` (set by the loader), where it is looked up first."""
+        return self._folder
+
+    def read_beside(self, folder: Path) -> None:
+        """Look a relative `file` up in `folder` first (the loader gives the folder of the file naming it)."""
+        self._folder = folder
+
+
+class Store(Strict):
+    """Storage of power at a generation site: a battery or pumped hydro, charged from the site's
+    generation and discharged into its flows. Charging and discharging each lose the square root
+    of the round-trip efficiency."""
+
+    kind: Literal["battery", "pumped_hydro"]
+    """What stores the energy."""
+    power: Power
+    """Most charged or discharged at once. Example: `{value: 1 GW, source: assumption}`"""
+    energy: Energy
+    """Energy held when full. Example: `{value: 4 GWh, source: assumption}`"""
+    round_trip_efficiency: Probability
+    """Share of the energy charged that comes back out. Example: `{value: 85 %, source: assumption}`"""
+    soc_min: Share = fraction(0.0, "0 %")
+    """Lowest state of charge, a share of `energy`. Example: `10 %`"""
+    soc_max: Share = fraction(1.0, "100 %")
+    """Highest state of charge, a share of `energy`. Example: `90 %`"""
+    initial: Share = fraction(0.5, "50 %")
+    """State of charge on 1 January, a share of `energy`. Example: `50 %`"""
+    note: str | None = None
+    """Free text for readers of the file. Example: `four hours, as most grid batteries built since 2020`"""
+
+    @model_validator(mode="after")
+    def _charge_limits(self) -> Store:
+        lo, hi, start = self.soc_min.value, self.soc_max.value, self.initial.value
+        if lo > hi:
+            raise ValueError(f"soc_min ({self.soc_min.text}) is above soc_max ({self.soc_max.text})")
+        if not lo <= start <= hi:
+            raise ValueError(f"initial ({self.initial.text}) must lie between soc_min ({self.soc_min.text}) "
+                             f"and soc_max ({self.soc_max.text})")
+        return self
+
+
+class Plant(Strict):
+    """A dispatchable plant at a generation site (gas, oil, hydro with a reservoir): it runs
+    whenever it raises delivery (the value of delivered power, `optimiser.value_of_power`, above
+    its fuel cost), within its availability, minimum output and ramp limits."""
+
+    fuel: str = Field(min_length=1, max_length=40)
+    """What it burns or runs on. Example: `gas`"""
+    capacity: Power
+    """Installed power. Example: `{value: 1 GW, source: assumption}`"""
+    availability: Share = fraction(1.0, "100 %")
+    """Share of the capacity in service on average (a constant derating). Example: `90 %`"""
+    ramp: Share = fraction(1.0, "100 %")
+    """Most the output changes in an hour, a share of the capacity. Example: `50 %`"""
+    fuel_cost: MoneyPerEnergy = Figure(0.0, "USD/MWh", "money_per_energy", "0 USD/MWh")
+    """Fuel and variable cost per unit of energy generated. Example: `{value: 60 USD/MWh, source: assumption}`"""
+    min_output: Share = fraction(0.0, "0 %")
+    """Least output while available, a share of the available capacity. Example: `20 %`"""
+    note: str | None = None
+    """Free text for readers of the file. Example: `open-cycle gas turbines kept as backup`"""
+
+
+# Hydrogen's lower heating value (120 MJ/kg) and the hydrogen in a tonne of ammonia (3 x 1.008 / 17.031):
+# an electrolyser of efficiency e (LHV) needs at least these MWh / e for a tonne of its product.
+PRODUCT_LHV_MWH_PER_T: dict[str, float] = {"hydrogen": 120e3 / 3600, "ammonia": 120e3 / 3600 * 3 * 1.008 / 17.031}
+
+
+class Electrolyser(Strict):
+    """Power-to-X at a generation site: each hour it takes the site's generation that the power
+    dispatch left unsent, up to `capacity`, and makes `product` at `energy_per_tonne`; the flow
+    naming the site in `produced_by` carries the product."""
+
+    capacity: Power
+    """Electric power it takes at most. Example: `{value: 1 GW, source: assumption}`"""
+    efficiency: Probability
+    """Electrolysis efficiency on hydrogen's lower heating value. Example: `{value: 65 %, source: assumption}`"""
+    product: Literal["hydrogen", "ammonia"]
+    """What it makes: hydrogen, or ammonia (electrolysis, air separation and Haber-Bosch)."""
+    energy_per_tonne: EnergyPerMass
+    """Electricity a tonne of the product needs, every step included. Example: `{value: 10 MWh/t, source:
+    assumption}`"""
+    note: str | None = None
+    """Free text for readers of the file. Example: `a first 1 GW stage of the coast plant`"""
+
+    @model_validator(mode="after")
+    def _enough_energy(self) -> Electrolyser:
+        least = PRODUCT_LHV_MWH_PER_T[self.product] / self.efficiency.value
+        if self.energy_per_tonne.value < least * (1 - 1e-9):
+            raise ValueError(f"energy_per_tonne: {self.energy_per_tonne.text} is less than the {least:.3g} MWh/t "
+                             f"that a tonne of {self.product} needs by electrolysis alone at {self.efficiency.text} "
+                             "(hydrogen's lower heating value, 33.3 MWh/t, over the efficiency)")
+        return self
 
 
 class Node(Strict):
@@ -255,6 +365,15 @@ class Node(Strict):
     """Tanks (a port or oil terminal only)."""
     generation: Generation | None = None
     """Generating capacity (a generation node only)."""
+    stores: dict[Id, Store] = Field(default_factory=dict)
+    """Batteries and pumped hydro at a generation site, by id. Example: `{battery: {kind: battery, power: 1 GW,
+    energy: 4 GWh, round_trip_efficiency: 85 %}}`"""
+    plants: dict[Id, Plant] = Field(default_factory=dict)
+    """Dispatchable plants at a generation site, by id. Example: `{ccgt: {fuel: gas, capacity: 1 GW, ramp: 50 %,
+    fuel_cost: 60 USD/MWh}}`"""
+    electrolyser: Electrolyser | None = None
+    """Hydrogen or ammonia made from the site's generation its power flows leave (a node with a generation block
+    only). Example: `{capacity: 1 GW, efficiency: 65 %, product: ammonia, energy_per_tonne: 10 MWh/t}`"""
     reliability: Reliability | None = None
     """Random failures and outages of the node."""
     note: str | None = None
@@ -267,6 +386,13 @@ class Node(Strict):
             if getattr(self, block) is not None and self.kind not in kinds:
                 raise ValueError(f"{block}: only a {' or '.join(sorted(kinds))} node has one, "
                                  f"this node is a {self.kind}")
+        for block in ("stores", "plants"):
+            if getattr(self, block) and self.generation is None:
+                raise ValueError(f"{block}: only a node with a generation block has them; a node without one "
+                                 "is fed from a grid with unlimited supply, where stores and plants change nothing")
+        if self.electrolyser is not None and self.generation is None:
+            raise ValueError("electrolyser: only a node with a generation block has one (it runs on the site's "
+                             "generation its power flows leave)")
         return self
 
 
@@ -460,6 +586,10 @@ class Flow(Strict):
     # the unit's payload); ports count them in units, not in tonnes, and no target counts them.
     empties: bool = False
     """Empty wagons or containers going back: counted in units at ports, by no target."""
+    produced_by: str | None = None
+    """A hydrogen or ammonia flow made by the electrolyser at this generation node: production each hour is what
+    the electrolyser makes from the site's unsent power, entering at the flow's origin; `rate` is then the
+    nominal rate (the optimiser's demand, the report's reference). Example: `kz_wind`"""
 
     @model_validator(mode="after")
     def _consistent(self) -> Flow:
@@ -472,6 +602,12 @@ class Flow(Strict):
         if self.seasonality is not None and (len(self.seasonality) != 12 or min(self.seasonality) < 0
                                              or sum(self.seasonality) <= 0):
             raise ValueError("seasonality: expected twelve non-negative monthly factors")
+        if self.produced_by is not None and self.carrier not in ("hydrogen", "ammonia"):
+            raise ValueError(f"produced_by: only a hydrogen or ammonia flow is made by an electrolyser, "
+                             f"this one carries {self.carrier}")
+        if self.produced_by is not None and self.seasonality is not None:
+            raise ValueError("seasonality: a flow produced_by an electrolyser follows the site's power hour by "
+                             "hour; drop seasonality")
         if self.mix is not None and (any(v < 0 for v in self.mix.values()) or
                                      abs(sum(self.mix.values()) - 1) > 1e-6):
             raise ValueError("mix: shares must be non-negative and sum to 1")
@@ -484,8 +620,10 @@ class Flow(Strict):
 
 
 class Target(Strict):
-    """A figure to meet: the delivered rate of `flows` (throughput) or a firm capacity, judged met
-    when a share `probability` of replications reach it less `tolerance` (`Verdicts`)."""
+    """A figure to meet: the delivered rate of `flows` (throughput), a firm capacity, a transfer
+    capacity (transmission) or an energy a year, judged met when a share `probability` of
+    replications reach it less `tolerance` (`Verdicts`). A power target is also judged in the two
+    framings it is not measured in (`sim.targets`)."""
 
     carrier: Carrier
     """What the target counts."""
@@ -493,10 +631,16 @@ class Target(Strict):
     """Figure to reach, in the carrier's unit. Example: `{value: 10 Mt/yr, source: article:P2}`"""
     flows: list[str] = Field(min_length=1)
     """Ids of the flows whose delivered rate counts. Example: `[china_europe, kazakh_export]`"""
-    measure: Literal["throughput", "firm"] = "throughput"
-    """throughput: the delivered rate; firm: capacity available share_of_time of the hours."""
+    measure: Literal["throughput", "firm", "transmission", "energy"] = "throughput"
+    """throughput: the delivered rate; firm: capacity delivered share_of_time of the hours; transmission (power):
+    capacity the flows' paths carry share_of_time of the hours with unlimited supply; energy (power): TWh a year
+    delivered, against `energy`."""
     share_of_time: Share = fraction(0.95, "95 %")
-    """For a firm target: share of hours the capacity must be there."""
+    """For a firm or transmission target: share of hours the capacity must be there."""
+    energy: EnergyRate | None = None
+    """For a power target: the energy a year its figure means, judged by the energy framing (required with
+    measure energy; default: the figure x hours x capacity factor of the generation behind its flows x their
+    best path efficiency). Example: `{value: 15 TWh/yr, source: assumption}`"""
     tolerance: Share = fraction(0.0, "0 %")
     """Shortfall still judged met. Example: `5 %`"""
     probability: Probability | None = None  # required P(met); None: the scenario's `verdicts.probability`
@@ -509,11 +653,51 @@ class Target(Strict):
         if self.value.unit != units.CARRIER_UNIT[self.carrier]:
             raise ValueError(f"value: a {self.carrier} target is in {units.CARRIER_UNIT[self.carrier]}, "
                              f"got {self.value.text!r}")
+        if self.carrier != "power" and (self.measure in ("transmission", "energy") or self.energy is not None):
+            what = f"measure: {self.measure}" if self.energy is None else "energy"
+            raise ValueError(f"{what}: only a power target is judged by transmission or energy, "
+                             f"this one counts {self.carrier}")
+        if self.measure == "energy" and self.energy is None:
+            raise ValueError("energy: a target measured in energy needs its energy a year, "
+                             "e.g. energy: {value: 15 TWh/yr, source: assumption, note: ...}")
         return self
 
 
+class StoreDesign(Strict):
+    """A store an expansion builds at a generation site: a `Store` whose power is the amount
+    built and whose energy is that power times `hours`."""
+
+    kind: Literal["battery", "pumped_hydro"]
+    """What stores the energy."""
+    hours: Duration
+    """Energy held when full per unit of power (GWh a GW). Example: `{value: 4 h, source: assumption}`"""
+    round_trip_efficiency: Probability
+    """Share of the energy charged that comes back out. Example: `{value: 85 %, source: assumption}`"""
+    soc_min: Share = fraction(0.0, "0 %")
+    """Lowest state of charge, a share of the energy. Example: `10 %`"""
+    soc_max: Share = fraction(1.0, "100 %")
+    """Highest state of charge, a share of the energy. Example: `90 %`"""
+
+
+class PlantDesign(Strict):
+    """A dispatchable plant an expansion builds at a generation site: a `Plant` whose capacity is
+    the amount built."""
+
+    fuel: str = Field(min_length=1, max_length=40)
+    """What it burns or runs on. Example: `gas`"""
+    availability: Share = fraction(1.0, "100 %")
+    """Share of the capacity in service on average. Example: `90 %`"""
+    ramp: Share = fraction(1.0, "100 %")
+    """Most the output changes in an hour, a share of the capacity. Example: `50 %`"""
+    fuel_cost: MoneyPerEnergy = Figure(0.0, "USD/MWh", "money_per_energy", "0 USD/MWh")
+    """Fuel and variable cost per unit of energy generated. Example: `{value: 60 USD/MWh, source: assumption}`"""
+    min_output: Share = fraction(0.0, "0 %")
+    """Least output while available, a share of the available capacity. Example: `20 %`"""
+
+
 class Expansion(Strict):
-    """A candidate investment: more capacity on a link or node, or more vessels in a fleet.
+    """A candidate investment: more capacity on a link or node, or more vessels in a fleet, or a
+    store or dispatchable plant at a generation site (`node` with `store` or `plant`, `size` in GW).
 
     `project` expansions are all-or-nothing (`size` exactly); `continuous` ones any amount up to
     `size`, costed pro rata. Cost is annualised from `capex` over `lifetime` at the optimiser's
@@ -528,6 +712,12 @@ class Expansion(Strict):
     """With node: adds berths of this kind (size a count). Example: `ferry`"""
     fleet: str | None = None
     """Id of the fleet it adds vessels to (size a count). Example: `asco_ferries`"""
+    store: StoreDesign | None = None
+    """With node (a generation site): builds a store of this design, `size` its power. Example: `{kind: battery,
+    hours: 4 h, round_trip_efficiency: 85 %}`"""
+    plant: PlantDesign | None = None
+    """With node (a generation site): builds a dispatchable plant of this design, `size` its capacity. Example:
+    `{fuel: gas, availability: 90 %, ramp: 50 %, fuel_cost: 60 USD/MWh}`"""
     kind: Literal["continuous", "project"] = "continuous"
     """project: all or nothing; continuous: any amount up to size, costed pro rata."""
     size: ExpansionSize
@@ -562,6 +752,13 @@ class Expansion(Strict):
             raise ValueError("berth: names a kind of berth at `node`, which is missing")
         if self.berth is not None and self.size.kind != "count":
             raise ValueError("size: a berth expansion is a number of berths")
+        built = [k for k in ("berth", "store", "plant") if getattr(self, k) is not None]
+        if len(built) > 1:
+            raise ValueError(f"{built[1]}: an expansion builds one thing, got {' and '.join(built)}")
+        for k in ("store", "plant"):
+            if getattr(self, k) is not None and (self.node is None or self.size.unit != "GW"):
+                raise ValueError(f"{k}: builds at a generation site: needs `node` and a size in GW "
+                                 f"(got {'no node' if self.node is None else repr(self.size.text)})")
         return self
 
 
@@ -617,6 +814,13 @@ class Optimiser(Strict):
     """Rate investments are annualised at."""
     unmet_penalty: Penalty = Figure(1e5, "MUSD", "money", "100000 MUSD")
     """Cost per unit of a target left unmet, in the plan's objective."""
+    firm_supply: bool = False
+    """Also plan, for each power target, the cheapest stores, plants, generation and transmission among the
+    expansions that deliver its figure in share_of_time of the hours (an hourly LP over a weather year, seconds;
+    `sim.optimiser.firm`), and judge that plan by simulation. Needs a store or plant among the expansions."""
+    value_of_power: MoneyPerEnergy = Figure(1000.0, "USD/MWh", "money_per_energy", "1000 USD/MWh")
+    """Value of delivered power, against which plants' fuel costs are weighed in the hourly dispatch (assumed:
+    high enough that a plant runs whenever it raises delivery)."""
 
 
 class Scenario(Strict):

@@ -65,7 +65,7 @@ def __getattr__(name: str) -> Any:
 Kind = Literal[
     "mass_rate", "power", "data_rate", "duration", "length", "mass", "speed", "frequency",
     "frequency_per_length", "money", "money_rate", "train_rate", "fraction",
-    "wagon", "teu", "truck", "count",
+    "wagon", "teu", "truck", "count", "energy", "money_per_energy", "energy_rate", "energy_per_mass",
 ]
 CANONICAL: dict[Kind, str] = {
     "mass_rate": "Mt/yr",  # cargo, oil, hydrogen, ammonia flows
@@ -81,6 +81,10 @@ CANONICAL: dict[Kind, str] = {
     "money_rate": "MUSD/yr",
     "train_rate": "train/d",
     "fraction": "dimensionless",
+    "energy": "GWh",  # a store's energy
+    "money_per_energy": "USD/MWh",  # a plant's fuel cost, the value of delivered power
+    "energy_rate": "TWh/yr",  # energy a year (a power target's energy framing); pint's year, as HOURS_PER_YEAR
+    "energy_per_mass": "MWh/t",  # the electricity an electrolyser needs a tonne of its product
     # Load units (a fleet's capacity per voyage) and plain counts (vessels in an expansion).
     "wagon": "wagon",
     "teu": "TEU",
