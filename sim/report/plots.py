@@ -362,10 +362,14 @@ def _shade_outages(ax: Axes, outages: Iterable[Mapping[str, Any]], hit: set[tupl
         first = False
 
 
+HOURLY_LINE_MAX_H = 2 * 8760  # up to two years an hourly line; beyond, each day's range and mean
+
+
 def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str,
                      time: TimeAxis | None = None) -> Figure | None:
     """Hourly delivered rate of each target of `carrier` in replication 0, on the time axis, with
-    the outages of that target's own links and stations shaded."""
+    the outages of that target's own links and stations shaded; over more than two years, each
+    day's range and mean (more hours than pixels: the line would be a smear, and heavy)."""
     from sim.network import build_network
 
     time = time or TimeAxis.of(result.scenario)
@@ -388,8 +392,17 @@ def delivered_figure(doc: ReportDocument, result: SimulationResult, carrier: str
             continue
         total = np.sum(hourly, axis=0)
         first = n_hours - len(total)  # the record holds the measured hours, up to the horizon
-        days = (first + np.arange(len(total)) + 0.5) / DAY_H
-        ax.plot(days, total, lw=0.4, color=CARRIER_COLOURS[carrier], label="delivered (replication 0)")
+        colour = CARRIER_COLOURS[carrier]
+        if len(total) <= HOURLY_LINE_MAX_H:
+            days = (first + np.arange(len(total)) + 0.5) / DAY_H
+            ax.plot(days, total, lw=0.4, color=colour, label="delivered (replication 0)")
+        else:  # more hours than the picture has pixels: each day's range and mean
+            per_day = int(DAY_H)
+            by_day = total[:len(total) // per_day * per_day].reshape(-1, per_day)
+            mid = (first + DAY_H * np.arange(len(by_day)) + DAY_H / 2) / DAY_H
+            ax.fill_between(mid, by_day.min(axis=1), by_day.max(axis=1), color=colour, alpha=0.35, lw=0,
+                            label="delivered (replication 0), each day's range")
+            ax.plot(mid, by_day.mean(axis=1), lw=0.4, color=colour, label="daily mean")
         ax.axhline(t.target, color="black", ls="--", lw=1, label=f"target {t.target:g} {t.unit}")
         _shade_outages(ax, rep.outages, target_components(scenario, network, flows), time)
         time.draw(ax)

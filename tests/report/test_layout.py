@@ -134,3 +134,30 @@ def test_candidates_start_at_the_nodes_corners_then_ring_out():
     assert spots[8].tolist() == pytest.approx([-w / 2, PLACE_STEP_PX + g])
     reach = np.hypot(spots[:, 0] + w / 2, spots[:, 1] + h / 2)  # label centre to the node
     assert reach.max() <= PLACE_RINGS * PLACE_STEP_PX + w + h
+
+
+def test_a_long_run_draws_each_days_range_not_every_hour() -> None:
+    """Over more than two years the hourly delivery is drawn as each day's range and mean: the
+    band spans the day's least and most, the line is the day's mean (hand-made hours)."""
+    import numpy as np
+
+    from support import SCENARIOS
+
+    from sim.report.document import ReportDocument
+    from sim.report.plots import HOURLY_LINE_MAX_H, delivered_figure
+    from sim.run import evaluate
+
+    ev = evaluate(SCENARIOS / "energy_chain.yaml", replications=1, overrides=["simulation.horizon=1100 d"])
+    rep = ev.result.replications[0]
+    hours = rep.flows["export"].hourly
+    assert hours is not None and len(hours) > HOURLY_LINE_MAX_H
+    fig = delivered_figure(ReportDocument.model_validate(ev.data), ev.result, "power")
+    assert fig is not None
+    ax = fig.axes[0]
+    (band,) = [c for c in ax.collections if c.get_label().endswith("each day's range")]
+    mean_line = next(line for line in ax.get_lines() if line.get_label() == "daily mean")
+    days = hours[: len(hours) // 24 * 24].reshape(-1, 24)
+    np.testing.assert_allclose(mean_line.get_ydata(), days.mean(axis=1), rtol=1e-6)
+    top = band.get_paths()[0].vertices[:, 1]
+    assert top.max() == np.float32(days.max()) or np.isclose(top.max(), days.max())
+    assert len(mean_line.get_xdata()) == len(days)
