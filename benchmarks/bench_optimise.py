@@ -37,7 +37,7 @@ from sim.network import Network
 from sim.optimiser.optimise import N1Method, optimise
 from sim.optimiser import formulation as F
 from sim.optimiser import security
-from sim.optimiser.lp import LinearProgram, pulp_solver, quiet_highs
+from sim.optimiser.lp import LinearProgram, highs_state, pulp_solver, quiet_highs
 from sim.optimiser.model import Corridor
 from sim.scenario.schema import Scenario
 
@@ -178,18 +178,6 @@ def highs_solution(h: Any) -> tuple[Any, np.ndarray, np.ndarray]:
     h.run()
     solution = h.getSolution()
     return h.getModelStatus(), np.asarray(solution.col_value), np.asarray(solution.row_dual)
-
-
-def highs_state(h: Any) -> tuple[dict[str, Any], dict[str, list]]:
-    """A highspy model's options (every one) and model (bounds, costs, integers, matrix)."""
-    options = h.getOptions()
-    lp = h.getLp()
-    a = lp.a_matrix_
-    model = {name: list(getattr(lp, name)) for name in
-             ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_")}
-    model.update(sense=[lp.sense_], format=[a.format_], start=list(a.start_), index=list(a.index_),
-                 value=list(a.value_))
-    return {name: getattr(options, name) for name in dir(options) if not name.startswith("_")}, model
 
 
 def same_problem(lp: LinearProgram) -> None:

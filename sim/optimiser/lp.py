@@ -33,7 +33,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import numpy as np
 import pulp
@@ -570,3 +570,17 @@ class BulkHiGHS(pulp.HiGHS):
         row_hi = np.where(sense != pulp.LpConstraintGE, bound, inf)
         lp.solverModel.addRows(n_rows, row_lo, row_hi, len(index), starts, position[index], value)
         return variables
+
+
+def highs_state(h: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Every option of a highspy model, and its model (bounds, costs, integers, matrix): two
+    routes that hand HiGHS the same model and options give equal states (the benchmark and the
+    tests compare PuLP's route with highspy's this way)."""
+    options = h.getOptions()
+    lp = h.getLp()
+    a = lp.a_matrix_
+    model = {name: list(getattr(lp, name)) for name in
+             ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_")}
+    model.update(sense=[lp.sense_], format=[a.format_], start=list(a.start_), index=list(a.index_),
+                 value=list(a.value_))
+    return {name: getattr(options, name) for name in dir(options) if not name.startswith("_")}, model

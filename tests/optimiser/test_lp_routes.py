@@ -15,7 +15,7 @@ from support import optimiser_scenario
 
 from sim.network import Network
 from sim.optimiser import formulation as F
-from sim.optimiser.lp import LinearProgram, gc_paused, highs_options
+from sim.optimiser.lp import LinearProgram, gc_paused, highs_options, highs_state
 from sim.optimiser.model import Corridor
 
 
@@ -24,18 +24,6 @@ def plan_lp() -> LinearProgram:
     m = Corridor(Network(optimiser_scenario("plan")))
     share = m.scenario.optimiser.n_minus_1.value or 0.5
     return F.plan_model(m, share=share, contingencies=F.contingency_links(m)).lp
-
-
-def highs_state(h) -> tuple[dict[str, object], dict[str, list]]:
-    """Every option of a highspy model, and its model (bounds, costs, integers, matrix)."""
-    options = h.getOptions()
-    lp = h.getLp()
-    a = lp.a_matrix_
-    model = {name: list(getattr(lp, name)) for name in
-             ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_", "integrality_")}
-    model.update(sense=[lp.sense_], format=[a.format_], start=list(a.start_), index=list(a.index_),
-                 value=list(a.value_))
-    return {name: getattr(options, name) for name in dir(options) if not name.startswith("_")}, model
 
 
 @pytest.mark.parametrize("relaxed", [False, True], ids=["milp", "lp"])
