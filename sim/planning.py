@@ -61,7 +61,7 @@ from sim.optimiser.result import PlannedExpansion
 from sim.scenario import units
 from sim.scenario.loading import resolved_yaml
 from sim.scenario.schema import Scenario
-from sim.targets import required_probability, wilson
+from sim.targets import figure, required_probability, unit, wilson
 from sim.simulate import SimulationResult, simulate
 
 Outcome = Literal["met", "out of reach", "iteration limit"]
@@ -266,7 +266,7 @@ def _checks(scenario: Scenario, sim: SimulationResult, need: Mapping[str, float]
         n = int(d["n"])
         k = round(d["p_met"] * n)
         lo, hi = wilson(k, n)
-        out[tid] = TargetCheck(tid, t.value.value, t.value.unit, float(d["mean"]), float(d["p_met"]),
+        out[tid] = TargetCheck(tid, figure(t), unit(t), float(d["mean"]), float(d["p_met"]),
                                lo, hi, n, d["p_met"] >= need[tid] - 1e-12)
     return out
 

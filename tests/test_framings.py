@@ -150,3 +150,18 @@ def test_the_report_pages_show_the_framings(report):
     console.print(summary_table(doc))
     text = console.export_text()
     assert "energy" in text and "firm 0.5/4 GW: NOT met" in text
+
+
+def test_an_energy_target_gets_its_optimiser_bound_as_energy_a_year() -> None:
+    """The optimiser bounds a mean power (GW); beside a target measured in TWh a year the report
+    sets that bound times 8.766 TWh a GW-year, in the target's unit."""
+    from sim.run import evaluate
+
+    sets = ["targets.firm.measure=energy", "targets.firm.energy=20 TWh/yr"]
+    gw = evaluate(SCENARIOS / "energy_chain.yaml", replications=1)
+    twh = evaluate(SCENARIOS / "energy_chain.yaml", replications=1, overrides=sets)
+    (row_gw,) = gw.data["targets"]
+    (row_twh,) = twh.data["targets"]
+    assert row_twh["unit"] == "TWh/yr" and row_twh["target"] == pytest.approx(20.0)
+    assert row_twh["optimised"]["max_deliverable"] == pytest.approx(
+        row_gw["optimised"]["max_deliverable"] * HOURS_PER_YEAR / 1000.0, rel=1e-12)

@@ -54,7 +54,7 @@ import numpy as np
 
 from sim import calendar
 from sim import targets as judge
-from sim.network import build_network
+from sim.network import HOURS_PER_YEAR, build_network
 from sim.replications import estimate
 from sim.scenario import sources
 from sim.scenario.schema import Asset, Carrier, Mode, Scenario, figures
@@ -626,6 +626,9 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
         together = bounds.get("max_together")
         bound = together if together is not None else bounds.get("max_deliverable")
         links, nodes = bounds.get("binding", []), bounds.get("binding_nodes", [])
+    alone, together = bounds.get("max_alone"), bounds.get("max_together")
+    if t.measure == "energy":  # the optimiser's steady state is a mean power (GW): as energy a year, TWh/yr
+        bound, alone, together = (None if b is None else b * HOURS_PER_YEAR / 1000.0 for b in (bound, alone, together))
     row = TargetRow(
         id=tid, carrier=t.carrier, unit=judge.unit(t), target=judge.figure(t), measure=t.measure,
         description=t.description,
@@ -633,8 +636,8 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
         tolerance=t.tolerance.value, probability=judged.probability,
         simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=judged.p_met,
                             p_met_ci95=list(judged.p_met_ci95), replications=sim_t["values"]),
-        optimised=Optimised(max_deliverable=bound, max_existing=bounds.get("max_alone"),
-                            max_together=bounds.get("max_together"), binding=links, binding_nodes=nodes,
+        optimised=Optimised(max_deliverable=bound, max_existing=alone,
+                            max_together=together, binding=links, binding_nodes=nodes,
                             binding_fleets=bounds.get("binding_fleets", [])),
         verdict=judged.verdict, met=judged.verdict == "met",
         sources=target_sources(scenario, tid),
