@@ -164,11 +164,14 @@ def _get(data: Any, path: tuple[str | int, ...]) -> Any:
 
 
 def describe_targets(model: Scenario) -> dict[str, str]:
-    """Each target's figure as a reader would say it: `4 GW firm in 95% of hours`."""
+    """Each target's figure as a reader would say it, in its own measure: `4 GW firm in 95% of
+    hours`, `4 GW transmission in 95% of hours`, `15 TWh/yr`."""
+    from sim.targets import figure, unit
+
     out = {}
     for tid, t in model.targets.items():
-        how = f" firm in {t.share_of_time.value:.0%} of hours" if t.measure == "firm" else ""
-        out[tid] = f"{t.value.value:g} {t.value.unit}{how}"
+        how = f" {t.measure} in {t.share_of_time.value:.0%} of hours" if t.measure in ("firm", "transmission") else ""
+        out[tid] = f"{figure(t):g} {unit(t)}{how}"
     return out
 
 

@@ -217,7 +217,8 @@ def sensitivity(df: pd.DataFrame, plan: SweepPlan, manifest: dict[str, Any]) -> 
 # --- pictures --------------------------------------------------------------------------------
 
 
-MEASURES = {"firm": "firm", "throughput": "delivered"}  # how a target's measure labels its value
+MEASURES = {"firm": "firm", "throughput": "delivered", "transmission": "transmission", "energy": "delivered"}
+# how a target's measure labels its value
 
 
 def measured_label(rows: pd.DataFrame) -> str:
