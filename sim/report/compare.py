@@ -429,9 +429,13 @@ def _lined(section: str, groups: list[list[T | None]], ident: Callable[[T], str]
 def _target_figures(t: Any) -> Figures:
     sim = t.simulated
     n = len(sim.replications)
-    return [("simulated", t.unit, Sample(sim.mean, list(sim.replications))),
-            ("P(met)", "share", Share(sim.p_met, round(sim.p_met * n), n) if n else Fixed(sim.p_met)),
-            ("optimiser bound", t.unit, Fixed(t.optimised.max_deliverable))]
+    out: Figures = [("simulated", t.unit, Sample(sim.mean, list(sim.replications))),
+                    ("P(met)", "share", Share(sim.p_met, round(sim.p_met * n), n) if n else Fixed(sim.p_met)),
+                    ("optimiser bound", t.unit, Fixed(t.optimised.max_deliverable))]
+    for name, f in (t.framings or {}).items():  # a power target in each framing: mean and P(met)
+        out += [(f"{name} (framing)", f.unit, Fixed(f.mean)),
+                (f"{name} P(met)", "share", Share(f.p_met, round(f.p_met * n), n) if n else Fixed(f.p_met))]
+    return out
 
 
 def _flow_figures(f: Any, per: Any) -> Figures:

@@ -308,3 +308,24 @@ def test_within_noise_is_said_of_differences_holm_does_not_keep(runs, tmp_path):
     b = edited(runs[0].folder, tmp_path / "b", with_values(jitter, P95_A))
     r = row(compare([a, b]), "target t: simulated")
     assert r.verdicts[1] == NOISE and r.p_holm[1] is not None and r.p_holm[1] >= 0.05
+
+
+def test_a_power_target_is_compared_in_every_framing(tmp_path):
+    """Two runs of a power chain, one with half its middle link: each framing's mean and P(met)
+    are rows of the comparison, and the transmission row moves as the reports say."""
+    from support import SCENARIOS
+
+    from sim.run import run
+
+    chain = SCENARIOS / "energy_chain.yaml"
+    run(chain, replications=2, seed=3, out=tmp_path / "a", plots=False)
+    run(chain, overrides=["links.l2.capacity=1.8 GW"], replications=2, seed=3, out=tmp_path / "b", plots=False)
+    c = compare([tmp_path / "a", tmp_path / "b"])
+    for framing in ("transmission", "energy", "firm"):
+        got = row(c, f"target firm: {framing} (framing)")
+        want = [json.loads((p / "report.json").read_text())["targets"][0]["framings"][framing]["mean"]
+                for p in (tmp_path / "a", tmp_path / "b")]
+        assert got.values == pytest.approx(want)
+        assert row(c, f"target firm: {framing} P(met)").unit == "share"
+    before, after = row(c, "target firm: transmission (framing)").values
+    assert after is not None and before is not None and after < before
