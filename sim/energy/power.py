@@ -82,7 +82,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
     rates = {fid: f.rate.value for fid, f in flows.items()}
     generation = Generation(scenario, flows, streams)
     solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
-    fed = StorageRun.of(scenario, {f.origin for f in flows.values()}, n_hours, warmup_h)  # rolling-window LP
+    fed = StorageRun.of(scenario, {f.origin for f in flows.values()}, n_hours, warmup_h, outcome)  # rolling-window LP
     n_m = max(n_hours - warmup_h, 0)
     best = {fid: max(p.efficiency for p in paths[fid]) for fid in flows}
     grid = {fid: scenario.nodes[f.origin].generation is None and n_m > 0 for fid, f in flows.items()}

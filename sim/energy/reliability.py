@@ -38,7 +38,7 @@ from sim.scenario.distributions import Distribution
 from sim.scenario.schema import Reliability, Scenario
 from sim.weather import NEVER, Closures, Intervals
 
-ComponentKind = Literal["link", "node", "vessel"]
+ComponentKind = Literal["link", "node", "vessel", "plant"]
 
 
 # --- timelines -------------------------------------------------------------------------------
@@ -132,7 +132,8 @@ class Component:
 
 def components(scenario: Scenario, network: Network, carriers: Iterable[str]) -> list[Component]:
     """The failing components of the given carriers: their links, the nodes only those links
-    touch (nodes shared with cargo belong to the cargo model), and their fleets' vessels."""
+    touch (nodes shared with cargo belong to the cargo model), their fleets' vessels, and the
+    dispatchable plants at the sites power flows leave."""
     carriers = set(carriers)
     mine = {lid for lid, link in scenario.links.items() if link.carrier in carriers}
     others = set(scenario.links) - mine
@@ -147,6 +148,10 @@ def components(scenario: Scenario, network: Network, carriers: Iterable[str]) ->
         rel = scenario.nodes[nid].reliability
         if rel is not None:
             out.append(Component(nid, "node", rel))
+    if "power" in carriers:  # dispatchable plants at the sites power flows leave, "<node>.<plant>"
+        sites = sorted({f.origin for f in scenario.flows.values() if f.carrier == "power"})
+        out += [Component(plant_id(nid, pid), "plant", p.reliability) for nid in sites
+                for pid, p in scenario.nodes[nid].plants.items() if p.reliability is not None]
     fleets = sorted({fid for lid in mine if (fid := scenario.links[lid].fleet)})
     for fid in fleets:
         fleet = scenario.fleets[fid]
@@ -158,6 +163,10 @@ def components(scenario: Scenario, network: Network, carriers: Iterable[str]) ->
 
 def vessel_id(fleet: str, i: int) -> str:
     return f"{fleet}#{i + 1}"
+
+
+def plant_id(node: str, plant: str) -> str:
+    return f"{node}.{plant}"
 
 
 # --- simulation ------------------------------------------------------------------------------

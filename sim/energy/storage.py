@@ -49,7 +49,7 @@ other edge weights were each measured no faster.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
@@ -57,6 +57,7 @@ import numpy as np
 from sim.energy.dispatch import SENT_PENALTY, Dispatch
 from sim.energy.paths import Path
 from sim.energy.records import Hourly
+from sim.energy.reliability import Outcome, plant_id
 from sim.network import HOURS_PER_YEAR
 from sim.replications import Replication
 from sim.scenario.schema import Scenario
@@ -299,6 +300,8 @@ class _Window:
         first = [i for i, (kind, _, _) in enumerate(lay.rows) if kind in ("state", "ramp")]
         self.bound_rows = np.concatenate([(np.arange(length)[:, None] * r + np.array(self.hourly_rows, dtype=int)
                                            ).ravel(), first]).astype(np.int32)
+        ramps = [i for i, (kind, _, _) in enumerate(lay.rows) if kind == "ramp"]  # every hour's, after hour 0
+        self.ramp_rows = (np.arange(1, length)[:, None] * r + np.array(ramps, dtype=int)).ravel().astype(np.int32)
 
     def solve(self, a: int, start: int, horizon: int, caps: dict[str, Hourly], supply: dict[str, Hourly],
               plants: dict[str, PlantSpec], carry: Carry, truncated: bool) -> np.ndarray:
@@ -338,6 +341,7 @@ class _Window:
         for i in self.hourly_rows:
             kind, name, _ = lay.rows[i]
             row_hi[:, i] = limit(kind, name)
+        outages = any(isinstance(plants[k].availability, np.ndarray) for k in lay.plants)
         for i, (kind, name, _) in enumerate(lay.rows):
             if kind == "state":
                 row_lo[0, i] = row_hi[0, i] = carry.state[name]
@@ -348,12 +352,24 @@ class _Window:
                     row_lo[0, i], row_hi[0, i] = -inf, inf
                 else:
                     row_lo[0, i], row_hi[0, i] = prev + self.row_lo[0, i], prev + self.row_hi[0, i]
+                    if outages:  # a unit tripping takes its output at once: never below what is left
+                        row_lo[0, i] = min(row_lo[0, i], lo[0, lay.g0 + lay.plants.index(name)])
+                        row_hi[0, i] = max(row_hi[0, i], lo[0, lay.g0 + lay.plants.index(name)])
+                if outages:  # units out and back: the output follows them beyond the ramp
+                    j = lay.g0 + lay.plants.index(name)
+                    fell = np.maximum(hi[:-1, j] - hi[1:, j], 0.0)
+                    rose = np.maximum(lo[1:, j] - lo[:-1, j], 0.0)
+                    row_lo[1:, i] = self.row_lo[1:, i] - fell
+                    row_hi[1:, i] = self.row_hi[1:, i] + rose
         h = self.h
         h.changeColsCost(len(self.cost_cols), self.cost_cols, cost[self.cost_cols])
         h.changeColsBounds(len(self.bound_cols), self.bound_cols, col_lo[self.bound_cols], col_hi[self.bound_cols])
         rows_api: _RowBounds = cast(_RowBounds, h)
         rows_api.changeRowsBounds(len(self.bound_rows), self.bound_rows, row_lo.ravel()[self.bound_rows],
                                   row_hi.ravel()[self.bound_rows])
+        if outages and len(self.ramp_rows):
+            rows_api.changeRowsBounds(len(self.ramp_rows), self.ramp_rows, row_lo.ravel()[self.ramp_rows],
+                                      row_hi.ravel()[self.ramp_rows])
         h.run()
         status = h.getModelStatus()
         if status != highspy.HighsModelStatus.kOptimal:
@@ -409,13 +425,15 @@ class StorageRun:
     state of charge and plant output into the next block, and the origins' measures over the
     measured hours (`record`)."""
 
-    def __init__(self, scenario: Scenario, origins: set[str], n_hours: int, warmup_h: int) -> None:
+    def __init__(self, scenario: Scenario, origins: set[str], n_hours: int, warmup_h: int,
+                 outcome: Outcome | None = None) -> None:
         self.stores = {f"{o}.{k}": StoreSpec(o, s.power.value, s.energy.value, s.round_trip_efficiency.value,
                                             s.soc_min.value, s.soc_max.value, s.initial.value)
                        for o in sorted(origins) for k, s in scenario.nodes[o].stores.items()}
-        self.plants = {f"{o}.{k}": PlantSpec(o, p.capacity.value, p.availability.value, p.ramp.value,
-                                            p.fuel_cost.value, p.min_output.value)
+        self.plants = {plant_id(o, k): PlantSpec(o, p.capacity.value, p.availability.value, p.ramp.value,
+                                                p.fuel_cost.value, p.min_output.value)
                        for o in sorted(origins) for k, p in scenario.nodes[o].plants.items()}
+        self.outcome = outcome  # the plants' own outages (`sim.energy.reliability`), when they have any
         self.origins = sorted({s.origin for s in self.stores.values()} | {p.origin for p in self.plants.values()})
         self.value_of_power = scenario.optimiser.value_of_power.value
         self.n_hours, self.warmup_h = n_hours, warmup_h
@@ -424,17 +442,22 @@ class StorageRun:
         self.sums: dict[str, dict[str, float]] = {o: dict.fromkeys(NODE_MEASURES, 0.0) for o in self.origins}
 
     @classmethod
-    def of(cls, scenario: Scenario, origins: set[str], n_hours: int, warmup_h: int) -> StorageRun | None:
+    def of(cls, scenario: Scenario, origins: set[str], n_hours: int, warmup_h: int,
+           outcome: Outcome | None = None) -> StorageRun | None:
         """The run, or None when no store or plant sits at an origin of these flows."""
         if not any(scenario.nodes[o].stores or scenario.nodes[o].plants for o in origins):
             return None
-        return cls(scenario, origins, n_hours, warmup_h)
+        return cls(scenario, origins, n_hours, warmup_h, outcome)
 
     def dispatch(self, paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[str, Hourly],
                  full: dict[str, Hourly], supply: dict[str, Hourly], supply_ideal: dict[str, Hourly], n: int,
                  lo: int) -> tuple[StorageDispatch, StorageDispatch]:
         """Hours [lo, lo + n) with outages and without; the origins' measures taken from the first."""
-        got = dispatch_storage(paths, rates, caps, supply, self.stores, self.plants, n, lo, horizon=self.n_hours,
+        plants = self.plants  # with their own outages this block, the share of their units in service
+        if self.outcome is not None:
+            plants = {k: replace(p, availability=p.availability * self.outcome.timeline(k).hourly(n, lo))
+                      if k in self.outcome.timelines else p for k, p in self.plants.items()}
+        got = dispatch_storage(paths, rates, caps, supply, self.stores, plants, n, lo, horizon=self.n_hours,
                                value_of_power=self.value_of_power, carry=self.carry)
         ideal = dispatch_storage(paths, rates, full, supply_ideal, self.stores, self.plants, n, lo,
                                  horizon=self.n_hours, value_of_power=self.value_of_power, carry=self.carry_ideal)

@@ -333,12 +333,15 @@ def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str,
 
 def target_components(scenario: Scenario, network: Network, flows: Iterable[str]) -> set[tuple[str, str]]:
     """(kind, id) of every link and node whose outage can lower these flows: the elements of
-    their paths and their origins (a generation site's own outages)."""
+    their paths and their origins (a generation site's own outages and its plants')."""
     from sim.energy.paths import flow_paths
+    from sim.energy.reliability import plant_id
 
     hit: set[tuple[str, str]] = set()
     for fid in flows:
-        hit.add(("node", scenario.flows[fid].origin))
+        origin = scenario.flows[fid].origin
+        hit.add(("node", origin))
+        hit.update(("plant", plant_id(origin, pid)) for pid in scenario.nodes[origin].plants)
         for path in flow_paths(scenario, network, fid):
             hit.update((e.key.split(":", 1)[0], e.id) for e in path.elements)
     return hit

@@ -307,6 +307,9 @@ class Plant(Strict):
     """Fuel and variable cost per unit of energy generated. Example: `{value: 60 USD/MWh, source: assumption}`"""
     min_output: Share = fraction(0.0, "0 %")
     """Least output while available, a share of the available capacity. Example: `20 %`"""
+    reliability: Reliability | None = None
+    """Random failures and outages of the plant (its units), on top of the `availability` derating. Example:
+    `{failure_rate: 2 /yr, repair: 3 d, units: 4}`"""
     note: str | None = None
     """Free text for readers of the file. Example: `open-cycle gas turbines kept as backup`"""
 

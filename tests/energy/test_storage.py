@@ -227,3 +227,24 @@ def test_a_plant_no_power_flow_leaves_from_is_refused() -> None:
     with pytest.raises(CorridorError, match="nodes.g.plants: no power flow leaves 'g': its plants would change"):
         load_scenario(SCENARIOS / "energy_chain.yaml", ["flows.export.origin=s1",
                                                         "nodes.g.plants.gas={fuel: gas, capacity: 1 GW}"])
+
+
+def test_a_plant_trips_at_once_and_ramps_back() -> None:
+    """A 1 GW plant ramping 0.2 GW an hour, both units out for hours 200-299: full output before,
+    none during (a trip is not held to the ramp), then 0.2, 0.4, 0.6, 0.8 and 1 GW; 102 GWh lost
+    to the outage, and the outage recorded as the plant's."""
+    from support import SCENARIOS
+
+    from sim.simulate import run_replication
+
+    scenario = load_scenario(SCENARIOS / "plant_outage.yaml")
+    rep = run_replication(scenario, 0, 1)
+    hourly = rep.flows["export"].hourly
+    assert hourly is not None
+    want = np.ones(500)
+    want[200:300] = 0.0
+    want[300:304] = [0.2, 0.4, 0.6, 0.8]
+    np.testing.assert_allclose(hourly, want, atol=1e-6)
+    lost = rep.flows["export"].extra["lost_to_outages_twh"] * 1000.0 / HOURS_PER_YEAR * 500
+    assert lost == pytest.approx(102.0, rel=1e-6)
+    assert any(o["kind"] == "plant" and o["component"] == "site.gas" for o in rep.outages)
