@@ -27,6 +27,12 @@ availability that hour), with g[k,t] - g[k,t-1] within +- ramp x capacity:
   deliver per unit through it (their losses after it); flows that share an element and the rest
   of their path always agree.
 
+Flows that share no origin and no element with each other (`flow_groups`) are independent: each
+group is dispatched alone, by this LP where a store or plant feeds it and by the vectorised rule
+of `sim.energy.dispatch` where none does (so a store at one site does not put every other site's
+flows into the LP); the flow weights stay those of the whole priority order. (Splitting the LP of
+two groups that both need it was measured no faster: the simplex iterations just divide.)
+
 The horizon is solved a window at a time: `window` hours committed and `lookahead` more solved and
 dropped, stepping `window` hours; the state of charge and the plants' output at the end of the
 committed hours carry into the next window. A window the horizon goes on beyond values the energy
@@ -138,8 +144,10 @@ class _Layout:
     the hour, coefficient, lag: 0 this hour, 1 the hour before)."""
 
     def __init__(self, paths: dict[str, list[Path]], stores: dict[str, StoreSpec], plants: dict[str, PlantSpec],
-                 supply_origins: list[str]) -> None:
+                 supply_origins: list[str], ranks: dict[str, int] | None = None) -> None:
         self.flows = list(paths)
+        # how many flows come after each in priority (of every flow dispatched, a group's LP included)
+        self.ranks = ranks if ranks is not None else {f: len(self.flows) - 1 - i for i, f in enumerate(self.flows)}
         self.allp = [p for f in self.flows for p in paths[f]]
         self.keys = sorted({e.key for p in self.allp for e in p.elements})
         self.origins = sorted({p.origin for p in self.allp} | set(supply_origins))
@@ -185,10 +193,71 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
                      lookahead: int = LOOKAHEAD_H, value_of_power: float = 1000.0,
                      carry: Carry | None = None) -> StorageDispatch:
     """Dispatch hours [start, start + n) with stores and plants, a window at a time (module
-    docstring); `carry` is the state before hour `start` (default: 1 January's)."""
-    lay = _Layout(paths, stores, plants, [s.origin for s in stores.values()] + [k.origin for k in plants.values()])
+    docstring); `carry` is the state before hour `start` (default: 1 January's).
+
+    Flows that share no origin and no element with each other are independent: each such group is
+    dispatched on its own (`flow_groups`), by the windowed LP where a store or plant feeds it, else
+    by the vectorised rule of `sim.energy.dispatch` (the same dispatch, tested); the LP's flow
+    weights stay those of the whole priority order."""
     carry = carry or initial_carry(stores, plants)
     horizon = horizon if horizon is not None else start + n
+    ranks = {f: len(paths) - 1 - i for i, f in enumerate(paths)}
+    out = StorageDispatch(method="lp", carry=Carry({}, {}))
+    for group in flow_groups(paths):
+        mine = {f: paths[f] for f in group}
+        origins = {ps[0].origin for ps in mine.values()}
+        keys = {e.key for ps in mine.values() for p in ps for e in p.elements}
+        g_stores = {k: v for k, v in stores.items() if v.origin in origins}
+        g_plants = {k: v for k, v in plants.items() if v.origin in origins}
+        g_rates, g_caps = {f: rates[f] for f in group}, {k: caps[k] for k in keys}
+        g_supply = {o: supply[o] for o in origins if o in supply}
+        if g_stores or g_plants:
+            got = dispatch_windows(mine, g_rates, g_caps, g_supply, g_stores, g_plants, n, start, horizon, window,
+                                    lookahead, value_of_power, Carry({k: carry.state[k] for k in g_stores},
+                                                                     {k: carry.output[k] for k in g_plants}),
+                                    {f: ranks[f] for f in group})
+            for name in ("charge", "discharge", "state", "output", "curtailed"):
+                getattr(out, name).update(getattr(got, name))
+            out.carry.state.update(got.carry.state)
+            out.carry.output.update(got.carry.output)
+        else:
+            from sim.energy.dispatch import dispatch_lp, fill_paths
+            from sim.energy.paths import greedy_is_exact
+
+            fed = {o: supply[o] if o in supply else np.zeros(n) for o in origins}  # as the LP reads a missing supply
+            plain = (fill_paths if greedy_is_exact(mine) else dispatch_lp)(mine, g_rates, g_caps, fed, n)
+            for name in ("delivered", "sent", "open_supply", "usage"):
+                getattr(out, name).update(getattr(plain, name))
+            continue
+        for name in ("delivered", "sent", "open_supply", "usage"):
+            getattr(out, name).update(getattr(got, name))
+    return out
+
+
+def flow_groups(paths: dict[str, list[Path]]) -> list[list[str]]:
+    """The flows in independent groups (two flows are in one when they share an origin or an
+    element, directly or through others), each in priority order, the groups in the order of
+    their first flow."""
+    import networkx as nx
+
+    graph = nx.Graph()
+    for f, ps in paths.items():
+        graph.add_edge(("flow", f), ("origin", ps[0].origin))
+        graph.add_edges_from((("flow", f), ("element", e.key)) for p in ps for e in p.elements)
+    order = list(paths)
+    groups = [[f for f in order if ("flow", f) in part] for part in nx.connected_components(graph)]
+    return sorted(groups, key=lambda g: order.index(g[0]))
+
+
+def dispatch_windows(paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[str, Hourly],
+                      supply: dict[str, Hourly], stores: dict[str, StoreSpec], plants: dict[str, PlantSpec],
+                      n: int, start: int, horizon: int, window: int, lookahead: int, value_of_power: float,
+                      carry: Carry, ranks: dict[str, int]) -> StorageDispatch:
+    """One group of flows fed by stores or plants (or none: the LP then gives each hour the
+    vectorised rule's dispatch, tested), a window at a time (module docstring); `ranks`: how many
+    flows, of all dispatched, come after each in priority."""
+    lay = _Layout(paths, stores, plants, [s.origin for s in stores.values()] + [k.origin for k in plants.values()],
+                  ranks)
     x = np.zeros((n, lay.cols))
     models: dict[int, _Window] = {}
     state = Carry(dict(carry.state), dict(carry.output))
@@ -242,12 +311,11 @@ class _Window:
         self.lay, self.length, self.rates = lay, length, rates
         inf = np.inf
         v, r = lay.cols, len(lay.rows)
-        n_f = len(lay.flows)
         self.weight = np.zeros(v)  # per path: W_f x efficiency (the time preference scales it per hour)
         base = np.zeros(v)
         lo, hi = np.zeros(v), np.full(v, inf)
         for j, p in enumerate(lay.allp):
-            self.weight[lay.x0 + j] = (1.0 + PRIORITY_STEP * (n_f - 1 - lay.flows.index(p.flow))) * p.efficiency
+            self.weight[lay.x0 + j] = (1.0 + PRIORITY_STEP * lay.ranks[p.flow]) * p.efficiency
             base[lay.x0 + j] = -SENT_PENALTY
         for i, k in enumerate(lay.stores):
             s = stores[k]

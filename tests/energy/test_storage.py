@@ -14,7 +14,7 @@ from sim.energy.dispatch import dispatch_lp
 from sim.energy.model import simulate_continuous
 from sim.errors import CorridorError
 from sim.energy.paths import Element, Path
-from sim.energy.storage import PlantSpec, StoreSpec, dispatch_storage
+from sim.energy.storage import Carry, PlantSpec, StoreSpec, dispatch_storage, dispatch_windows
 from sim.network import HOURS_PER_YEAR, Network
 from sim.replications import Streams
 from sim.scenario.loading import load_scenario
@@ -103,8 +103,12 @@ def test_without_stores_the_lp_delivers_what_the_exact_dispatch_delivers() -> No
             "link:cable": np.where((hours > 30) & (hours < 60), 1.0, 2.5),
             "link:b1": np.where(hours % 11 == 0, 0.0, 1.2), "link:c1": np.full(n, 1.0)}
     supply = {"a": rng.uniform(0.0, 4.5, n), "b": rng.uniform(0.0, 1.5, n)}  # c: no generation
-    ours = dispatch_storage(paths, rates, caps, supply, {}, {}, n, window=48, lookahead=12)
+    ranks = {f: len(paths) - 1 - i for i, f in enumerate(paths)}
+    ours = dispatch_windows(paths, rates, caps, supply, {}, {}, n, 0, n, 48, 12, 1000.0, Carry(), ranks)
     exact = dispatch_lp(paths, rates, caps, {**supply, "c": np.zeros(n)}, n)
+    routed = dispatch_storage(paths, rates, caps, supply, {}, {}, n)  # no store: the exact rule, group by group
+    for f in paths:
+        np.testing.assert_allclose(routed.delivered[f], exact.delivered[f], rtol=1e-8, atol=1e-8)
     for f in paths:
         np.testing.assert_allclose(ours.delivered[f], exact.delivered[f], rtol=1e-8, atol=1e-8)  # its levels: 1e-9
     assert (ours.delivered["first"] > rates["first"] - 1e-6).any()  # each limit binds somewhere
@@ -248,3 +252,29 @@ def test_a_plant_trips_at_once_and_ramps_back() -> None:
     lost = rep.flows["export"].extra["lost_to_outages_twh"] * 1000.0 / HOURS_PER_YEAR * 500
     assert lost == pytest.approx(102.0, rel=1e-6)
     assert any(o["kind"] == "plant" and o["component"] == "site.gas" for o in rep.outages)
+
+
+def test_independent_groups_are_dispatched_alone_with_the_same_answer() -> None:
+    """Flows sharing no origin and no element form groups (`flow_groups`) dispatched one by one:
+    the same hourly delivery, stores and plants as one LP over all of them."""
+    from sim.energy.storage import flow_groups
+
+    n = 24 * 6
+    paths, rates, caps, supply, stores, plants = small_case(n)
+    far = {"far": [chain("far", "z", ("link:z1", 0.8, 0.97))]}
+    both = {**paths, **far}
+    caps_all = {**caps, "link:z1": np.full(n, 0.8)}
+    supply_all = {**supply, "z": np.tile(np.r_[np.full(12, 1.5), np.zeros(12)], n // 24)}
+    stores_all = {**stores, "z.battery": StoreSpec("z", 0.5, 3.0, 0.81, 0.0, 1.0, 0.5)}
+    assert [g for g in flow_groups(both) if "far" in g] == [["far"]]
+    split = dispatch_storage(both, {**rates, "far": 0.6}, caps_all, supply_all, stores_all, plants, n,
+                             window=48, lookahead=24)
+    ranks = {f: len(both) - 1 - i for i, f in enumerate(both)}
+    whole = dispatch_windows(both, {**rates, "far": 0.6}, caps_all, supply_all, stores_all, plants, n, 0, n, 48, 24,
+                             1000.0, Carry({k: s.initial * s.energy for k, s in stores_all.items()},
+                                           dict.fromkeys(plants)), ranks)
+    for f in both:
+        np.testing.assert_allclose(split.delivered[f], whole.delivered[f], atol=1e-7)
+    for k in plants:
+        np.testing.assert_allclose(split.output[k], whole.output[k], atol=1e-7)
+    assert split.discharge["z.battery"].sum() > 1.0  # the far battery works
