@@ -31,7 +31,10 @@ Flows that share no origin and no element with each other (`flow_groups`) are in
 group is dispatched alone, by this LP where a store or plant feeds it and by the vectorised rule
 of `sim.energy.dispatch` where none does (so a store at one site does not put every other site's
 flows into the LP); the flow weights stay those of the whole priority order. (Splitting the LP of
-two groups that both need it was measured no faster: the simplex iterations just divide.)
+two groups that both need it was measured no faster: the simplex iterations just divide.) A group
+of one flow on one path fed by one store and no plant is solved without the LP, hour by hour, by
+a rule that gives the LP's optimum (`dispatch_one_store`; tested equal to the whole-horizon LP on
+random cases, and to PyPSA): it was two thirds of the solver's time on the oracle's case.
 
 The horizon is solved a window at a time: `window` hours committed and `lookahead` more solved and
 dropped, stepping `window` hours; the state of charge and the plants' output at the end of the
@@ -211,7 +214,13 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
         g_plants = {k: v for k, v in plants.items() if v.origin in origins}
         g_rates, g_caps = {f: rates[f] for f in group}, {k: caps[k] for k in keys}
         g_supply = {o: supply[o] for o in origins if o in supply}
-        if g_stores or g_plants:
+        if one_store_chain(mine, g_stores, g_plants, g_supply):
+            got = dispatch_one_store(mine, g_rates, g_caps, g_supply, g_stores, n,
+                                     Carry({k: carry.state[k] for k in g_stores}, {}))
+            for name in ("charge", "discharge", "state", "output", "curtailed"):
+                getattr(out, name).update(getattr(got, name))
+            out.carry.state.update(got.carry.state)
+        elif g_stores or g_plants:
             got = dispatch_windows(mine, g_rates, g_caps, g_supply, g_stores, g_plants, n, start, horizon, window,
                                     lookahead, value_of_power, Carry({k: carry.state[k] for k in g_stores},
                                                                      {k: carry.output[k] for k in g_plants}),
@@ -231,6 +240,84 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
             continue
         for name in ("delivered", "sent", "open_supply", "usage"):
             getattr(out, name).update(getattr(got, name))
+    return out
+
+
+def one_store_chain(paths: dict[str, list[Path]], stores: dict[str, StoreSpec], plants: dict[str, PlantSpec],
+                    supply: dict[str, Hourly]) -> bool:
+    """A group `dispatch_one_store` solves exactly: one flow on one path, one store at its origin,
+    no plant, generation (not a grid) at the origin."""
+    return (len(paths) == 1 and all(len(ps) == 1 for ps in paths.values()) and len(stores) == 1 and not plants
+            and all(np.isfinite(v).all() for v in supply.values()))
+
+
+def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[str, Hourly],
+                       supply: dict[str, Hourly], stores: dict[str, StoreSpec], n: int,
+                       carry: Carry) -> StorageDispatch:
+    """The LP's optimum for one flow on one path fed by one store, found hour by hour.
+
+    Each hour the path takes at most D (its elements' capacities over the power entering them per
+    unit sent, and the rate over the path's efficiency). Generation goes straight to the path up
+    to D (sending now beats storing: storing loses, and later hours weigh less); beyond D it is
+    surplus, below D the shortfall is room. The store discharges into room as early and as much as
+    it can (power, room, energy above soc_min): a unit delivered earlier weighs more, and
+    discharging never hinders a later charge. It charges from surplus as early and as much as it
+    can (power, surplus, room below soc_max), which makes the most energy available to every later
+    hour: so the hourly delivery is the LP's, whose time preference makes it unique. Then, as the
+    whole-horizon LP (which pays for charging and values nothing left at the end) does, only the
+    charge the discharges need is kept: a backward pass finds the least state each hour must end
+    with, and each surplus hour charges just enough to reach it. Which surplus hours charge is a
+    tie in the LP (the delivery does not depend on it); this rule charges as late as it may."""
+    (f, (path,)), ((key, store),) = next(iter(paths.items())), stores.items()
+    origin, eta = path.origin, math.sqrt(store.round_trip_efficiency)
+    reach = np.full(n, rates[f] / path.efficiency if path.efficiency > 0 else 0.0)
+    gain = 1.0
+    for el in path.elements:  # power entering el per unit sent: the efficiencies before it
+        reach = np.minimum(reach, caps[el.key] / gain)
+        gain *= el.efficiency
+    reach = np.maximum(reach, 0.0)
+    gen = supply.get(origin, np.zeros(n))
+    direct = np.minimum(gen, reach)
+    surplus = np.minimum(gen - direct, store.power)  # what it could charge each hour
+    room = np.minimum(reach - direct, store.power)  # what it could discharge into
+    lo, hi = store.soc_min * store.energy, store.soc_max * store.energy
+    e0 = carry.state[key]
+    discharge = np.zeros(n)
+    e = e0
+    for t in range(n):  # as early and as much as it can: the delivery
+        if room[t] > 0.0:
+            d = min(room[t], max(e - lo, 0.0) * eta)
+            discharge[t] = d
+            e -= d / eta
+        elif surplus[t] > 0.0:
+            e += min(surplus[t], max(hi - e, 0.0) / eta) * eta
+    need = np.empty(n)  # the least state each hour must end with, for the discharges after it
+    req = lo
+    for t in range(n - 1, -1, -1):
+        need[t] = req
+        if discharge[t] > 0.0:
+            req = req + discharge[t] / eta
+        elif surplus[t] > 0.0:
+            req = max(lo, req - eta * surplus[t])
+    charge, state = np.zeros(n), np.empty(n)
+    e = e0
+    for t in range(n):  # just the charge the discharges need
+        if discharge[t] > 0.0:
+            e -= discharge[t] / eta
+        elif surplus[t] > 0.0 and need[t] > e:
+            charge[t] = min(surplus[t], (need[t] - e) / eta)
+            e += charge[t] * eta
+        state[t] = e
+    out = StorageDispatch(method="lp", carry=Carry({key: float(state[-1]) if n else e0}, {}))
+    sent = direct + discharge
+    out.charge[key], out.discharge[key], out.state[key] = charge, discharge, state
+    out.delivered[f], out.sent[f] = sent * path.efficiency, sent
+    avail = gen + discharge - charge
+    out.open_supply[f], out.curtailed[origin] = avail, avail - sent
+    gain = 1.0
+    for el in path.elements:
+        out.usage[el.key] = sent * gain
+        gain *= el.efficiency
     return out
 
 

@@ -4,8 +4,9 @@ hour by hour.
 
 Without storage, on the power part of targets-2030 (four flows, eight buses, a replication's
 outages): the path rule (`fill_paths`) and the exact LP (`dispatch_lp`). With a battery and a gas
-plant, on a 5-bus version of it: the storage LP (`dispatch_storage`), over the whole year at once
-and over its rolling windows.
+plant, on a 5-bus version of it: `dispatch_storage` as the simulation runs it (the battery's group
+by its exact one-store rule, the plant's by the rolling-window LP) and with the whole year as one
+window, and the rolling-window LP holding every flow (`dispatch_windows`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 
 from energy.pypsa_oracle import Case, Solution, corridor_case, solve, storage_case
 from sim.energy.dispatch import dispatch_lp, fill_paths
-from sim.energy.storage import TIME_PREFERENCE, StorageDispatch, dispatch_storage
+from sim.energy.storage import (LOOKAHEAD_H, TIME_PREFERENCE, WINDOW_H, StorageDispatch, dispatch_storage,
+                                dispatch_windows, initial_carry)
 
 RTOL = 1e-6
 
@@ -55,7 +57,7 @@ def test_the_corridor_case_has_outages_shared_bottlenecks_and_every_flow_deliver
 
 
 @pytest.fixture(scope="module")
-def storage() -> tuple[Case, Solution, dict[str, np.ndarray], StorageDispatch, StorageDispatch]:
+def storage() -> tuple[Case, Solution, dict[str, np.ndarray], StorageDispatch, StorageDispatch, StorageDispatch]:
     case = storage_case()
     oracle = case.pypsa()
     solution = solve(oracle.network(case.n_hours), oracle.storage)
@@ -63,14 +65,18 @@ def storage() -> tuple[Case, Solution, dict[str, np.ndarray], StorageDispatch, S
     year = dispatch_storage(case.paths, case.rates, case.caps, case.supply, case.stores, case.plants, n,
                             window=n, lookahead=0)
     rolling = dispatch_storage(case.paths, case.rates, case.caps, case.supply, case.stores, case.plants, n)
-    return case, solution, oracle.delivered(solution), year, rolling
+    # every flow in one rolling-window LP (the battery's group too, which dispatch_storage solves by its exact rule)
+    ranks = {f: len(case.paths) - 1 - i for i, f in enumerate(case.paths)}
+    windows = dispatch_windows(case.paths, case.rates, case.caps, case.supply, case.stores, case.plants, n, 0, n,
+                               WINDOW_H, LOOKAHEAD_H, 1000.0, initial_carry(case.stores, case.plants), ranks)
+    return case, solution, oracle.delivered(solution), year, rolling, windows
 
 
 def test_storage_dispatch_delivers_pypsas_energy_in_the_year(storage):
     """The year's delivered energy per flow, the plant's energy and the energy charged: the same
     optimum (the rolling windows too: the 4-hour battery is shorter than their look-ahead)."""
-    case, solution, theirs, year, rolling = storage
-    for ours in (year, rolling):
+    case, solution, theirs, year, rolling, windows = storage
+    for ours in (year, rolling, windows):
         for fid in case.rates:
             assert ours.delivered[fid].sum() == pytest.approx(theirs[fid].sum(), rel=RTOL)
         assert ours.output["nakhchivan.gas"].sum() == pytest.approx(
@@ -90,8 +96,8 @@ def test_storage_dispatch_delivers_what_pypsa_delivers_hour_by_hour(storage):
     different one of the tied optima and fills different hours (at 1e-6 over the year, 14 hours
     of this year differed by up to 0.6 GW)."""
     assert TIME_PREFERENCE / 8760 > 3e-7
-    case, solution, theirs, year, rolling = storage
-    for ours in (year, rolling):
+    case, solution, theirs, year, rolling, windows = storage
+    for ours in (year, rolling, windows):
         for fid, rate in case.rates.items():
             _same(ours.delivered[fid], theirs[fid], rate)
         _same(ours.output["nakhchivan.gas"], solution.output["plant:nakhchivan.gas"], 0.5)
