@@ -44,7 +44,6 @@ import numpy as np
 from sim.energy.dispatch import dispatch_lp, fill_paths
 from sim.energy.paths import Path, flow_paths, greedy_is_exact
 from sim.energy.records import Hourly
-from sim.errors import CorridorError
 from sim.network import HOURS_PER_YEAR, Network
 from sim.optimiser.lp import LinearProgram
 from sim.optimiser.model import annual_cost
@@ -248,8 +247,6 @@ def firm_plans(scenario: Scenario, network: Network, solver: str = "highs") -> d
     (a path shared with another target's flows is not shared here)."""
     if not scenario.optimiser.firm_supply:
         return {}
-    if not any(e.store is not None or e.plant is not None for e in scenario.expansions.values()):
-        raise CorridorError("optimiser.firm_supply: no store or plant among the expansions to make power firm with")
     from sim.energy.profiles import YEAR_HOURS, GenerationProfiles
     from sim.replications import Streams
 

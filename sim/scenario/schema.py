@@ -820,7 +820,8 @@ class Optimiser(Strict):
     firm_supply: bool = False
     """Also plan, for each power target, the cheapest stores, plants, generation and transmission among the
     expansions that deliver its figure in share_of_time of the hours (an hourly LP over a weather year, seconds;
-    `sim.optimiser.firm`), and judge that plan by simulation. Needs a store or plant among the expansions."""
+    `sim.optimiser.firm`), and judge that plan by simulation. With none among the expansions, the plan says what is
+    short."""
     value_of_power: MoneyPerEnergy = Figure(1000.0, "USD/MWh", "money_per_energy", "1000 USD/MWh")
     """Value of delivered power, against which plants' fuel costs are weighed in the hourly dispatch (assumed:
     high enough that a plant runs whenever it raises delivery)."""
