@@ -19,6 +19,7 @@ from sim.scenario.schema import (LOAD_UNITS, BerthKind, Figure, Fleet, FleetKind
                                  Reliability, Scenario)
 
 HOURS_PER_YEAR = 8766.0  # pint's year: 365.25 days
+TWH_PER_GW = HOURS_PER_YEAR / 1000.0  # a mean GW over a year, in TWh
 # Berth kinds each sort of vessel uses at a port, in order of preference: the first the port has.
 FLEET_BERTHS: dict[FleetKind, tuple[BerthKind, ...]] = {
     "ferry": ("ferry", "roro"),

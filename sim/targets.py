@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Literal, get_args
 
 import numpy as np
 
-from sim.network import HOURS_PER_YEAR
+from sim.network import TWH_PER_GW
 from sim.replications import Replication, estimate
 from sim.scenario.schema import Scenario, Target
 
@@ -55,7 +55,6 @@ VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
 Framing = Literal["transmission", "energy", "firm"]
 FRAMINGS: tuple[Framing, ...] = get_args(Framing)
 Measure = Literal["throughput", "firm", "transmission", "energy"]
-TWH_PER_GW = HOURS_PER_YEAR / 1000.0  # a mean GW over a year, in TWh
 ENERGY_UNIT = "TWh/yr"
 Z95 = 1.959963984540054  # two-sided 95% normal quantile: the Wilson interval's z
 EPS = 1e-9  # a value or count this close to its bound is on it (float noise is not a shortfall)
@@ -267,8 +266,8 @@ def n_minus_1(scenario: Scenario, network: Network, target: Target) -> float:
     its flows' paths lost in turn, nothing else out, unlimited supply at the origins, every power
     flow dispatched by the simulation's rule up to its rate; the least its flows then carry
     together (0 when a single element carries it all)."""
-    from sim.energy.dispatch import dispatch_lp, fill_paths
-    from sim.energy.paths import flow_paths, greedy_is_exact
+    from sim.energy.dispatch import exact_rule
+    from sim.energy.paths import flow_paths
 
     power = [fid for fid, f in scenario.flows.items() if f.carrier == "power"]
     paths = {fid: flow_paths(scenario, network, fid) for fid in power}
@@ -282,6 +281,6 @@ def n_minus_1(scenario: Scenario, network: Network, target: Target) -> float:
         caps[k][i] = 0.0
     supply = {ps[0].origin: np.full(n, np.inf) for ps in paths.values()}
     rates = {fid: scenario.flows[fid].rate.value for fid in power}
-    solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
+    solve = exact_rule(paths)
     got = solve(paths, rates, caps, supply, n)
     return float(np.sum([got.delivered[f] for f in target.flows if f in got.delivered], axis=0).min())

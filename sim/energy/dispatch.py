@@ -21,12 +21,13 @@ hour takes half the capacity for that hour).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.energy.paths import Path
+from sim.energy.paths import Path, greedy_is_exact
 from sim.energy.records import Hourly
 from sim.energy.reliability import Outcome
 
@@ -56,6 +57,15 @@ def element_capacities(paths: dict[str, list[Path]], outcome: Outcome, n_hours: 
     caps = {k: e.capacity * outcome.timeline(e.id).hourly(n_hours, start) for k, e in elements.items()}
     full = {k: np.full(n_hours, e.capacity) for k, e in elements.items()}
     return caps, full
+
+
+Rule = Callable[[dict[str, list[Path]], dict[str, float], dict[str, Hourly], dict[str, Hourly], int], "Dispatch"]
+
+
+def exact_rule(paths: dict[str, list[Path]]) -> Rule:
+    """The dispatch these paths need: the vectorised path rule where it is the max-flow
+    (`greedy_is_exact`), else the exact LP."""
+    return fill_paths if greedy_is_exact(paths) else dispatch_lp
 
 
 def fill_paths(paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[str, Hourly],

@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from sim.energy.profiles import GenerationProfiles
+from sim.energy.profiles import scenario_profiles
 from sim.energy.reliability import Outcome
 from sim.energy.tankers import Tankers
 from sim.energy.tanks import LIQUIDS, T_PER_H, Fluid, Lane, build_lanes
 from sim.fleet import ACTIVE, DOWN
-from sim.network import HOURS_PER_YEAR, Network
+from sim.network import HOURS_PER_YEAR, TWH_PER_GW, Network
 from sim.replications import FlowRecord, Replication, Streams
 from sim.scenario.schema import Scenario
 
@@ -80,8 +80,7 @@ def site_surplus(scenario: Scenario, streams: Streams, outcome: Outcome, rep: Re
         return rep.surplus[site][:n_hours]
     node = scenario.nodes[site]
     assert node.generation is not None  # internal: the schema requires it beside an electrolyser
-    weather = Streams(streams.seed, streams.replication).get("generation:weather")  # the power model's weather
-    profile = GenerationProfiles(scenario.nodes, weather).hours(site, 0, n_hours)
+    profile = scenario_profiles(scenario, streams.seed, streams.replication).hours(site, 0, n_hours)
     return node.generation.capacity.value * profile * outcome.timeline(site).hourly(n_hours)
 
 
@@ -110,9 +109,9 @@ def _electrolyser(scenario: Scenario, rep: Replication, fid: str, surplus: np.nd
     intake_gw = produced * e / 1000.0 / measured  # mean GW taken for what entered the chain
     lo, hi = int(math.floor(warmup + 1e-9)), min(int(math.ceil(horizon - 1e-9)), len(surplus))
     rec.extra |= {
-        "electrolyser_intake_twh": intake_gw * HOURS_PER_YEAR / 1000.0,
+        "electrolyser_intake_twh": intake_gw * TWH_PER_GW,
         "electrolyser_capacity_factor": intake_gw / cap if cap > 0 else 0.0,
-        "surplus_power_twh": float(surplus[lo:hi].mean()) * HOURS_PER_YEAR / 1000.0 if hi > lo else 0.0,
+        "surplus_power_twh": float(surplus[lo:hi].mean()) * TWH_PER_GW if hi > lo else 0.0,
     }
 
 

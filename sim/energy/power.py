@@ -22,17 +22,16 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from sim.energy.dispatch import Dispatch, dispatch_lp, element_capacities, fill_paths
-from sim.energy.paths import flow_paths, greedy_is_exact
-from sim.energy.profiles import GenerationProfiles
+from sim.energy.dispatch import Dispatch, element_capacities, exact_rule
+from sim.energy.paths import flow_paths
+from sim.energy.profiles import scenario_profiles
 from sim.energy.records import ExactMean, Hourly, LinkMeasures, below_rate, daily_means, firm_level
 from sim.energy.reliability import Outcome
 from sim.energy.storage import StorageDispatch, StorageRun
-from sim.network import HOURS_PER_YEAR, Network
+from sim.network import HOURS_PER_YEAR, TWH_PER_GW, Network
 from sim.replications import FlowRecord, Replication, Streams
 from sim.scenario.schema import Flow, Scenario
 
-TWH_PER_GW = HOURS_PER_YEAR / 1000.0  # a mean GW over a year, in TWh
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
     paths = {fid: flow_paths(scenario, network, fid) for fid in flows}
     rates = {fid: f.rate.value for fid, f in flows.items()}
     generation = Generation(scenario, flows, streams)
-    solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
+    solve = exact_rule(paths)
     fed = StorageRun.of(scenario, {f.origin for f in flows.values()}, n_hours, warmup_h, outcome)  # rolling-window LP
     n_m = max(n_hours - warmup_h, 0)
     best = {fid: max(p.efficiency for p in paths[fid]) for fid in flows}
@@ -107,9 +106,9 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
             ideal = solve(paths, rates, full, made, n)
         else:
             got, ideal = fed.dispatch(paths, rates, caps, full, supply, made, n, lo)
-        carry = got if supply_unlimited else solve(paths, rates, caps, {o: np.full(n, np.inf) for o in made}, n)
+        reach = got if supply_unlimited else solve(paths, rates, caps, {o: np.full(n, np.inf) for o in made}, n)
         for o in unsent:
-            unsent[o][lo:hi] = site_surplus(got, o, supply[o], [fid for fid, f in flows.items() if f.origin == o])
+            unsent[o][lo:hi] = unsent_power(got, o, supply[o], [fid for fid, f in flows.items() if f.origin == o])
         del caps, full, supply, made
         method = got.method
         m0, m1 = max(lo, warmup_h) - lo, n  # the measured hours of the block
@@ -119,7 +118,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
                 d, s, open_supply = got.delivered[fid][m0:m1], got.sent[fid][m0:m1], got.open_supply[fid][m0:m1]
                 wanted = np.minimum(open_supply, rates[fid] / best[fid]) if best[fid] > 0 and not grid[fid] else s
                 delivered[fid][at] = d
-                transfer[fid][at] = carry.delivered[fid][m0:m1]
+                transfer[fid][at] = reach.delivered[fid][m0:m1]
                 k = means[fid]
                 k["outages"].add(ideal.delivered[fid][m0:m1] - d)
                 k["losses"].add(s - d)
@@ -130,7 +129,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
                     usage.setdefault(key, ExactMean(n_m)).add(got.usage[key][m0:m1])
         for fid in flows:
             daily[fid].append(daily_means(got.delivered[fid]))
-        del got, ideal, carry
+        del got, ideal, reach
     for fid in flows:
         rep.flows[fid] = _record(rates[fid], grid[fid], delivered[fid], means[fid], method)
         rep.flows[fid].transfer = transfer[fid]
@@ -141,7 +140,7 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
     _power_links(network, outcome, rep, usage, n_hours, warmup_h)
 
 
-def site_surplus(got: Dispatch, site: str, supply: Hourly, flows: list[str]) -> Hourly:
+def unsent_power(got: Dispatch, site: str, supply: Hourly, flows: list[str]) -> Hourly:
     """A site's generation its flows left unsent each hour (GW): what the dispatch curtailed there
     when a store or plant sits at it, else its supply less what its flows sent."""
     if isinstance(got, StorageDispatch) and site in got.curtailed:
@@ -159,7 +158,7 @@ class Generation:
         self.origins = list(dict.fromkeys(f.origin for f in flows.values()))
         self.capacity = {o: g.capacity.value for o in self.origins if (g := scenario.nodes[o].generation) is not None}
         self.sites = set(self.capacity)
-        self.profiles = GenerationProfiles(scenario.nodes, streams.get("generation:weather"))
+        self.profiles = scenario_profiles(scenario, streams.seed, streams.replication)
 
     def hours(self, lo: int, hi: int) -> dict[str, Hourly]:
         """Each origin's generation (GW) at hours lo .. hi - 1."""
@@ -195,5 +194,5 @@ def _power_links(network: Network, outcome: Outcome, rep: Replication, usage: di
         rep.links[view.id] = PowerLinkMeasures(
             availability=outcome.timeline(view.id).mean(warmup_h, n_hours),
             utilisation=mean_in / view.capacity if view.capacity > 0 else 0.0,
-            energy_twh=mean_in * HOURS_PER_YEAR / 1000.0,
+            energy_twh=mean_in * HOURS_PER_YEAR / 1000.0,  # not x TWH_PER_GW: the same last bit as earlier reports
             losses_twh=mean_in * (1 - view.efficiency) * HOURS_PER_YEAR / 1000.0).row()

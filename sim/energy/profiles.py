@@ -50,7 +50,7 @@ import numpy as np
 from sim import bundled
 from sim.energy.records import Hourly
 from sim.errors import CorridorError
-from sim.scenario.schema import Generation, Node
+from sim.scenario.schema import Generation, Node, Scenario
 
 YEAR_HOURS = 8760  # a weather year: the sun's path of a 365-day year, repeated
 GEOMETRY_YEAR = 2030  # the (non-leap) calendar year whose solar geometry stands for every year
@@ -384,6 +384,18 @@ class GenerationProfiles:
         x = wind_year(site, wind[:, col], where) if site.profile == "wind" else solar_year(site, cloud[:, col], where)
         self._kept[nid] = (y, x)
         return x
+
+
+WEATHER_STREAM = "generation:weather"  # the named random stream of a replication's weather
+
+
+def scenario_profiles(scenario: Scenario, seed: int, replication: int) -> GenerationProfiles:
+    """The profiles of every generation site of `scenario` in replication `replication` of
+    `seed`: one weather for all of them, drawn from a fresh `WEATHER_STREAM`, so the power
+    model, the electrolysers and the firm-power plan see the same hours whoever asks first."""
+    from sim.replications import Streams
+
+    return GenerationProfiles(scenario.nodes, Streams(seed, replication).get(WEATHER_STREAM))
 
 
 def generation_profile(nid: str, node: Node, n_hours: int, rng: np.random.Generator) -> Hourly:

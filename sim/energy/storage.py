@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
-from sim.energy.dispatch import SENT_PENALTY, Dispatch
+from sim.energy.dispatch import SENT_PENALTY, Dispatch, exact_rule
 from sim.energy.paths import Path
 from sim.energy.records import Hourly
 from sim.energy.reliability import Outcome, plant_id
@@ -230,11 +230,8 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
             out.carry.state.update(got.carry.state)
             out.carry.output.update(got.carry.output)
         else:
-            from sim.energy.dispatch import dispatch_lp, fill_paths
-            from sim.energy.paths import greedy_is_exact
-
             fed = {o: supply[o] if o in supply else np.zeros(n) for o in origins}  # as the LP reads a missing supply
-            plain = (fill_paths if greedy_is_exact(mine) else dispatch_lp)(mine, g_rates, g_caps, fed, n)
+            plain = exact_rule(mine)(mine, g_rates, g_caps, fed, n)
             for name in ("delivered", "sent", "open_supply", "usage"):
                 getattr(out, name).update(getattr(plain, name))
             continue

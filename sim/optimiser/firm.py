@@ -41,8 +41,8 @@ from typing import Literal
 
 import numpy as np
 
-from sim.energy.dispatch import dispatch_lp, fill_paths
-from sim.energy.paths import Path, flow_paths, greedy_is_exact
+from sim.energy.dispatch import exact_rule
+from sim.energy.paths import Path, flow_paths
 from sim.energy.records import Hourly
 from sim.network import HOURS_PER_YEAR, Network
 from sim.optimiser.lp import LinearProgram
@@ -116,7 +116,7 @@ def exempt_hours(paths: dict[str, list[Path]], rates: dict[str, float], caps: di
     """The (1 - share) H hours in which the system as it is, dispatched without storage, falls
     furthest short of `figure` (a boolean mask over the hours)."""
     n = len(next(iter(supply.values())))
-    solve = fill_paths if greedy_is_exact(paths) else dispatch_lp
+    solve = exact_rule(paths)
     got = solve(paths, rates, caps, supply, n)
     total = np.sum([got.delivered[f] for f in paths], axis=0)
     k = int(math.floor((1.0 - share_of_time) * n + 1e-9))
@@ -247,10 +247,9 @@ def firm_plans(scenario: Scenario, network: Network, solver: str = "highs") -> d
     (a path shared with another target's flows is not shared here)."""
     if not scenario.optimiser.firm_supply:
         return {}
-    from sim.energy.profiles import YEAR_HOURS, GenerationProfiles
-    from sim.replications import Streams
+    from sim.energy.profiles import YEAR_HOURS, scenario_profiles
 
-    profiles = GenerationProfiles(scenario.nodes, Streams(scenario.simulation.seed, 0).get("generation:weather"))
+    profiles = scenario_profiles(scenario, scenario.simulation.seed, 0)
     out = {}
     for tid, target in scenario.targets.items():
         flows = [f for f in target.flows if scenario.flows[f].carrier == "power"]

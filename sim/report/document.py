@@ -54,7 +54,7 @@ import numpy as np
 
 from sim import calendar
 from sim import targets as judge
-from sim.network import HOURS_PER_YEAR, build_network
+from sim.network import TWH_PER_GW, build_network
 from sim.replications import estimate
 from sim.scenario import sources
 from sim.scenario.schema import Asset, Carrier, Mode, Scenario, figures
@@ -628,7 +628,7 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
         links, nodes = bounds.get("binding", []), bounds.get("binding_nodes", [])
     alone, together = bounds.get("max_alone"), bounds.get("max_together")
     if t.measure == "energy":  # the optimiser's steady state is a mean power (GW): as energy a year, TWh/yr
-        bound, alone, together = (None if b is None else b * HOURS_PER_YEAR / 1000.0 for b in (bound, alone, together))
+        bound, alone, together = (None if b is None else b * TWH_PER_GW for b in (bound, alone, together))
     row = TargetRow(
         id=tid, carrier=t.carrier, unit=judge.unit(t), target=judge.figure(t), measure=t.measure,
         description=t.description,

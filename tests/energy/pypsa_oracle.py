@@ -39,7 +39,7 @@ import xarray as xr
 from sim.energy.dispatch import SENT_PENALTY, element_capacities
 from sim.energy.model import reliability
 from sim.energy.paths import Element, Path, flow_paths
-from sim.energy.profiles import generation_profile
+from sim.energy.profiles import scenario_profiles
 from sim.energy.records import Hourly
 from sim.energy.reliability import Outcome
 from sim.energy.storage import PRIORITY_STEP, STORE_PENALTY, TIME_PREFERENCE, PlantSpec, StoreSpec
@@ -81,19 +81,13 @@ class Generator:
 
 @dataclass(frozen=True)
 class Storage:
-    """A store at `bus`: charge and discharge each up to `power`, state of charge within
-    [soc_min, soc_max] x `energy`, starting from `initial` x `energy`; shares of energy. `cost`
-    is paid per unit charged and per unit discharged."""
+    """A store (`spec`: power, energy, round trip, state-of-charge band and start) at `bus`;
+    `cost` is paid per unit charged and per unit discharged."""
 
     name: str
     bus: str
-    power: float
-    energy: float
-    round_trip_efficiency: float
-    soc_min: float = 0.0
-    soc_max: float = 1.0
-    initial: float = 0.5
-    cost: float = 0.0  # per unit charged and per unit discharged
+    spec: StoreSpec
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -150,11 +144,13 @@ def build(n_hours: int, links: Sequence[Link], generators: Sequence[Generator] =
                 p_max_pu=_series(np.asarray(g.available) / scale, n_hours),
                 p_min_pu=_series(np.asarray(g.minimum) / scale, n_hours),
                 marginal_cost=_series(g.cost, n_hours), ramp_limit_up=ramp, ramp_limit_down=ramp)
-    for s in storage:
+    for store in storage:
+        s = store.spec
         band = (s.soc_max - s.soc_min) * s.energy
         eff = math.sqrt(s.round_trip_efficiency)
-        net.add("StorageUnit", s.name, bus=s.bus, p_nom=s.power, max_hours=band / s.power if s.power > 0 else 0.0,
-                p_min_pu=-1.0, p_max_pu=1.0, efficiency_store=eff, efficiency_dispatch=eff, marginal_cost=s.cost,
+        net.add("StorageUnit", store.name, bus=store.bus, p_nom=s.power,
+                max_hours=band / s.power if s.power > 0 else 0.0, p_min_pu=-1.0, p_max_pu=1.0, efficiency_store=eff,
+                efficiency_dispatch=eff, marginal_cost=store.cost,
                 state_of_charge_initial=(s.initial - s.soc_min) * s.energy, cyclic_state_of_charge=False)
     for d in loads:
         most = float(np.max(d.demand))
@@ -194,7 +190,7 @@ def solve(net: pypsa.Network, storage: Sequence[Storage] = ()) -> Solution:
     for name in net.generators.index:
         if not name.startswith(SHED):
             out.output[name] = p[name].to_numpy(float)
-    floor = {s.name: s.soc_min * s.energy for s in storage}
+    floor = {s.name: s.spec.soc_min * s.spec.energy for s in storage}
     for name in net.storage_units.index:
         out.charge[name] = net.storage_units_t.p_store[name].to_numpy(float)
         out.discharge[name] = net.storage_units_t.p_dispatch[name].to_numpy(float)
@@ -297,8 +293,7 @@ def path_network(paths: dict[str, list[Path]], rates: dict[str, float], caps: di
                                     ramp=plant.ramp))
     for o in sorted({plant.origin for plant in plants.values()}):
         generators.append(Generator(f"spill:{o}", o, 0.0, minimum=-big, capacity=big))
-    storage = [Storage(k, s.origin, s.power, s.energy, s.round_trip_efficiency, s.soc_min, s.soc_max, s.initial,
-                       cost=STORE_PENALTY) for k, s in stores.items()]
+    storage = [Storage(k, s.origin, s, cost=STORE_PENALTY) for k, s in stores.items()]
     demand: dict[str, float] = {}
     for f in flows:
         demand[destinations[f]] = demand.get(destinations[f], 0.0) + rates[f]
@@ -387,5 +382,5 @@ def _generation(scenario: Scenario, origin: str, streams: Streams, n_hours: int)
     node = scenario.nodes[origin]
     if node.generation is None:
         return np.full(n_hours, np.inf)
-    profile = generation_profile(origin, node, n_hours, streams.get(f"profile:{origin}"))
+    profile = scenario_profiles(scenario, streams.seed, streams.replication).hours(origin, 0, n_hours)
     return node.generation.capacity.value * profile
