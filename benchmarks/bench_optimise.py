@@ -14,7 +14,8 @@ shared). Both routes set the same HiGHS options; the run checks that every optio
 HiGHS holds and the answer (values and duals, bit for bit) are the same. A larger synthetic
 corridor shows how both routes and solvers scale. `--plan-lp 16`: only the plan LP of
 constraint generation's last plan on the scenario copied 16 times (goal: PuLP within 1.2x of
-direct highspy, CPU).
+direct highspy, CPU). `--firm`: only `optimise()` with `optimiser.firm_supply` on, against the
+same call without it (the hourly firm-power LPs over a weather year, `sim.optimiser.firm`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,24 @@ def full_runs(scenario: Scenario, repeats: int) -> None:
               + ("   [under 3 s]" if best_wall < 3 else "   [OVER 3 s]"))
     assert best_r is not None
     print(f"  plan LP: {best_r.lp_size}")
+
+
+def firm_runs(scenario: Scenario, repeats: int) -> None:
+    """`optimise()` with the firm-power plans against without, CPU, best of `repeats`."""
+    with_firm = scenario.model_copy(update={"optimiser": scenario.optimiser.model_copy(update={"firm_supply": True})})
+    print(f"\n== optimise({scenario.name}) with optimiser.firm_supply, CPU s (best of {repeats})")
+    best = {}
+    for label, s in (("without", scenario), ("with", with_firm)):
+        times = []
+        for _ in range(repeats):
+            c0 = cpu()
+            r = optimise(s)
+            times.append(cpu() - c0)
+        best[label] = min(times)
+        plans = ", ".join(f"{tid}: {p['status']}, {p.get('cost_musd_yr') or 0:.0f} MUSD/yr"
+                          for tid, p in r.firm_supply.items())
+        print(f"  {label:8s} firm supply: {best[label]:7.2f} s" + (f"  ({plans})" if plans else ""))
+    print(f"  the firm-power LPs add {best['with'] - best['without']:.2f} s")
 
 
 def cpu() -> float:
@@ -448,11 +467,16 @@ def main() -> None:
                         help="Only the plan LP of constraint generation's last plan of the scenario "
                              "copied K times, PuLP + HiGHS in bulk against direct highspy (goal at K = 16: "
                              "within 1.2x).")
+    parser.add_argument("--firm", action="store_true",
+                        help="Only optimise() with optimiser.firm_supply against without (seconds each).")
     args = parser.parse_args()
     quiet_highs()
     scenario = load_scenario(args.scenario)
     optimise(scenario)  # warm up imports and caches
     print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared with other work)")
+    if args.firm:
+        firm_runs(scenario, max(1, args.repeats // 10))
+        return
     if args.plan_lp:
         big = copies(scenario, args.plan_lp)
         plan_lp(big, args.repeats, big.name, generated=True, few=True)
