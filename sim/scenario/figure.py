@@ -159,13 +159,17 @@ def _range_end(raw: Any, kind: Kind, minimum: Minimum) -> float:
         if value > MAX_COUNT:
             raise ValueError(f"expected at most {MAX_COUNT:,}, got {raw!r}")
     else:
-        value = units.convert(units.parse(raw), units.CANONICAL[kind])
+        value = units.to_canonical(raw, kind)
     _check_bounds(value, kind, raw, str(raw), minimum)
     return value
 
 
 def _convert(raw: str | int | float, kinds: tuple[Kind, ...]) -> tuple[float, Kind]:
     """The value in the canonical unit of the first of `kinds` it converts to, and that kind."""
+    for kind in kinds:
+        value = units.known(raw, units.CANONICAL[kind])
+        if value is not None:
+            return value, kind
     q = units.parse(raw)
     errors = []
     for kind in kinds:

@@ -1,5 +1,6 @@
 """The unit registry is built on first use: importing the units module (and the scenario schema)
-imports no pint, and the first quantity read builds the one registry every later read shares."""
+imports no pint, nor does a quantity in a unit of `unit_factors.FACTORS`; the first other quantity
+read builds the one registry every later read shares."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ def test_importing_units_does_not_import_pint_until_a_quantity_is_read():
             "import sim.scenario.schema\n"
             "assert 'pint' not in sys.modules, 'pint imported at import time'\n"
             "print(units.to_canonical('4 GW', 'power'), units.to_canonical('1.5 Mt/yr', 'mass_rate'))\n"
+            "assert 'pint' not in sys.modules, 'a unit in the table imported pint'\n"
+            "print(units.to_canonical('4000000 kW', 'power'))\n"
             "assert 'pint' in sys.modules\n"
             "assert units.ureg is units.registry() and units.Q_ is units.registry().Quantity\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["4.0", "1.5"]
+    assert done.stdout.split() == ["4.0", "1.5", "4.0"]
 
 
 def test_the_lazy_registry_has_the_corridors_units():
