@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.replications import Replication, Streams, estimate
+from sim.replications import Replication, Streams, estimate, t975
+from sim.t_quantiles import T975
 
 
 def test_a_stream_depends_only_on_seed_replication_and_name():
@@ -22,6 +23,15 @@ def test_interval_is_the_student_t_interval():
     est = estimate(x)
     half = stats.t.ppf(0.975, 3) * np.std(x, ddof=1) / 2
     assert (est.mean, est.lo, est.hi) == pytest.approx((3.5, 3.5 - half, 3.5 + half))
+
+
+def test_the_saved_t_quantiles_are_scipys_and_beyond_them_scipy_is_asked():
+    from scipy import special
+
+    assert len(T975) >= 200
+    assert all(t975(df) == float(special.stdtrit(df, 0.975)) for df in range(1, len(T975) + 1))
+    big = len(T975) + 7
+    assert t975(big) == float(special.stdtrit(big, 0.975)) == pytest.approx(stats.t.ppf(0.975, big))
 
 
 def test_interval_covers_the_true_mean_about_95_percent_of_the_time():

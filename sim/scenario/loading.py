@@ -793,4 +793,5 @@ def _unwrap(t: Any) -> Any:
 def resolved_yaml(scenario: Scenario) -> str:
     """The scenario with every default filled in, as a file that loads to the same scenario."""
     data = scenario.model_dump(by_alias=True, exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when present: 4x faster
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)

@@ -26,7 +26,8 @@ def _seed(name: str) -> dict[str, dict[str, Any]]:
     path = bundled.folder("seeds") / name
     if not path.is_file():
         return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: ten times faster
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
 
 
 def reference_rows() -> dict[str, dict[str, Any]]:
