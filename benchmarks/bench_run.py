@@ -11,8 +11,9 @@ picture worker, pool workers; `resource.getrusage`), and the CPU spent inside `s
 wrapper around the command line; the figures are medians over the rounds. Printed: the CPU
 breakdown of each case (start-up and imports before `run()`, simulation, the report files and
 pictures in the main process, child processes, the rest of `run()`: reading, validating,
-optimising, building the report), each case's total against "before" and the simulation's
-share of the total.
+optimising, building the report), each case's total against "before" (the medians' ratio, and
+the median and range of each round's ratio: a round's runs follow each other, so they share the
+machine's load) and the simulation's share of the total.
 
 Precision. `simulate()` of the same scenario from 4 replications with a precision it cannot
 reach and a cap of 12, so 4 batches (4, 2, 3, 3 replications), each case in a fresh process
@@ -136,8 +137,10 @@ def bench_run(repeats: int, replications: int) -> None:
         for name in ("now", "now --no-plots"):
             m = med[name]
             main = m["total"] - m["children"]
+            paired = sorted(b["total"] / n["total"] for b, n in zip(rounds["before"], rounds[name]))
             print(f"{name}: before / now = {base / m['total']:.2f} in CPU with its children ({base / main:.2f} "
-                  f"for the main process alone); simulation {m['simulate'] / m['total']:.0%} of the CPU "
+                  f"for the main process alone); round by round {statistics.median(paired):.2f} "
+                  f"({paired[0]:.2f}-{paired[-1]:.2f}); simulation {m['simulate'] / m['total']:.0%} of the CPU "
                   "(targets: 1.8, over 60%)")
         same = all(r["targets"] == rounds["before"][0]["targets"] for rs in rounds.values() for r in rs)
         print(f"targets' figures identical in every case and round: {same}")
