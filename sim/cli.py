@@ -31,7 +31,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Simulate and optimise the Trans-Caspian (Middle Corridor) network.")
 out = Console(width=None if sys.stdout.isatty() else 150)  # piped tables stay unwrapped
 err = Console(stderr=True)
-_state = {"debug": False}
+_state = {"debug": False, "program": False}  # program: run as `corridor` (`main`), the process ends with the command
 
 
 SetOpt = Annotated[list[str] | None, typer.Option("--set", help="PATH=VALUE override (repeatable), units allowed.")]
@@ -90,12 +90,14 @@ def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def imported() -> None:
-    """Called by a command that simulates once its modules are imported: the garbage collector
-    stops scanning what exists now (modules, classes, pydantic's schemas: most of the heap), which
-    it would otherwise walk again at every full collection (about 0.15 s of CPU in
+    """Called by a command that simulates once its modules are imported: in the `corridor`
+    program (not where `app` is called in a longer-lived process, such as a test runner's), the
+    garbage collector stops scanning what exists now (modules, classes, pydantic's schemas: most of
+    the heap), which it would otherwise walk again at every full collection (about 0.15 s of CPU in
     `run baseline-2023 -r 10`). What the command makes later is collected as usual; forked workers
     inherit the frozen part."""
-    gc.freeze()
+    if _state["program"]:
+        gc.freeze()
 
 
 def _print_version(value: bool) -> None:
@@ -525,6 +527,7 @@ def scenario_schema(
 
 def main() -> None:
     stop_on_signals()
+    _state["program"] = True
     app()
 
 

@@ -57,3 +57,26 @@ def test_version_and_short_help(cli):
 
     assert cli("--version").output.strip() == f"corridor {__version__}"
     assert "Usage:" in cli("-h").output
+
+
+def test_only_the_corridor_program_freezes_the_garbage_collectors_heap(cli, minimal, tmp_path):
+    """`corridor run` keeps the collector off what it imported (`sim.cli.imported`); a command
+    called in a longer-lived process (this test runner) freezes nothing, or what it held would
+    never be collected."""
+    import gc
+
+    before = gc.get_freeze_count()
+    assert cli("run", minimal, "-r", "1", "-q", "--no-plots", "--out", tmp_path / "a").exit_code == 0
+    assert gc.get_freeze_count() == before
+    code = ("import gc, sys\n"
+            "from sim.cli import main\n"
+            "sys.argv = ['corridor', *sys.argv[1:]]\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(gc.get_freeze_count())\n")
+    done = subprocess.run([sys.executable, "-c", code, "run", str(minimal), "-r", "1", "-q", "--no-plots",
+                           "--out", str(tmp_path / "b")], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 10_000  # the imported heap
