@@ -216,7 +216,7 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
         g_supply = {o: supply[o] for o in origins if o in supply}
         if one_store_chain(mine, g_stores, g_plants, g_supply):
             got = dispatch_one_store(mine, g_rates, g_caps, g_supply, g_stores, n,
-                                     Carry({k: carry.state[k] for k in g_stores}, {}))
+                                     Carry({k: carry.state[k] for k in g_stores}, {}), more=start + n < horizon)
             for name in ("charge", "discharge", "state", "output", "curtailed"):
                 getattr(out, name).update(getattr(got, name))
             out.carry.state.update(got.carry.state)
@@ -250,7 +250,7 @@ def one_store_chain(paths: dict[str, list[Path]], stores: dict[str, StoreSpec], 
 
 def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[str, Hourly],
                        supply: dict[str, Hourly], stores: dict[str, StoreSpec], n: int,
-                       carry: Carry) -> StorageDispatch:
+                       carry: Carry, more: bool = False) -> StorageDispatch:
     """The LP's optimum for one flow on one path fed by one store, found hour by hour.
 
     Each hour the path takes at most D (its elements' capacities over the power entering them per
@@ -264,7 +264,9 @@ def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], ca
     whole-horizon LP (which pays for charging and values nothing left at the end) does, only the
     charge the discharges need is kept: a backward pass finds the least state each hour must end
     with, and each surplus hour charges just enough to reach it. Which surplus hours charge is a
-    tie in the LP (the delivery does not depend on it); this rule charges as late as it may."""
+    tie in the LP (the delivery does not depend on it); this rule charges as late as it may.
+    With `more` hours after these (a block of a longer horizon), the energy held at the end is
+    worth keeping, as the windowed LP values it: the store ends where charging early left it."""
     (f, (path,)), ((key, store),) = next(iter(paths.items())), stores.items()
     origin, eta = path.origin, math.sqrt(store.round_trip_efficiency)
     reach = np.full(n, rates[f] / path.efficiency if path.efficiency > 0 else 0.0)
@@ -289,7 +291,7 @@ def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], ca
         elif surplus[t] > 0.0:
             e += min(surplus[t], max(hi - e, 0.0) / eta) * eta
     need = np.empty(n)  # the least state each hour must end with, for the discharges after it
-    req = lo
+    req = e if more else lo
     for t in range(n - 1, -1, -1):
         need[t] = req
         if discharge[t] > 0.0:
@@ -351,7 +353,7 @@ def dispatch_windows(paths: dict[str, list[Path]], rates: dict[str, float], caps
         model = models.get(length)
         if model is None:
             model = models[length] = _Window(lay, rates, stores, plants, length, value_of_power)
-        sol = model.solve(a, start, horizon, caps, supply, plants, state, truncated=a + length < n)
+        sol = model.solve(a, start, horizon, caps, supply, plants, state, truncated=start + a + length < horizon)
         x[a:a + keep] = sol[:keep]
         last = sol[keep - 1]
         state = Carry({k: float(last[lay.e0 + i]) for i, k in enumerate(lay.stores)},
