@@ -295,8 +295,8 @@ def _assets(scenario: Scenario, sites: set[str], elements: set[str]) -> list[Ass
             p = e.plant
             out.append(replace(base, kind="plant", availability=p.availability.value, ramp=p.ramp.value,
                                fuel_cost=p.fuel_cost.value))
-        elif e.node in sites and e.berth is None and e.size.unit == "GW":
-            out.append(base)
+        elif e.node in sites and e.berth is None and e.size.unit == "GW" and scenario.nodes[e.node].capacity is None:
+            out.append(base)  # more generation, as `apply_plan` builds it (a site with a capacity gets capacity)
         elif at in elements:
             out.append(replace(base, kind="element"))
     return out

@@ -122,3 +122,18 @@ def test_a_run_plans_firm_power_and_the_simulation_judges_it() -> None:
     assert "## Firm power" in markdown(ReportDocument.model_validate(ev.data))
     plain = evaluate(SCENARIOS / "firm_solar.yaml", replications=1, overrides=["optimiser.firm_supply=false"])
     assert "firm_supply" not in plain.data
+
+
+def test_a_gw_expansion_at_a_site_is_generation_only_where_the_plan_builds_generation() -> None:
+    """`apply_plan` adds a GW expansion at a generation site to its generation, or to the node's
+    own capacity when it has one: the firm plan counts it as generation only in the first case."""
+    from support import SCENARIOS
+
+    from sim.optimiser.firm import _assets
+    from sim.scenario.loading import load_scenario
+
+    more = "expansions.farm={node: sun, size: 1 GW, capex: 1 bnUSD, lifetime: 25 yr}"
+    plain = load_scenario(SCENARIOS / "firm_solar.yaml", [more])
+    assert [a.kind for a in _assets(plain, {"sun"}, {"link:line"}) if a.id == "farm"] == ["generation"]
+    capped = load_scenario(SCENARIOS / "firm_solar.yaml", [more, "nodes.sun.capacity=3 GW"])
+    assert [a.kind for a in _assets(capped, {"sun"}, {"link:line"}) if a.id == "farm"] == []
