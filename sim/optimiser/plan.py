@@ -75,7 +75,7 @@ def _add_store_or_plant(out: Scenario, eid: str, amount: float) -> None:
         energy = Figure(amount * d.hours.value, "GWh", "energy", f"{amount * d.hours.value:.6g} GWh", None,
                         f"with plan expansion {eid}")
         store = Store(kind=d.kind, power=power, energy=energy, round_trip_efficiency=d.round_trip_efficiency,
-                      soc_min=d.soc_min, soc_max=d.soc_max)
+                      soc_min=d.soc_min, soc_max=d.soc_max, initial=d.initial)
         out.nodes[e.node] = node.model_copy(update={"stores": {**node.stores, eid: store}})
     elif e.plant is not None:
         d2 = e.plant

@@ -281,13 +281,18 @@ class Store(Strict):
 
     @model_validator(mode="after")
     def _charge_limits(self) -> Store:
-        lo, hi, start = self.soc_min.value, self.soc_max.value, self.initial.value
-        if lo > hi:
-            raise ValueError(f"soc_min ({self.soc_min.text}) is above soc_max ({self.soc_max.text})")
-        if not lo <= start <= hi:
-            raise ValueError(f"initial ({self.initial.text}) must lie between soc_min ({self.soc_min.text}) "
-                             f"and soc_max ({self.soc_max.text})")
+        charge_limits(self.soc_min, self.soc_max, self.initial)
         return self
+
+
+def charge_limits(soc_min: Figure, soc_max: Figure, initial: Figure) -> None:
+    """ValueError unless soc_min <= initial <= soc_max (a store's, or one an expansion builds)."""
+    lo, hi, start = soc_min.value, soc_max.value, initial.value
+    if lo > hi:
+        raise ValueError(f"soc_min ({soc_min.text}) is above soc_max ({soc_max.text})")
+    if not lo <= start <= hi:
+        raise ValueError(f"initial ({initial.text}) must lie between soc_min ({soc_min.text}) "
+                         f"and soc_max ({soc_max.text})")
 
 
 class Plant(Strict):
@@ -680,6 +685,13 @@ class StoreDesign(Strict):
     """Lowest state of charge, a share of the energy. Example: `10 %`"""
     soc_max: Share = fraction(1.0, "100 %")
     """Highest state of charge, a share of the energy. Example: `90 %`"""
+    initial: Share = fraction(0.5, "50 %")
+    """State of charge on 1 January, a share of the energy. Example: `50 %`"""
+
+    @model_validator(mode="after")
+    def _charge_limits(self) -> StoreDesign:
+        charge_limits(self.soc_min, self.soc_max, self.initial)
+        return self
 
 
 class PlantDesign(Strict):

@@ -137,3 +137,22 @@ def test_a_gw_expansion_at_a_site_is_generation_only_where_the_plan_builds_gener
     assert [a.kind for a in _assets(plain, {"sun"}, {"link:line"}) if a.id == "farm"] == ["generation"]
     capped = load_scenario(SCENARIOS / "firm_solar.yaml", [more, "nodes.sun.capacity=3 GW"])
     assert [a.kind for a in _assets(capped, {"sun"}, {"link:line"}) if a.id == "farm"] == []
+
+
+@pytest.mark.parametrize("design, message", [
+    ("soc_min=60 %", r"initial .50 %. must lie between soc_min .60 %."),
+    ("soc_max=20 %", r"initial .50 %. must lie between"),
+])
+def test_a_store_design_the_plan_could_not_build_is_refused_with_its_key_path(design: str, message: str) -> None:
+    """A store an expansion builds has the limits a written store has, checked when the file is
+    read (before, the plan's `Store` refused it halfway through a run, an internal error)."""
+    from support import SCENARIOS
+
+    from sim.errors import CorridorError
+    from sim.scenario.loading import load_scenario
+
+    with pytest.raises(CorridorError, match=r"expansions\.battery\.store[\s\S]*" + message):
+        load_scenario(SCENARIOS / "firm_solar.yaml", [f"expansions.battery.store.{design}"])
+    built = load_scenario(SCENARIOS / "firm_solar.yaml", ["expansions.battery.store.soc_min=60 %",
+                                                          "expansions.battery.store.initial=70 %"])
+    assert built.expansions["battery"].store is not None and built.expansions["battery"].store.initial.value == 0.7
