@@ -219,7 +219,7 @@ def pack(rep: Replication, layouts: dict[Any, Any]) -> Packed:
         measured=shared(*rep.measured))
     layout = _shared(layouts, layout)
     parts = [np.asarray(leaves, dtype=np.float64)] + [np.asarray(v, dtype=np.float64).ravel() for v in months.values()]
-    return Packed(rep.index, rep.events, layout, np.concatenate(parts) if parts else np.zeros(0))
+    return Packed(rep.index, rep.events, layout, np.concatenate(parts))
 
 
 def _flow_offsets(layout: Layout) -> dict[str, int]:
@@ -435,9 +435,8 @@ class Replications(Sequence[Replication]):
         return (self._read(p) for p in self.packed)
 
     def flow(self, fid: str) -> list[FlowRecord]:
-        """Flow `fid`'s record in each replication that has one, unpacking nothing else."""
-        if self.store is not None:
-            return [r.flows[fid] for r in self if fid in r.flows]
+        """Flow `fid`'s record in each replication that has one, unpacking nothing else (its
+        figures: the arrays a `SeriesStore` keeps are not read back)."""
         return [f for p in self.packed if (f := unpack_flow(p, fid)) is not None]
 
     def _read(self, p: Packed) -> Replication:

@@ -213,6 +213,7 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
     data for notebooks written beside the report, `write_data`; `plots`: the map and the plots,
     drawn in a worker process while the other files are written, `sim.report.render.drawing`)."""
     from sim.attribution import check_gaps, run_gaps
+    from sim.report.document import as_document
     from sim.report.render import drawing, picture_job, write_report
 
     check_formats(formats)
@@ -231,11 +232,12 @@ def run(path: str | Path, *, overrides: list[str] | tuple[str, ...] = (), seed: 
                        series="all" if "netcdf" in formats else "summary")  # series.nc: by replication
         if gaps is not None:
             ev.data = run_gaps(ev, gaps, workers=workers, progress=progress)
-        job = picture_job(ev.data, scenario=ev.scenario, planned=ev.simulated, result=ev.result)
+        doc = as_document(ev.data)  # checked once, for the pictures and the files
         with ExitStack() as stack:
-            pictures = stack.enter_context(drawing(job)) if plots else None
+            pictures = stack.enter_context(drawing(picture_job(doc, scenario=ev.scenario, planned=ev.simulated,
+                                                               result=ev.result))) if plots else None
             write_data(tmp, ev, formats)
-            write_report(tmp, ev.data, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
+            write_report(tmp, doc, scenario=ev.scenario, planned=ev.simulated, plan=ev.plan, result=ev.result,
                          resolved=ev.resolved, plots=plots, pictures=pictures)
     log.info("report written to %s", folder)
     return RunReport(folder, ev.data)

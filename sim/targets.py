@@ -91,7 +91,7 @@ def measure_as(kind: Measure, target: Target, rep: Replication) -> float:
     return float(np.quantile(total, 1.0 - target.share_of_time.value, method="lower"))
 
 
-def framing_key(tid: str, framing: Framing) -> str:
+def framing_key(tid: str, framing: Measure) -> str:
     """Where a replication keeps target `tid`'s value in one framing (`Replication.measured`)."""
     return f"{tid}:{framing}"
 
@@ -99,11 +99,14 @@ def framing_key(tid: str, framing: Framing) -> str:
 def measured(scenario: Scenario, rep: Replication) -> dict[str, float]:
     """Every target's value in one replication (by target id), then each power target's value in
     every framing (by `framing_key`)."""
-    out = {tid: measure(t, rep) for tid, t in scenario.targets.items()}
+    out: dict[str, float] = {}
+    framed: dict[str, float] = {}
     for tid, t in scenario.targets.items():
         if t.carrier == "power":
-            out.update({framing_key(tid, f): measure_as(f, t, rep) for f in FRAMINGS})
-    return out
+            framed.update({framing_key(tid, f): measure_as(f, t, rep) for f in FRAMINGS})
+        own = framing_key(tid, t.measure)  # a power target's own measure is one of its framings
+        out[tid] = framed[own] if own in framed else measure(t, rep)
+    return out | framed
 
 
 def figure(target: Target) -> float:

@@ -52,6 +52,7 @@ def test_the_arrays_kept_do_not_grow_with_the_replications(minimal):
     a, b = (simulate(minimal, replications=n, seed=1) for n in (SAMPLE + 2, 2 * SAMPLE + 5))
     assert a.series is not None and b.series is not None and a.series.nbytes == b.series.nbytes
     per_rep = (b.kept_nbytes - b.series.nbytes) / (len(b.replications) - 1)  # the first is kept whole
+    assert per_rep > 0 and all(p.whole is None for p in b.replications.packed[1:])  # the rest packed
     longer = simulate(load_scenario(SCENARIOS / "minimal.yaml", ["simulation.horizon=160 d",
                                                                  "simulation.warmup=5 d"]), replications=3, seed=1)
     assert longer.series is not None

@@ -108,10 +108,6 @@ class ScenarioCache:
             self.points.popitem(last=False)
         return prepared
 
-    def clear(self) -> None:
-        self.raws.clear()
-        self.points.clear()
-
 
 def signature(files: list[str]) -> Signature:
     """Each file's identity on disk: a change to any of them means reading the scenario again."""
