@@ -181,7 +181,6 @@ def _kind(mode: int) -> str:
 
 # --- YAML with line numbers, bounded -------------------------------------------------------
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present: faster
 _YAML = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR = _YAML + "map", _YAML + "seq", _YAML + "str"
 _SCALAR_TAGS = {_YAML + t for t in ("null", "bool", "int", "float", "str", "merge")}
@@ -254,7 +253,7 @@ def _compose_events(text: str, name: str, budget: _Budget) -> yaml.Node | None:
     documents = 0
     node: yaml.Node
     event: Any  # the attributes differ by the kind of event, told apart below
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=sources.YAML_LOADER):
         kind = type(event)
         mark = cast(yaml.Mark, event.start_mark)  # libyaml's mark type has the same fields
         line = mark.line + 1
