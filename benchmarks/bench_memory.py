@@ -3,7 +3,8 @@
     python benchmarks/bench_memory.py [--scenario NAME] [--only replications|years] [--workers W]
 
 Each case runs in a fresh Python process (`--case`), which evaluates the scenario (optimise,
-simulate, build the report document) and draws every picture the report shows, then prints
+simulate, build the report document) and draws every plot the report shows (not the map: it is drawn
+from the network alone, the same whatever the replications or the horizon), then prints
 its peak resident memory (`resource.getrusage(RUSAGE_SELF).ru_maxrss`, the largest the process
 ever was; with `--workers` above 1 the workers' own peaks, `RUSAGE_CHILDREN`, are printed
 apart). Cases:
