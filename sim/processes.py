@@ -74,13 +74,19 @@ def die_with_parent() -> None:
     threading.Thread(target=watch, name="watch-parent", daemon=True).start()
 
 
+def worker_signals() -> None:
+    """In a worker: Ctrl-C left to the parent; SIGTERM and SIGHUP end it (a forked worker would
+    otherwise inherit the parent's `stop_on_signals`)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def worker_start(initializer: Callable[..., None] | None = None, *args: Any) -> None:
     """What every worker process runs first: leave Ctrl-C to the parent, die with it; set up,
     then keep the garbage collector off what it inherited and set up (it lives as long as the
     worker: walking it at every full collection cost a picture worker a tenth of its CPU)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    worker_signals()
     die_with_parent()
     if initializer is not None:
         try:

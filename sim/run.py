@@ -187,15 +187,14 @@ def _evaluate(path: Path, raw: Raw, scenario: Scenario, *, overrides: list[str] 
 def evaluate_point(scenario: Scenario, *, seed: int | None = None, replications: int | None = None,
                    workers: int = 1, with_plan: bool = False, first_replication: int = 0,
                    optimised: OptimiseResult | None = None) -> dict[str, Any]:
-    """`evaluate` of a scenario already validated, for a sweep point: the same optimisation
-    (`optimised`, when the caller already holds it for this very scenario) and simulation, but of
-    the report only what a point keeps (`sim.report.document.point_report`, each key equal to the
-    full report's): no resolved YAML, file hashes, tables or pictures."""
+    """`evaluate` of a scenario already validated (and, `with_plan`, checked by `check_with_plan`),
+    for a sweep point: the same optimisation (`optimised`, when the caller already holds it for
+    this very scenario) and simulation, but of the report only what a point keeps
+    (`sim.report.document.point_report`, each key equal to the full report's): no resolved YAML,
+    file hashes, tables or pictures."""
     from sim.optimiser.optimise import apply_plan, optimise
     from sim.report.document import point_report
 
-    if with_plan:
-        check_with_plan(scenario)
     plan = optimised if optimised is not None else optimise(scenario)
     simulated = apply_plan(scenario, plan) if with_plan else scenario
     result = simulate(simulated, replications=replications, seed=seed, workers=workers, first=first_replication)

@@ -73,8 +73,13 @@ def _reliability(s: Scenario, out: Found, path: KeyPath, r: Reliability | None, 
         out.append((path + ("failure_rate",), "a rate per length needs the link's length"))
 
 
+def _power_origins(s: Scenario) -> set[str]:
+    """The nodes power flows leave from: where stores and plants are dispatched."""
+    return {f.origin for f in s.flows.values() if f.carrier == "power"}
+
+
 def _nodes(s: Scenario, out: Found) -> None:
-    origins = {f.origin for f in s.flows.values() if f.carrier == "power"}
+    origins = _power_origins(s)
     for nid, node in s.nodes.items():
         _reliability(s, out, ("nodes", nid, "reliability"), node.reliability, None)
         _port_traffic(s, out, nid)
@@ -228,6 +233,7 @@ def _targets(s: Scenario, out: Found) -> None:
 
 
 def _expansions(s: Scenario, out: Found) -> None:
+    origins = _power_origins(s)
     for eid, e in s.expansions.items():
         _need(out, ("expansions", eid, "link"), e.link, s.links, "link")
         _need(out, ("expansions", eid, "node"), e.node, s.nodes, "node")
@@ -241,8 +247,7 @@ def _expansions(s: Scenario, out: Found) -> None:
         for k in ("store", "plant"):
             if getattr(e, k) is None or e.node not in s.nodes:
                 continue
-            fed = any(f.carrier == "power" and f.origin == e.node for f in s.flows.values())
-            if s.nodes[e.node].generation is None or not fed:
+            if s.nodes[e.node].generation is None or e.node not in origins:
                 out.append((("expansions", eid, k), f"node {e.node!r} is not a generation site a power flow "
                                                     f"leaves: a {k} there would feed nothing"))
         if e.link is None or e.link not in s.links or e.size.kind == "count":

@@ -16,15 +16,15 @@ workers are forked from it, the pool's and those of a Dask cluster started for t
 interpreter that imports everything again and shuts down through a full interpreter exit:
 seconds per worker, which was most of the gap between `--scheduler local` and the pool. Forked
 Dask workers then set the signal handlers a spawned one would have had, leaving Ctrl-C to the
-parent as pool workers do (`forked_worker_start`; Dask's own pipe ends them if the parent
-dies). Workers of a cluster at an address run `prepare` when the sweep connects.
+parent as pool workers do (`sim.processes.worker_signals`; Dask's own pipe ends them if the
+parent dies). Workers not forked (a cluster at an address; spawned off Linux) run `prepare` when
+the sweep connects.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +33,7 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from sim.errors import CorridorError
-from sim.processes import Workers, process_pool
+from sim.processes import Workers, process_pool, worker_signals
 
 MAX_WORKERS = 256  # as the command line's --workers
 
@@ -118,6 +118,7 @@ class DaskExecutor(Executor):
         except ImportError:
             raise CorridorError("--scheduler: needs the Dask `distributed` package (pip install distributed)") from None
 
+        forked = False
         if self.address is None:
             import dask
 
@@ -129,14 +130,14 @@ class DaskExecutor(Executor):
                                             dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             if forked:
-                self.client.run(forked_worker_start)
+                self.client.run(worker_signals)
         else:
             try:
                 self.client = Client(self.address, timeout="20s")
             except (OSError, TimeoutError) as exc:
                 raise CorridorError(f"--scheduler: cannot reach a Dask scheduler at {self.address!r} ({exc})") from None
             self.workers = max(len(self.client.scheduler_info().get("workers", {})), 1)
-        if self.prepare is not None:
+        if self.prepare is not None and not forked:
             self.client.run(self.prepare)
 
     def __exit__(self, exc_type: type[BaseException] | None = None, *exc: object) -> None:
@@ -161,14 +162,6 @@ class DaskExecutor(Executor):
             for nxt in islice(it, 1):
                 futures.add(self.client.submit(fn, nxt, pure=False))
             yield result
-
-
-def forked_worker_start() -> None:
-    """In a Dask worker forked from the sweep's process: the signal handlers of a spawned worker
-    (this process's turn SIGTERM and SIGHUP into an exception), Ctrl-C left to the parent."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def make_executor(workers: int | None, scheduler: str | None,

@@ -247,14 +247,6 @@ def fewest(level: float, meets: bool) -> int:
     return n
 
 
-def evaluate_replications(scenario: Path, overrides: list[str], seed: int, replications: int | None, *,
-                          first: int = 0, workers: int = 1) -> dict[str, Any]:
-    """The real point function of a threshold search: a sweep point's (`points.evaluate_report`:
-    the scenario as written, read and optimised once however many rounds a probe takes) of
-    replications first..first+replications-1, spread over `workers` processes."""
-    return evaluate_report(scenario, overrides, seed, replications, workers=workers, first=first)
-
-
 @dataclass
 class End:
     """One end of the answer: a probe, its side of the level, and the probability it is on it."""
@@ -378,7 +370,7 @@ def find_threshold(scenario: Path | str, *, path: str, target: str, level: float
     start_n = replications or model.simulation.replications
     cap = max(model.simulation.max_replications, start_n)
     if evaluate_point is evaluate_report:  # one point at a time: its replications share the workers
-        evaluate_point = functools.partial(evaluate_replications, workers=workers or os.cpu_count() or 1)
+        evaluate_point = functools.partial(evaluate_report, workers=workers or os.cpu_count() or 1)
     folder = Path(out) if out is not None else results_folder(model.name, "find")
     search = Search(folder, scenario, base, param, bounds, target, level,
                     seed=model.simulation.seed if seed is None else seed, start_n=start_n, cap=cap,

@@ -78,3 +78,16 @@ def test_a_spin_up_is_at_most_a_year_and_only_event_models_have_a_previous_rate(
     data["simulation"] = {"spinup": "366 d"}
     del data["flows"]["p"]["previous_rate"]
     assert problems(data) == {}
+
+
+def test_stores_and_plants_need_a_power_flow_leaving_their_site(data):
+    data["nodes"]["g"]["stores"] = {"bat": {"kind": "battery", "power": "1 GW", "energy": "4 GWh",
+                                            "round_trip_efficiency": "85 %"}}
+    data["expansions"] = {"gas": {"node": "g", "plant": {"fuel": "gas"}, "size": "1 GW", "capex": "1 bnUSD",
+                                  "lifetime": "30 yr"}}
+    assert problems(data) == {}
+    del data["flows"]["p"], data["targets"]["pt"]
+    found = problems(data)
+    assert found[("nodes", "g", "stores")] == "no power flow leaves 'g': its stores would change nothing"
+    assert found[("expansions", "gas", "plant")] == ("node 'g' is not a generation site a power flow leaves: "
+                                                     "a plant there would feed nothing")
