@@ -7,6 +7,7 @@ annual capacity or a cable's availability is computed in one place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -232,6 +233,14 @@ def availability(rel: Reliability | None, length_km: float | None) -> float:
         m = rel.maintenance
         a *= 1.0 - m.share.value * min(m.duration.value / m.every.value, 1.0)
     return a
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (lat, lon) points in degrees (a sphere of 6371 km)."""
+    p1, p2 = math.radians(a[0]), math.radians(b[0])
+    dp, dl = p2 - p1, math.radians(b[1] - a[1])
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _node_attrs(node: Node) -> dict[str, Any]:

@@ -69,7 +69,7 @@ from sim.cargo.port import KG_PER_MT, Berths, CargoQueue, Port, Yard
 from sim.draws import Draws
 from sim.fleet import WAITING_BERTH, WAITING_CARGO, WAITING_ROOM, WAITING_WEATHER
 from sim.measures import Reservoir, TimeWeighted
-from sim.network import Network
+from sim.network import Network, distance_km
 from sim.replications import FlowRecord, Replication, Streams
 from sim.scenario.distributions import Exponential, Uniform
 from sim.scenario.schema import DECK_UNIT, LOAD_UNITS, SEA_MODES, Flow, LoadUnit, Scenario
@@ -226,20 +226,20 @@ class CargoModel:
     def _legs(self, links: list[FerryLink]) -> dict[tuple[str, str], Callable[[], float]]:
         """Empty-leg times between the fleet's ports: a link's crossing time either way, else
         the great-circle distance at the fleet's mean crossing speed."""
-        nodes = self.scenario.nodes
+        at = {k: (node.lat, node.lon) for k, node in self.scenario.nodes.items()}
         legs: dict[tuple[str, str], Callable[[], float]] = {}
         for fl in links:
             legs.setdefault((fl.origin.id, fl.destination.id), fl.transit.next)
         for fl in links:
             legs.setdefault((fl.destination.id, fl.origin.id), fl.transit.next)
-        km = sum(_km(nodes[fl.origin.id], nodes[fl.destination.id]) for fl in links)
+        km = sum(distance_km(at[fl.origin.id], at[fl.destination.id]) for fl in links)
         hours = sum(fl.transit.mean for fl in links)
         speed = km / hours if hours > 0 else 0.0
         ports = list(dict.fromkeys(p for fl in links for p in (fl.origin.id, fl.destination.id)))
         for a in ports:
             for b in ports:
                 if a != b and (a, b) not in legs:
-                    h = _km(nodes[a], nodes[b]) / speed if speed > 0 else 0.0
+                    h = distance_km(at[a], at[b]) / speed if speed > 0 else 0.0
                     legs[(a, b)] = partial(float, h)
         return legs
 
@@ -528,10 +528,3 @@ def _flow_record(m: CargoModel, f: FlowState, span: float) -> FlowRecord:
         arrived=f.arrived_kg / 1000, in_system=in_system_kg / 1000, transit_days=transit,
         extra=extra,
     )
-
-
-def _km(a: Any, b: Any) -> float:
-    """Great-circle distance between two nodes, km."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))

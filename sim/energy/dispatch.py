@@ -118,27 +118,35 @@ def dispatch_lp(paths: dict[str, list[Path]], rates: dict[str, float], caps: dic
         x[lo:lo + block] = _solve_block(a_hour, c_flow, uniq[lo:lo + block])
     x = x[inv.ravel()]
     out = Dispatch(method="lp")
-    pre = np.zeros((len(keys), len(allp)))  # power entering element per unit sent on path
+    path_results(out, paths, x, {o: supply[o] for o in origins})
+    return out
+
+
+def path_results(out: Dispatch, paths: dict[str, list[Path]], x: NDArray[np.float64],
+                 avail: dict[str, Hourly]) -> dict[str, Hourly]:
+    """Fill `out` from the power sent into each path (hours x paths, in the order of `paths`): the
+    power entering each element, and per flow delivered, sent and the supply open to it (`avail`
+    at its origin less what the flows before it sent). Returns what each origin sent."""
+    allp = [p for ps in paths.values() for p in ps]
+    keys = sorted({e.key for p in allp for e in p.elements})
     kidx = {k: i for i, k in enumerate(keys)}
+    pre = np.zeros((len(keys), len(allp)))  # power entering element per unit sent on path
     for j, p in enumerate(allp):
-        g = 1.0
-        for e in p.elements:
+        for e, g in zip(p.elements, p.entering):
             pre[kidx[e.key], j] = g
-            g *= e.efficiency
     usage = x @ pre.T
     out.usage = {k: usage[:, i] for i, k in enumerate(keys)}
-    used_by_origin = {o: np.zeros(n) for o in origins}
+    used = {o: np.zeros(len(x)) for o in avail}
     j = 0
-    for f in flows:
-        ps = paths[f]
+    for f, ps in paths.items():
+        o = ps[0].origin
         xf = x[:, j:j + len(ps)]
-        effs = np.array([p.efficiency for p in ps])
-        out.delivered[f] = xf @ effs
+        out.delivered[f] = xf @ np.array([p.efficiency for p in ps])
         out.sent[f] = xf.sum(axis=1)
-        out.open_supply[f] = supply[ps[0].origin] - used_by_origin[ps[0].origin]
-        used_by_origin[ps[0].origin] += out.sent[f]
+        out.open_supply[f] = avail[o] - used[o]
+        used[o] += out.sent[f]
         j += len(ps)
-    return out
+    return used
 
 
 def _lp_matrix(flows: list[str], allp: list[Path], keys: list[str],
@@ -151,10 +159,8 @@ def _lp_matrix(flows: list[str], allp: list[Path], keys: list[str],
     a = np.zeros((rows, len(allp)))
     c = np.zeros((len(flows), len(allp)))
     for j, p in enumerate(allp):
-        g = 1.0
-        for e in p.elements:
+        for e, g in zip(p.elements, p.entering):
             a[kidx[e.key], j] += g
-            g *= e.efficiency
         a[len(keys) + origins.index(p.origin), j] = 1.0
         k = flows.index(p.flow)
         a[len(keys) + len(origins) + k, j] = p.efficiency

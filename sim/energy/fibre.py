@@ -137,7 +137,7 @@ def simulate_data(scenario: Scenario, network: Network, outcome: Outcome, rep: R
     primary_mean = {fid: ExactMean(n_m) for fid in flows}
     saved_mean = {fid: ExactMean(n_m) for fid in flows}
     below_primary = dict.fromkeys(flows, 0)
-    ideal_mean = {fid: ExactMean(n_hours) for fid in flows}
+    ideal_mean = {fid: ExactMean(n_hours) for fid in flows} if exact else {}  # meshed: `_max_flow_by_state` gives it
     ideal: dict[str, float] = {}
     daily: dict[str, list[Hourly]] = {fid: [] for fid in flows}
     usage: dict[str, ExactMean] = {}

@@ -57,6 +57,15 @@ class Path:
         return math.prod(e.efficiency for e in self.elements)
 
     @property
+    def entering(self) -> list[float]:
+        """Power entering each element per unit sent into the path: the efficiencies before it."""
+        out, g = [], 1.0
+        for e in self.elements:
+            out.append(g)
+            g *= e.efficiency
+        return out
+
+    @property
     def gains(self) -> list[float]:
         """Share of the power entering each element that reaches the destination."""
         out, g = [], 1.0

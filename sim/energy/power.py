@@ -93,8 +93,9 @@ def simulate_power(scenario: Scenario, network: Network, streams: Streams, outco
     link_keys = [f"link:{v.id}" for v in network.carrier_links("power")]
     usage: dict[str, ExactMean] = {}
     method = "paths"
-    # sites with an electrolyser: the generation their flows leave unsent, each hour (sim.energy.liquids)
-    unsent = {o: np.zeros(n_hours) for o in generation.sites if scenario.nodes[o].electrolyser is not None}
+    # sites whose electrolyser makes a flow: the generation their flows leave unsent, each hour (sim.energy.liquids)
+    made_by = {f.produced_by for f in scenario.flows.values()}
+    unsent = {o: np.zeros(n_hours) for o in generation.sites if o in made_by}
     for lo in range(0, n_hours, BLOCK_HOURS):
         hi = min(lo + BLOCK_HOURS, n_hours)
         n = hi - lo

@@ -50,6 +50,7 @@ import numpy as np
 from sim import bundled
 from sim.energy.records import Hourly
 from sim.errors import CorridorError
+from sim.network import distance_km
 from sim.scenario.schema import Generation, Node, Scenario
 
 YEAR_HOURS = 8760  # a weather year: the sun's path of a 365-day year, repeated
@@ -86,14 +87,6 @@ class Site:
         assert gen is not None  # internal invariant: callers pass generation sites
         tilt = abs(node.lat) if gen.tilt is None else gen.tilt
         return cls(node.lat, node.lon, gen.profile, gen.capacity_factor.value, tilt, gen.turbine)
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance between two (lat, lon) points in degrees."""
-    p1, p2 = math.radians(a[0]), math.radians(b[0])
-    dp, dl = p2 - p1, math.radians(b[1] - a[1])
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def correlation(coords: list[tuple[float, float]], length_km: float) -> np.ndarray:

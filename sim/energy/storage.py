@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
-from sim.energy.dispatch import SENT_PENALTY, Dispatch, exact_rule
+from sim.energy.dispatch import SENT_PENALTY, Dispatch, exact_rule, path_results
 from sim.energy.paths import Path
 from sim.energy.records import Hourly
 from sim.energy.reliability import Outcome, plant_id
@@ -168,14 +168,8 @@ class _Layout:
             entries += [(self.g0 + i, -1.0, 0) for i, k in enumerate(self.plants) if plants[k].origin == o]
             rows.append(("supply", o, entries))
         for key in self.keys:  # the power entering the element, after upstream losses <= its capacity
-            entries = []
-            for j, p in enumerate(self.allp):
-                gain = 1.0
-                for e in p.elements:
-                    if e.key == key:
-                        entries.append((self.x0 + j, gain, 0))
-                    gain *= e.efficiency
-            rows.append(("capacity", key, entries))
+            rows.append(("capacity", key, [(self.x0 + j, gain, 0) for j, p in enumerate(self.allp)
+                                           for e, gain in zip(p.elements, p.entering) if e.key == key]))
         for f in self.flows:  # delivered <= rate
             rows.append(("rate", f, [(self.x0 + j, p.efficiency, 0) for j, p in enumerate(self.allp) if p.flow == f]))
         for i, k in enumerate(self.stores):  # e[t] - sqrt(rte) c[t] + d[t] / sqrt(rte) - e[t-1] = 0
@@ -214,29 +208,23 @@ def dispatch_storage(paths: dict[str, list[Path]], rates: dict[str, float], caps
         g_plants = {k: v for k, v in plants.items() if v.origin in origins}
         g_rates, g_caps = {f: rates[f] for f in group}, {k: caps[k] for k in keys}
         g_supply = {o: supply[o] for o in origins if o in supply}
+        g_carry = Carry({k: carry.state[k] for k in g_stores}, {k: carry.output[k] for k in g_plants})
+        got: Dispatch
         if one_store_chain(mine, g_stores, g_plants, g_supply):
-            got = dispatch_one_store(mine, g_rates, g_caps, g_supply, g_stores, n,
-                                     Carry({k: carry.state[k] for k in g_stores}, {}), more=start + n < horizon)
-            for name in ("charge", "discharge", "state", "output", "curtailed"):
-                getattr(out, name).update(getattr(got, name))
-            out.carry.state.update(got.carry.state)
+            got = dispatch_one_store(mine, g_rates, g_caps, g_supply, g_stores, n, g_carry, more=start + n < horizon)
         elif g_stores or g_plants:
             got = dispatch_windows(mine, g_rates, g_caps, g_supply, g_stores, g_plants, n, start, horizon, window,
-                                    lookahead, value_of_power, Carry({k: carry.state[k] for k in g_stores},
-                                                                     {k: carry.output[k] for k in g_plants}),
-                                    {f: ranks[f] for f in group})
+                                   lookahead, value_of_power, g_carry, {f: ranks[f] for f in group})
+        else:
+            fed = {o: supply[o] if o in supply else np.zeros(n) for o in origins}  # as the LP reads a missing supply
+            got = exact_rule(mine)(mine, g_rates, g_caps, fed, n)
+        for name in ("delivered", "sent", "open_supply", "usage"):
+            getattr(out, name).update(getattr(got, name))
+        if isinstance(got, StorageDispatch):
             for name in ("charge", "discharge", "state", "output", "curtailed"):
                 getattr(out, name).update(getattr(got, name))
             out.carry.state.update(got.carry.state)
             out.carry.output.update(got.carry.output)
-        else:
-            fed = {o: supply[o] if o in supply else np.zeros(n) for o in origins}  # as the LP reads a missing supply
-            plain = exact_rule(mine)(mine, g_rates, g_caps, fed, n)
-            for name in ("delivered", "sent", "open_supply", "usage"):
-                getattr(out, name).update(getattr(plain, name))
-            continue
-        for name in ("delivered", "sent", "open_supply", "usage"):
-            getattr(out, name).update(getattr(got, name))
     return out
 
 
@@ -270,10 +258,8 @@ def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], ca
     (f, (path,)), ((key, store),) = next(iter(paths.items())), stores.items()
     origin, eta = path.origin, math.sqrt(store.round_trip_efficiency)
     reach = np.full(n, rates[f] / path.efficiency if path.efficiency > 0 else 0.0)
-    gain = 1.0
-    for el in path.elements:  # power entering el per unit sent: the efficiencies before it
+    for el, gain in zip(path.elements, path.entering):
         reach = np.minimum(reach, caps[el.key] / gain)
-        gain *= el.efficiency
     reach = np.maximum(reach, 0.0)
     gen = supply.get(origin, np.zeros(n))
     direct = np.minimum(gen, reach)
@@ -313,10 +299,7 @@ def dispatch_one_store(paths: dict[str, list[Path]], rates: dict[str, float], ca
     out.delivered[f], out.sent[f] = sent * path.efficiency, sent
     avail = gen + discharge - charge
     out.open_supply[f], out.curtailed[origin] = avail, avail - sent
-    gain = 1.0
-    for el in path.elements:
-        out.usage[el.key] = sent * gain
-        gain *= el.efficiency
+    out.usage = {el.key: sent * gain for el, gain in zip(path.elements, path.entering)}
     return out
 
 
@@ -541,33 +524,13 @@ def _result(lay: _Layout, paths: dict[str, list[Path]], supply: dict[str, Hourly
         out.state[k] = x[:, lay.e0 + i].copy()
     for i, k in enumerate(lay.plants):
         out.output[k] = x[:, lay.g0 + i].copy()
-    pre = np.zeros((len(lay.keys), len(lay.allp)))
-    kidx = {key: i for i, key in enumerate(lay.keys)}
-    for j, p in enumerate(lay.allp):
-        g = 1.0
-        for e in p.elements:
-            pre[kidx[e.key], j] = g
-            g *= e.efficiency
-    flows = x[:, lay.x0:lay.x0 + len(lay.allp)]
-    usage = flows @ pre.T
-    out.usage = {key: usage[:, i] for i, key in enumerate(lay.keys)}
     # what each origin has to send each hour: generation, discharge and plant output, less charge
     avail = {o: (supply[o].astype(float, copy=True) if o in supply else np.zeros(n)) for o in lay.origins}
     for k, s in stores.items():
         avail[s.origin] += out.discharge[k] - out.charge[k]
     for k, plant in plants.items():
         avail[plant.origin] += out.output[k]
-    used = {o: np.zeros(n) for o in lay.origins}
-    j = 0
-    for f in lay.flows:
-        ps = paths[f]
-        xf = flows[:, j:j + len(ps)]
-        o = ps[0].origin
-        out.delivered[f] = xf @ np.array([p.efficiency for p in ps])
-        out.sent[f] = xf.sum(axis=1)
-        out.open_supply[f] = avail[o] - used[o]
-        used[o] += out.sent[f]
-        j += len(ps)
+    used = path_results(out, paths, x[:, lay.x0:lay.x0 + len(lay.allp)], avail)
     out.curtailed = {o: np.where(np.isfinite(avail[o]), avail[o] - used[o], 0.0)
                      for o in lay.origins}
     return out

@@ -206,10 +206,8 @@ def plan_firm(paths: dict[str, list[Path]], rates: dict[str, float], caps: dict[
                 lp.add_row(f"supply_{o}_{t}", cols, coefs, hi=float(supply[o][t]))
     entering: dict[str, list[tuple[int, float]]] = {}
     for j, p in enumerate(allp):
-        gain = 1.0
-        for el in p.elements:
+        for el, gain in zip(p.elements, p.entering):
             entering.setdefault(el.key, []).append((j, gain))
-            gain *= el.efficiency
     for key, users in entering.items():
         extra = [a for a in assets if a.kind == "element" and a.at == key and a.id in z]
         for t in range(n):

@@ -83,3 +83,9 @@ def test_efficiency_is_the_product_of_the_elements():
     assert p.gains == pytest.approx([0.4, 0.8, 0.8])
     assert [e.id for e in p.elements] == ["a", "b", "c"]
     assert math.isclose(Path("f", "s", ()).efficiency, 1.0)
+
+
+def test_the_power_entering_each_element_is_what_the_elements_before_it_let_through():
+    p = Path("f", "s", (Element("link:a", 1.0, 0.5), Element("node:b", 2.0), Element("link:c", 1.0, 0.8)))
+    assert p.entering == [1.0, 0.5, 0.5]
+    assert [i * g for i, g in zip(p.entering, p.gains)] == pytest.approx([p.efficiency] * 3)
