@@ -24,6 +24,7 @@ import argparse
 import math
 import os
 import resource
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,11 +39,12 @@ from sim.network import Network
 from sim.optimiser.optimise import N1Method, optimise
 from sim.optimiser import formulation as F
 from sim.optimiser import security
-from sim.optimiser.lp import LinearProgram, highs_state, pulp_solver, quiet_highs
+from sim.optimiser.lp import LinearProgram, Solution, highs_state, pulp_solver, quiet_highs
 from sim.optimiser.model import Corridor
 from sim.scenario.schema import Scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from support import ROOT, copies  # the tests' helpers: the repository's root, a scenario copied k times
 
 
 def full_runs(scenario: Scenario, repeats: int) -> None:
@@ -91,10 +93,8 @@ def cpu() -> float:
 Steps = list[Callable[[Any], Any]]
 
 
-TOTALS: dict[str, list[float]] = {}  # each route's CPU seconds per repeat, in turn order (by `phases`)
-
-
-def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float], list[float]]]:
+def phases(routes: dict[str, tuple[Steps, int]]
+           ) -> tuple[dict[str, tuple[list[float], list[float]]], dict[str, list[float]]]:
     """Wall and CPU seconds of each route's steps (each fed the previous one's result), each
     from the route's repeat whose total was least: on a shared machine CPU time is the steadier
     measure. The routes take turns, a repeat each (a route stops at its own repeat count), so a
@@ -104,10 +104,10 @@ def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float],
     so a repeat neither carries the previous one's objects nor leaves their freeing to the next
     repeat's first step (a PuLP model kept alive through the next formulation is pushed into
     the garbage collector's oldest generation and sets off collections of the whole heap).
-    Each repeat's CPU total is kept in `TOTALS`, for ratios of repeats run side by side."""
+    Also returns each route's CPU total per repeat, in turn order, for ratios of repeats run
+    side by side."""
     best: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for label in routes}
-    TOTALS.clear()
-    TOTALS.update({label: [] for label in routes})
+    totals: dict[str, list[float]] = {label: [] for label in routes}
     for i in range(max(repeats for _, repeats in routes.values())):
         for label, (steps, repeats) in routes.items():
             if i >= repeats:
@@ -120,11 +120,11 @@ def phases(routes: dict[str, tuple[Steps, int]]) -> dict[str, tuple[list[float],
                     value = None
                 wall.append(time.perf_counter() - t0)
                 used.append(cpu() - c0)
-            TOTALS[label].append(sum(used))
+            totals[label].append(sum(used))
             best_wall, best_cpu = best[label]
             best[label] = (wall if not best_wall or sum(wall) < sum(best_wall) else best_wall,
                            used if not best_cpu or sum(used) < sum(best_cpu) else best_cpu)
-    return best
+    return best, totals
 
 
 def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = False, few: bool = False) -> None:
@@ -135,7 +135,11 @@ def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = F
     share = scenario.optimiser.n_minus_1.value
     conts = F.contingency_links(m) if share > 0 else []
     if generated and share > 0:
-        last, _ = security.plan(m, share, lambda make: (make(), make().lp.solve("highs")))
+        def build_and_solve(make: Callable[[], F.PlanModel]) -> tuple[F.PlanModel, Solution]:
+            pm = make()
+            return pm, pm.lp.solve("highs")
+
+        last, _ = security.plan(m, share, build_and_solve)
         sec = security.security(m, conts)
         links, blocks = list(last.contingencies), list(last.intact)
 
@@ -168,7 +172,7 @@ def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = F
             through_pulp(lambda: pulp.HiGHS(msg=False, mip=lp.is_mip)), repeats)
         plans["PuLP + CBC (MPS file + subprocess)"] = (
             through_pulp(lambda: pulp_solver("cbc", lp.is_mip)), max(2, repeats // 2))
-    routes = phases(plans)
+    routes, totals = phases(plans)
     print(f"  {'route':52s} {'formulate':>10s} {'build':>9s} {'solve':>9s} {'total':>9s}   (ms)")
     for label, (wall, used) in routes.items():
         for kind, t in (("wall", wall), ("cpu", used)):
@@ -185,8 +189,8 @@ def plan_lp(scenario: Scenario, repeats: int, label: str, *, generated: bool = F
         print(f"  PuLP end to end / direct ({kind}): {ratio:.2f}x" + verdict
               + (f";  CBC / HiGHS build + solve through PuLP: {sum(cbc[i][1:]) / sum(bulk[i][1:]):.2f}x"
                  if cbc else ""))
-    paired = np.array(TOTALS["PuLP + HiGHS (model passed to highspy in bulk)"]) / np.array(
-        TOTALS["direct highspy (CSR arrays, addCols/addRows)"])
+    paired = np.array(totals["PuLP + HiGHS (model passed to highspy in bulk)"]) / np.array(
+        totals["direct highspy (CSR arrays, addCols/addRows)"])
     print(f"  PuLP / direct, CPU of repeats run side by side: median {np.median(paired):.2f}x, "
           f"quartiles {np.quantile(paired, 0.25):.2f}-{np.quantile(paired, 0.75):.2f}x over {len(paired)} pairs")
     same_problem(formulate(None).lp)
@@ -215,51 +219,6 @@ def same_problem(lp: LinearProgram) -> None:
           f"same solution (values and duals, bit for bit): "
           f"{'yes' if np.array_equal(ours.x, x_direct) and np.array_equal(ours.duals, duals) else 'NO'}; "
           f"objective {ours.objective:.6f} ({ours.status}, highspy {status.name})")
-
-
-def copies(scenario: Scenario, k: int) -> Scenario:
-    """`scenario` side by side `k` times: copy 0 as written, copy i > 0 with every id (nodes,
-    links, fleets, weather, repair crews, flows, targets, expansions) and every reference to one
-    suffixed `__i`. The copies share nothing, so each figure of copy i equals copy 0's."""
-    if k == 1:
-        return scenario
-    base = scenario.model_dump(by_alias=True, exclude_unset=True)
-    sections = ("nodes", "links", "fleets", "weather", "repair_crews", "flows", "targets", "expansions")
-    out = {key: value for key, value in base.items() if key not in sections}
-    out["name"] = f"{scenario.name}-x{k}"
-    for key in sections:
-        out[key] = {}
-    for i in range(k):
-        def rn(ident: str | None, i: int = i) -> str | None:
-            return ident if ident is None or i == 0 else f"{ident}__{i}"
-
-        def reliability(item: dict, i: int = i) -> dict:
-            rel = item.get("reliability")
-            if rel:
-                item["reliability"] = dict(rel, **{f: rn(rel[f], i) for f in ("repair_crew", "weather") if rel.get(f)})
-            return item
-
-        for nid, node in base.get("nodes", {}).items():
-            out["nodes"][rn(nid)] = reliability(dict(node))
-        for lid, link in base.get("links", {}).items():
-            out["links"][rn(lid)] = reliability(dict(link, **{"from": rn(link["from"]), "to": rn(link["to"])},
-                                                     **({"fleet": rn(link["fleet"])} if link.get("fleet") else {})))
-        for fid, fleet in base.get("fleets", {}).items():
-            home = {"home": rn(fleet["home"])} if fleet.get("home") else {}
-            out["fleets"][rn(fid)] = reliability(dict(fleet, **home))
-        for wid, w in base.get("weather", {}).items():
-            out["weather"][rn(wid)] = dict(w, nodes=[rn(n) for n in w["nodes"]])
-        for cid, crew in base.get("repair_crews", {}).items():
-            out["repair_crews"][rn(cid)] = dict(crew)
-        for fid, flow in base.get("flows", {}).items():
-            routes = {rid: dict(r, path=[rn(n) for n in r["path"]]) for rid, r in (flow.get("routes") or {}).items()}
-            out["flows"][rn(fid)] = dict(flow, origin=rn(flow["origin"]), destination=rn(flow["destination"]),
-                                         **({"routes": routes} if routes else {}))
-        for tid, t in base.get("targets", {}).items():
-            out["targets"][rn(tid)] = dict(t, flows=[rn(f) for f in t["flows"]])
-        for eid, e in base.get("expansions", {}).items():
-            out["expansions"][rn(eid)] = dict(e, **{f: rn(e[f]) for f in ("link", "node", "fleet") if e.get(f)})
-    return Scenario.model_validate(out)
 
 
 def synthetic(n_nodes: int, n_links: int, n_flows: int, seed: int = 7) -> Scenario:

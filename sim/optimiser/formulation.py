@@ -6,15 +6,15 @@ into a `LinearProgram` in bulk: conservation rows per flow and node, one row per
 penalised unmet slack, expansion columns shared by every copy of the flows, and for N-1 one
 extra copy of the flows per contingency (a security-constrained LP: `plan_model` with every
 contingency is the full formulation, which `save_lp` writes; `security` reaches its answer by
-constraint generation). Demands that share no capacity row fall into independent `blocks`: a
-demand's bound with the others held at their levels is an LP over its own block alone.
+constraint generation). Demands that share no capacity row fall into independent blocks
+(`Corridor.blocks`): a demand's bound with the others held at their levels is an LP over its
+own block alone.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.optimiser.lp import INF, LinearProgram
-from sim.optimiser.model import Corridor, Demand, Partition, Resource, Voyage
+from sim.optimiser.model import Corridor, Demand, Resource, Voyage
 
 FLOW_COST = 1e-6  # MUSD/yr per unit on each arc: keeps plan flows off pointless detours
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.]")
@@ -184,28 +184,9 @@ def at_least(lp: LinearProgram, copy: Copy, demand: Demand, level: float, extra:
 # --- max deliverable and max common share ------------------------------------------------------
 
 
-_BLOCKS: weakref.WeakKeyDictionary[Corridor, dict[str, int]] = weakref.WeakKeyDictionary()
-
-
-def blocks(m: Corridor) -> dict[str, int]:
-    """Flow -> its block: flows share a block when one demand or one capacity row holds both.
-
-    Blocks are independent LPs: a demand's bound with others held at their levels depends only
-    on the demands of its own block (the others' levels being reachable, as they are)."""
-    if m not in _BLOCKS:
-        sets = Partition(m.parts)
-        for d in m.demands:
-            sets.join(d.flows)
-        for r in m.resources:
-            sets.join({m.commodities[c].flow for a in r.arcs() for c in m.users.get(a, ())})
-        number: dict[str, int] = {}
-        _BLOCKS[m] = {f: number.setdefault(sets.find(f), len(number)) for f in m.parts}
-    return _BLOCKS[m]
-
-
 def coupled(m: Corridor, demands: list[Demand], floors: Mapping[str, float]) -> list[Demand]:
     """The demands held in `floors` (besides `demands`) that share a block with one of `demands`."""
-    block = blocks(m)
+    block = m.blocks()
     mine = {block[f] for d in demands for f in d.flows}
     ids = {d.id for d in demands}
     return [d for d in m.demands if d.id in floors and d.id not in ids and block[d.flows[0]] in mine]
@@ -229,14 +210,15 @@ class ShareModel(FlowModel):
 def max_delivery(m: Corridor, target: Demand, *, floors: Mapping[str, float] | None = None,
                  without: str | None = None) -> FlowModel:
     """Maximise what `target` delivers, holding each other demand in `floors` at its level."""
-    others = coupled(m, [target], floors or {})
+    floors = floors or {}
+    others = coupled(m, [target], floors)
     flows = list(target.flows) + [f for d in others for f in d.flows]
     lp = LinearProgram(name("max", target.id))
     copy = add_flows(lp, m, flows, without=without)
     for f in target.flows:
         lp.cost[copy.d[f]] = -1.0
     for d in others:
-        if floors and floors[d.id] > 0:
+        if floors[d.id] > 0:
             at_least(lp, copy, d, floors[d.id], [])
     return FlowModel(lp, copy)
 
@@ -325,25 +307,35 @@ def plan_model(m: Corridor, *, share: float = 0.0, contingencies: Iterable[str] 
     model = PlanModel(lp, base, options, unmet)
     if share > 0:
         for link in contingencies:
-            _contingency(model, m, link, share, penalty)
+            group = m.group[m.arcs[link].carrier]
+            targets = [d for d in m.targets() if m.group[d.carrier] == group and d.required > 0]
+            if targets:
+                model.contingencies[link], cols = add_contingency(model, m, targets, share, name("n1", link),
+                                                                  without=link)
+                model.n1_unmet.update(((link, did), col) for did, col in cols.items())
     return model
 
 
-def _contingency(model: PlanModel, m: Corridor, link: str, share: float, penalty: float) -> None:
-    """A copy of the flows of the targets `link`'s loss can touch, each kept at `share`."""
-    group = m.group[m.arcs[link].carrier]
-    targets = [d for d in m.targets() if m.group[d.carrier] == group and d.required > 0]
-    if not targets:
-        return
+def add_contingency(model: PlanModel, m: Corridor, targets: list[Demand], share: float, tag: str, *,
+                    without: str | None = None, weight: int = 1) -> tuple[Copy, dict[str, int]]:
+    """A copy of the targets' flows less link `without` (None: no loss), routes free to re-route,
+    each target kept at `share` with a penalised unmet slack, costs x `weight`; the copy and the
+    slacks by target id."""
     flows = [f for d in targets for f in d.flows]
-    tag = name("n1", link)
-    copy = add_flows(model.lp, m, flows, without=link, options=model.options, flow_cost=FLOW_COST,
-                     tag=tag)
-    model.contingencies[link] = copy
+    copy = add_flows(model.lp, m, flows, without=without, options=model.options, flow_cost=FLOW_COST * weight,
+                     tag=tag, reroute=True)
+    penalty = m.scenario.optimiser.unmet_penalty.value * weight
+    unmet = {}
     for d in targets:
-        col = model.lp.add_col(name("unmet", d.id) + f"__{tag}", cost=penalty)
-        model.n1_unmet[link, d.id] = col
-        at_least(model.lp, copy, d, share * d.required, [(col, 1.0)], tag)
+        unmet[d.id] = model.lp.add_col(name("unmet", d.id) + f"__{tag}", cost=penalty)
+        at_least(model.lp, copy, d, share * d.required, [(unmet[d.id], 1.0)], tag)
+    return copy, unmet
+
+
+def plan_amounts(m: Corridor, pm: PlanModel, x: np.ndarray) -> dict[str, float]:
+    """Each expansion's amount in a plan solution (projects built whole or not at all)."""
+    return {eid: float(round(x[col]) if m.options[eid].kind == "project" else x[col]) * scale
+            for eid, (col, scale) in pm.options.items()}
 
 
 def contingency_links(m: Corridor) -> list[str]:

@@ -30,7 +30,7 @@ import os
 import sys
 import time
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -254,13 +254,9 @@ class LinearProgram:
         start, index, value = self.csr()
         # numpy's buffers are read as they are (a HighsLp's fields would be filled element by
         # element; passModel's array form would give an LP an all-continuous integrality)
-        empty = np.zeros(0, dtype=np.int32)
-        h.addCols(self.n_cols, np.asarray(self.cost, dtype=float)[order], np.asarray(self.lb, dtype=float)[order],
-                  np.asarray(self.ub, dtype=float)[order], 0, empty, empty, np.zeros(0))
-        if self.is_mip:
-            ints = np.flatnonzero(np.asarray(self.integer, dtype=bool)[order]).astype(np.int32)
-            kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-            h.changeColsIntegrality(len(ints), ints, kinds)
+        integers = np.flatnonzero(np.asarray(self.integer, dtype=bool)[order])
+        add_columns(h, np.asarray(self.cost, dtype=float)[order], np.asarray(self.lb, dtype=float)[order],
+                    np.asarray(self.ub, dtype=float)[order], integers)
         h.addRows(self.n_rows, np.asarray(self.row_lo, dtype=float), np.asarray(self.row_hi, dtype=float),
                   len(value), start[:-1], position[index], value)
         return h
@@ -476,6 +472,10 @@ class BulkHiGHS(pulp.HiGHS):
             return pulp.LpStatusUnbounded, pulp.LpSolutionUnbounded
         return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound  # limits, errors
 
+    def _integers(self, variables: list[pulp.LpVariable]) -> list[int]:
+        """Positions of the integer variables (none unless solving as a MILP)."""
+        return [i for i, v in enumerate(variables) if v.cat == pulp.LpInteger] if self.mip else []
+
     def buildSolverModel(self, lp: pulp.LpProblem,
                          variables: list[pulp.LpVariable] | None = None) -> None:
         import highspy
@@ -490,13 +490,7 @@ class BulkHiGHS(pulp.HiGHS):
         cost = np.fromiter((sign * objective.get(v, 0.0) for v in variables), float, n)
         lower = np.fromiter((-inf if v.lowBound is None else v.lowBound for v in variables), float, n)
         upper = np.fromiter((inf if v.upBound is None else v.upBound for v in variables), float, n)
-        empty = np.zeros(0, dtype=np.int32)
-        lp.solverModel.addCols(n, cost, lower, upper, 0, empty, empty, np.zeros(0))
-        if self.mip:
-            ints = np.array([v.index for v in variables if v.cat == pulp.LpInteger], dtype=np.int32)
-            if len(ints):
-                kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-                lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
+        add_columns(lp.solverModel, cost, lower, upper, self._integers(variables))
         starts: list[int] = []
         index: list[int] = []
         value: list[float] = []
@@ -550,13 +544,7 @@ class BulkHiGHS(pulp.HiGHS):
         lower[np.isnan(lower)] = -inf
         upper = np.fromiter(map(_UP, variables), object, n).astype(float)
         upper[np.isnan(upper)] = inf
-        empty = np.zeros(0, dtype=np.int32)
-        lp.solverModel.addCols(n, cost, lower, upper, 0, empty, empty, np.zeros(0))
-        if self.mip:
-            ints = np.array([i for i, v in enumerate(variables) if v.cat == pulp.LpInteger], dtype=np.int32)
-            if len(ints):
-                kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
-                lp.solverModel.changeColsIntegrality(len(ints), ints, kinds)
+        add_columns(lp.solverModel, cost, lower, upper, self._integers(variables))
         n_rows = program.n_rows
         starts = start[:-1]
         if not value.all():  # zero terms are left out, as PuLP's interface does
@@ -570,6 +558,20 @@ class BulkHiGHS(pulp.HiGHS):
         row_hi = np.where(sense != pulp.LpConstraintGE, bound, inf)
         lp.solverModel.addRows(n_rows, row_lo, row_hi, len(index), starts, position[index], value)
         return variables
+
+
+def add_columns(h: Any, cost: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                integers: Sequence[int] | np.ndarray) -> None:
+    """Columns without matrix entries (the rows come after) into a highspy model, the columns at
+    positions `integers` marked integer."""
+    import highspy
+
+    empty = np.zeros(0, dtype=np.int32)
+    h.addCols(len(cost), cost, lower, upper, 0, empty, empty, np.zeros(0))
+    ints = np.asarray(integers, dtype=np.int32)
+    if len(ints):
+        kinds = np.full(len(ints), int(highspy.HighsVarType.kInteger), dtype=np.uint8)
+        h.changeColsIntegrality(len(ints), ints, kinds)
 
 
 def highs_state(h: Any) -> tuple[dict[str, Any], dict[str, list[Any]]]:

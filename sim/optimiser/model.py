@@ -224,6 +224,7 @@ class Corridor:
         self.demands = self._demands()
         self.group = self._carrier_groups()
         self._index: RowIndex | None = None
+        self._blocks: dict[str, int] | None = None
 
     # --- commodities ----------------------------------------------------------------------------
 
@@ -590,6 +591,26 @@ class Corridor:
                 for key, _ in r.voyages:
                     self._index.by_voyage[key].append(i)
         return self._index
+
+    def flow_blocks(self, flows: Iterable[str], demands: Iterable[Demand]) -> dict[str, int]:
+        """Each of `flows` -> its block, numbered in the order of `flows`: two of them share a
+        block when one of `demands` or one capacity row holds both (linked through `flows` only)."""
+        sets = Partition(flows)
+        for d in demands:
+            sets.join(d.flows)
+        for r in self.resources:
+            sets.join({self.commodities[c].flow for a in r.arcs() for c in self.users.get(a, ())})
+        number: dict[str, int] = {}
+        return {f: number.setdefault(sets.find(f), len(number)) for f in sets.parent}
+
+    def blocks(self) -> dict[str, int]:
+        """Flow -> its block over every flow and demand (built once).
+
+        Blocks are independent LPs: a demand's bound with others held at their levels depends only
+        on the demands of its own block (the others' levels being reachable, as they are)."""
+        if self._blocks is None:
+            self._blocks = self.flow_blocks(self.parts, self.demands)
+        return self._blocks
 
     def rows_by_arc(self) -> dict[str, list[Resource]]:
         out: dict[str, list[Resource]] = defaultdict(list)

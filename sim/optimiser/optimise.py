@@ -269,10 +269,10 @@ def fair_shares(m: Corridor, runner: Runner) -> tuple[dict[str, float], dict[str
     Progressive filling: raise one common share of every unfixed demand's figure until some
     cannot grow further (those keep that share), repeat for the rest, up to 1. Then each target
     is maximised with every other demand held at its fair level. Blocks of demands that share
-    no capacity (`formulation.blocks`) fill apart: max-min fair shares split over them.
+    no capacity (`Corridor.blocks`) fill apart: max-min fair shares split over them.
     """
     levels: dict[str, float] = {}
-    block = F.blocks(m)
+    block = m.blocks()
     by_block: dict[int, list[Demand]] = defaultdict(list)
     for d in m.demands:
         if d.required > 0:
@@ -345,9 +345,8 @@ def _plan(m: Corridor, share: float, runner: Runner, result: OptimiseResult, n1_
 def _extract_plan(m: Corridor, pm: F.PlanModel, x: np.ndarray) -> Plan:
     """The expansions built (amount > 0), their annual cost, and what is still short."""
     plan = Plan("optimal")
-    for eid, (col, scale) in pm.options.items():
+    for eid, amount in F.plan_amounts(m, pm, x).items():
         o = m.options[eid]
-        amount = float(round(x[col]) if o.kind == "project" else x[col]) * scale
         if amount > 1e-6 * max(1.0, o.size):
             plan.expansions.append(PlannedExpansion(eid, o.asset, o.element, o.kind, amount, o.unit,
                                                     o.size, o.annual_cost * amount / o.size,

@@ -30,10 +30,10 @@ from functools import partial
 
 import numpy as np
 
-from sim.optimiser.formulation import (FLOW_COST, PlanModel, add_flows, at_least, contingency_links, name,
-                                       plan_model)
+from sim.optimiser.formulation import (PlanModel, add_contingency, add_flows, at_least, contingency_links, name,
+                                       plan_amounts, plan_model)
 from sim.optimiser.lp import INF, LinearProgram, Solution
-from sim.optimiser.model import Corridor, Demand, Partition
+from sim.optimiser.model import Corridor, Demand
 
 VIOLATION = 1e-7  # unmet share of a target's figure (at least 1 unit) that makes a contingency violated
 MAX_ROUNDS = 50  # then every contingency left is added (the full formulation)
@@ -65,30 +65,18 @@ def security(m: Corridor, links: Iterable[str]) -> Security:
             by_group[m.group[d.carrier]].append(d)
     links = [a for a in links if by_group.get(m.group[m.arcs[a].carrier])]
     kept = [d for ds in by_group.values() for d in ds]
-    sets = Partition(f for d in kept for f in d.flows)
-
-    def flows_on(arcs: Iterable[str]) -> set[str]:
-        return {m.commodities[c].flow for a in arcs for c in m.users.get(a, ())}
-
-    for d in kept:
-        sets.join(d.flows)
-    rows_by_arc = m.rows_by_arc()
-    for r in m.resources:
-        sets.join(flows_on(r.arcs()))
-    number: dict[str, int] = {}
-    block: dict[str, int] = {}
+    block = m.flow_blocks((f for d in kept for f in d.flows), kept)
     members: dict[int, list[Demand]] = defaultdict(list)
     for d in kept:
-        b = number.setdefault(sets.find(d.flows[0]), len(number))
-        block.update((f, b) for f in d.flows)
-        members[b].append(d)
+        members[block[d.flows[0]]].append(d)
+    rows_by_arc = m.rows_by_arc()
     targets: dict[str, list[Demand]] = {}
     touched: dict[str, list[int]] = {}
     weight: dict[int, int] = defaultdict(int)
     for a in links:
         targets[a] = by_group[m.group[m.arcs[a].carrier]]
         near = {a} | {x for r in rows_by_arc.get(a, []) for x in r.arcs()}
-        hit = {block[f] for f in flows_on(near) if f in block}
+        hit = {block[f] for x in near for c in m.users.get(x, ()) if (f := m.commodities[c].flow) in block}
         group_blocks = list(dict.fromkeys(block[f] for d in targets[a] for f in d.flows))
         touched[a] = [b for b in group_blocks if b in hit]
         for b in group_blocks:
@@ -101,30 +89,17 @@ def master(m: Corridor, sec: Security, share: float, links: Iterable[str], block
     """The plan with the copies of contingencies `links` (their touched blocks) and the intact
     copies of `blocks`, each at its weight; N-1 slacks listed as the full formulation lists them."""
     pm = plan_model(m)
-    penalty = m.scenario.optimiser.unmet_penalty.value
     chosen, intact = set(links), set(blocks)
     own: dict[tuple[str, str], int] = {}
     for a in sec.links:
-        if a not in chosen or not sec.touched[a]:
-            continue
-        tag = name("n1", a)
-        copy = add_flows(pm.lp, m, sec.flows(sec.touched[a]), without=a, options=pm.options,
-                         flow_cost=FLOW_COST, tag=tag)
-        pm.contingencies[a] = copy
-        for b in sec.touched[a]:
-            for d in sec.members[b]:
-                col = own[a, d.id] = pm.lp.add_col(name("unmet", d.id) + f"__{tag}", cost=penalty)
-                at_least(pm.lp, copy, d, share * d.required, [(col, 1.0)], tag)
+        if a in chosen and sec.touched[a]:
+            targets = [d for b in sec.touched[a] for d in sec.members[b]]
+            pm.contingencies[a], cols = add_contingency(pm, m, targets, share, name("n1", a), without=a)
+            own.update(((a, did), col) for did, col in cols.items())
     shared: dict[tuple[int, str], int] = {}
     for b in sorted(intact):
-        w = sec.weight[b]
-        tag = f"n1_intact{b}"
-        copy = add_flows(pm.lp, m, sec.flows([b]), options=pm.options, flow_cost=FLOW_COST * w, tag=tag,
-                         reroute=True)
-        pm.intact[b] = copy
-        for d in sec.members[b]:
-            col = shared[b, d.id] = pm.lp.add_col(name("unmet", d.id) + f"__{tag}", cost=penalty * w)
-            at_least(pm.lp, copy, d, share * d.required, [(col, 1.0)], tag)
+        pm.intact[b], cols = add_contingency(pm, m, sec.members[b], share, f"n1_intact{b}", weight=sec.weight[b])
+        shared.update(((b, did), col) for did, col in cols.items())
     for a in sec.links:
         for d in sec.targets[a]:
             slack = own.get((a, d.id), shared.get((sec.block[d.flows[0]], d.id)))
@@ -241,10 +216,4 @@ def plan(m: Corridor, share: float, run: Callable[[Callable[[], PlanModel]], tup
     return run(partial(master, m, sec, share, links + rest, blocks))
 
 
-def plan_amounts(m: Corridor, pm: PlanModel, x: np.ndarray) -> dict[str, float]:
-    """Each expansion's amount in a plan solution (projects built whole or not at all)."""
-    return {eid: float(round(x[col]) if m.options[eid].kind == "project" else x[col]) * scale
-            for eid, (col, scale) in pm.options.items()}
-
-
-__all__ = ["BlockTest", "Security", "master", "plan", "plan_amounts", "security"]
+__all__ = ["BlockTest", "Security", "master", "plan", "security"]

@@ -7,13 +7,10 @@ import math
 
 import pulp
 import pytest
-from support import optimiser_scenario
+from support import plan_lp
 
 from sim.errors import CorridorError
-from sim.network import Network
-from sim.optimiser import formulation as F
 from sim.optimiser.lp import SOLVERS, LinearProgram, Problem, check_solver, pulp_solver
-from sim.optimiser.model import Corridor
 
 
 def two_products() -> LinearProgram:
@@ -65,13 +62,6 @@ def test_the_solver_check_is_one_place():
         check_solver("gurobi", "--solver")
     with pytest.raises(CorridorError, match="solver"):
         pulp_solver("glpk")
-
-
-def plan_lp() -> LinearProgram:
-    """The small plan scenario's plan LP with N-1: a MILP of a few dozen columns and rows."""
-    m = Corridor(Network(optimiser_scenario("plan")))
-    share = m.scenario.optimiser.n_minus_1.value or 0.5
-    return F.plan_model(m, share=share, contingencies=F.contingency_links(m)).lp
 
 
 def plain_copy(prob: pulp.LpProblem) -> pulp.LpProblem:

@@ -11,19 +11,9 @@ import weakref
 import numpy as np
 import pulp
 import pytest
-from support import optimiser_scenario
+from support import plan_lp
 
-from sim.network import Network
-from sim.optimiser import formulation as F
 from sim.optimiser.lp import LinearProgram, gc_paused, highs_options, highs_state
-from sim.optimiser.model import Corridor
-
-
-def plan_lp() -> LinearProgram:
-    """The small plan scenario's plan LP with N-1: a MILP of a few dozen columns and rows."""
-    m = Corridor(Network(optimiser_scenario("plan")))
-    share = m.scenario.optimiser.n_minus_1.value or 0.5
-    return F.plan_model(m, share=share, contingencies=F.contingency_links(m)).lp
 
 
 @pytest.mark.parametrize("relaxed", [False, True], ids=["milp", "lp"])

@@ -5,12 +5,11 @@ a scenario copied side by side (independent blocks)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
-from support import optimiser_scenario
+from support import copies, optimiser_scenario
 
 from sim.optimiser import optimise
 from sim.optimiser import formulation as F
@@ -23,14 +22,6 @@ from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
-
-
-def bench_module():
-    spec = importlib.util.spec_from_file_location("bench_optimise", ROOT / "benchmarks" / "bench_optimise.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_same_plan(new: OptimiseResult, old: OptimiseResult) -> None:
@@ -107,7 +98,6 @@ def test_random_networks_plan_as_full_enumeration(seed):
 
 
 def test_copies_are_independent_blocks_and_plan_as_full_enumeration():
-    copies = bench_module().copies
     one = optimiser_scenario("fleet", "optimiser.n_minus_1=50 %")
     three = copies(one, 3)
     m = Corridor(Network(three))
