@@ -398,11 +398,6 @@ class SeriesSummary:
         rows = [s[key] for _, (_, s) in sorted(self.sample.items()) if key in s]
         return np.array(rows, dtype=float)
 
-    def percentile(self, key: str, q: float) -> np.ndarray:
-        """The `q`th percentile across the sampled replications, per point."""
-        out: np.ndarray = np.percentile(self.stack(key), q, axis=0)
-        return out
-
     @property
     def nbytes(self) -> int:
         """Bytes of every array kept."""

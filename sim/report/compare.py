@@ -430,12 +430,17 @@ def _target_figures(t: Any) -> Figures:
     sim = t.simulated
     n = len(sim.replications)
     out: Figures = [("simulated", t.unit, Sample(sim.mean, list(sim.replications))),
-                    ("P(met)", "share", Share(sim.p_met, round(sim.p_met * n), n) if n else Fixed(sim.p_met)),
+                    ("P(met)", "share", _p_met(sim.p_met, n)),
                     ("optimiser bound", t.unit, Fixed(t.optimised.max_deliverable))]
     for name, f in (t.framings or {}).items():  # a power target in each framing: mean and P(met)
         out += [(f"{name} (framing)", f.unit, Fixed(f.mean)),
-                (f"{name} P(met)", "share", Share(f.p_met, round(f.p_met * n), n) if n else Fixed(f.p_met))]
+                (f"{name} P(met)", "share", _p_met(f.p_met, n))]
     return out
+
+
+def _p_met(p_met: float, n: int) -> Share | Fixed:
+    """P(met) as the share of `n` replications met (a fixed figure when the report kept none)."""
+    return Share(p_met, round(p_met * n), n) if n else Fixed(p_met)
 
 
 def _flow_figures(f: Any, per: Any) -> Figures:

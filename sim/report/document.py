@@ -612,11 +612,24 @@ def framing_rows(scenario: Scenario, planned: Scenario,
     return out
 
 
-def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: Mapping[str, Any],
-                plan_applied: bool, framings: Mapping[str, dict[judge.Framing, FramingRow]]) -> TargetRow:
+def simulated_target(scenario: Scenario, tid: str, result: SimulationResult) -> dict[str, Any]:
+    """A target's row as the simulation alone gives it, `TargetRow`'s fields less the optimiser's
+    bound, the sources and the framings: the figure, the simulated values and the verdict."""
     t = scenario.targets[tid]
     sim_t = result.target(tid)
     judged = judge.judge(t, sim_t["values"], judge.required_probability(scenario, tid))
+    return {"id": tid, "carrier": t.carrier, "unit": judge.unit(t), "target": judge.figure(t), "measure": t.measure,
+            "description": t.description,
+            "share_of_time": t.share_of_time.value if t.measure in ("firm", "transmission") else None,
+            "tolerance": t.tolerance.value, "probability": judged.probability,
+            "simulated": {"mean": sim_t["mean"], "ci95": sim_t["ci95"], "p_met": judged.p_met,
+                          "p_met_ci95": list(judged.p_met_ci95), "replications": sim_t["values"]},
+            "verdict": judged.verdict, "met": judged.verdict == "met"}
+
+
+def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: Mapping[str, Any],
+                plan_applied: bool, framings: Mapping[str, dict[judge.Framing, FramingRow]]) -> TargetRow:
+    t = scenario.targets[tid]
     # The bound set beside the simulation is the one for the network simulated.
     if plan_applied:
         bound = bounds.get("max_with_plan", bounds.get("max_deliverable"))
@@ -630,16 +643,10 @@ def _target_row(scenario: Scenario, tid: str, result: SimulationResult, bounds: 
     if t.measure == "energy":  # the optimiser's steady state is a mean power (GW): as energy a year, TWh/yr
         bound, alone, together = (None if b is None else b * TWH_PER_GW for b in (bound, alone, together))
     row = TargetRow(
-        id=tid, carrier=t.carrier, unit=judge.unit(t), target=judge.figure(t), measure=t.measure,
-        description=t.description,
-        share_of_time=t.share_of_time.value if t.measure in ("firm", "transmission") else None,
-        tolerance=t.tolerance.value, probability=judged.probability,
-        simulated=Simulated(mean=sim_t["mean"], ci95=sim_t["ci95"], p_met=judged.p_met,
-                            p_met_ci95=list(judged.p_met_ci95), replications=sim_t["values"]),
+        **simulated_target(scenario, tid, result),
         optimised=Optimised(max_deliverable=bound, max_existing=alone,
                             max_together=together, binding=links, binding_nodes=nodes,
                             binding_fleets=bounds.get("binding_fleets", [])),
-        verdict=judged.verdict, met=judged.verdict == "met",
         sources=target_sources(scenario, tid),
     )
     if tid in framings:  # set only for power targets: absent from the JSON of others
@@ -708,20 +715,28 @@ def measured_days(warmup_h: float, horizon_h: float) -> list[float]:
     return out
 
 
+def _targets_and_plan(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
+                      plan_applied: bool) -> tuple[dict[str, Any], list[TargetRow], PlanSection]:
+    """The optimiser's result as a dict, every target's row and the plan section: what
+    `build_document` and `point_report` both begin with."""
+    plan_doc = plan.to_dict()
+    bounds = plan_doc.get("targets", {})
+    framings = framing_rows(scenario, planned, result)
+    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied, framings)
+               for tid in scenario.targets]
+    return plan_doc, targets, PlanSection.model_validate(plan_doc.get("plan", {}))
+
+
 def build_document(scenario: Scenario, planned: Scenario, plan: OptimiseResult, result: SimulationResult,
                    meta: Mapping[str, Any], *, plan_applied: bool = False,
                    firm_supply: Sequence[Mapping[str, Any]] = ()) -> ReportDocument:
     """The report of one run: `scenario` as given, `planned` the scenario simulated (with the
     optimiser's plan built when `plan_applied`, else `scenario` itself), and `meta` the scenario
     file's facts (file, sha256, resolved_sha256, overrides, files) and the run's wall time (wall_s)."""
-    plan_doc = plan.to_dict()
+    plan_doc, targets, section = _targets_and_plan(scenario, planned, plan, result, plan_applied)
     bounds = plan_doc.get("targets", {})
     horizon = planned.simulation
-    framings = framing_rows(scenario, planned, result)
-    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied, framings)
-               for tid in scenario.targets]
     cited = sorted({s for t in targets for s in t.sources})
-    section = PlanSection.model_validate(plan_doc.get("plan", {}))
     built: dict[str, Any] = {"built": section.expansions} if plan_applied else {}
     if firm_supply:  # the firm plans judged by simulation (`sim.planning.check_firm_plans`)
         built["firm_supply"] = [FirmSupplyRow.model_validate(row) for row in firm_supply]
@@ -780,12 +795,7 @@ def point_report(scenario: Scenario, planned: Scenario, plan: OptimiseResult, re
     (each key equal to the full report's): `plan_applied`, `built` (when it is), `targets`, `plan`,
     and the run's `seed` and `replications`; none of the tables, bottlenecks and source texts a
     sweep never reads."""
-    plan_doc = plan.to_dict()
-    bounds = plan_doc.get("targets", {})
-    framings = framing_rows(scenario, planned, result)
-    targets = [_target_row(scenario, tid, result, bounds.get(tid, {}), plan_applied, framings)
-               for tid in scenario.targets]
-    section = PlanSection.model_validate(plan_doc.get("plan", {}))
+    _, targets, section = _targets_and_plan(scenario, planned, plan, result, plan_applied)
     out: dict[str, Any] = {"plan_applied": plan_applied}
     if plan_applied:
         out["built"] = [e.model_dump(by_alias=True, exclude_unset=True) for e in section.expansions]

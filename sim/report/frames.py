@@ -57,7 +57,7 @@ per (figure, report), which `write_comparison` writes as Parquet (`compare --for
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -185,24 +185,13 @@ def frames(report: Mapping[str, Any], indices: list[int] | None = None) -> Frame
 def result_frames(result: SimulationResult) -> Frames:
     """The frames of a simulation in memory: what report.json would say of it, less what only the
     optimiser and the network know (bounds, binding rows, sources, nameplates)."""
-    from sim import targets as judge
-    from sim.report.document import framing_rows, port_months
+    from sim.report.document import framing_rows, port_months, simulated_target
 
     scenario = result.scenario
     framings = framing_rows(scenario, scenario, result)
-    target_rows = []
-    for tid, t in scenario.targets.items():
-        sim_t = result.target(tid)
-        judged = judge.judge(t, sim_t["values"], judge.required_probability(scenario, tid))
-        target_rows.append({
-            "id": tid, "carrier": t.carrier, "unit": judge.unit(t), "target": judge.figure(t), "measure": t.measure,
-            "description": t.description,
-            "share_of_time": t.share_of_time.value if t.measure in ("firm", "transmission") else None,
-            "tolerance": t.tolerance.value, "probability": judged.probability,
-            "simulated": {"mean": sim_t["mean"], "ci95": sim_t["ci95"], "p_met": judged.p_met,
-                          "p_met_ci95": list(judged.p_met_ci95), "replications": sim_t["values"]},
-            "verdict": judged.verdict, "met": judged.verdict == "met",
-            **({"framings": {k: f.model_dump() for k, f in framings[tid].items()}} if tid in framings else {})})
+    target_rows = [simulated_target(scenario, tid, result)
+                   | ({"framings": {k: f.model_dump() for k, f in framings[tid].items()}} if tid in framings else {})
+                   for tid in scenario.targets]
     flow_rows = [{"id": fid, "carrier": f.carrier, "unit": f.rate.unit, "origin": f.origin,
                   "destination": f.destination, "demand": f.rate.value, "region": f.region, **result.flow(fid)}
                  for fid, f in scenario.flows.items()]
@@ -257,13 +246,14 @@ def series(result: SimulationResult, *, hourly: bool = True) -> xr.Dataset:
     for name, ids in grouped.items():
         kind, dim, unit, meaning = _daily_meta(name)
         prefix = f"{kind}:"
-        variables[name] = xr.DataArray(_stack(reps, [prefix + i for i in ids], days),
+        variables[name] = xr.DataArray(_stack((r.series for r in reps), len(reps), [prefix + i for i in ids], days),
                                        dims=("replication", dim, "day"), coords={dim: ids},
                                        attrs={"units": unit, "long_name": meaning})
     for measure, ports in months.items():
         unit = next((u for word, u in MONTH_UNITS.items() if measure.startswith(word)), "?")
         variables[f"port_{measure}"] = xr.DataArray(
-            _stack(reps, [f"month:{p}:{measure}" for p in ports], 12), dims=("replication", "port", "month"),
+            _stack((r.series for r in reps), len(reps), [f"month:{p}:{measure}" for p in ports], 12),
+            dims=("replication", "port", "month"),
             coords={"port": ports}, attrs={"units": unit, "long_name": f"{measure} in the calendar month at the port "
                                                                        "(measured period only)"})
     if hourly:
@@ -323,22 +313,25 @@ def _summary_series(result: SimulationResult, *, hourly: bool) -> xr.Dataset:
             key = f"{kind}:{rest}"
             mean = summary.mean(key)
             values[0, j, :len(mean)] = mean
-            values[1, j, :len(mean)] = summary.percentile(key, 10)
-            values[2, j, :len(mean)] = summary.percentile(key, 90)
+            values[1:, j, :len(mean)] = np.percentile(summary.stack(key), [10, 90], axis=0)
         variables[name] = xr.DataArray(values, dims=("statistic", dim, "day"), coords={dim: ids},
                                        attrs={"units": unit, "long_name": meaning})
+    first = None
+    month_series: list[dict[str, Any]] = []  # each replication's month series, read in one pass
+    for r in reps:
+        first = r if first is None else first
+        month_series.append({k: v for k, v in r.series.items() if k.startswith("month:")})
     months: dict[str, list[str]] = {}
-    for key in dict.fromkeys(k for r in reps for k in r.series if k.startswith("month:")):
+    for key in dict.fromkeys(k for s in month_series for k in s):
         port, _, measure = key.removeprefix("month:").rpartition(":")
         months.setdefault(measure, []).append(port)
     for measure, ports in months.items():
         unit = next((u for word, u in MONTH_UNITS.items() if measure.startswith(word)), "?")
         variables[f"port_{measure}"] = xr.DataArray(
-            _stack(list(reps), [f"month:{p}:{measure}" for p in ports], 12), dims=("replication", "port", "month"),
-            coords={"port": ports}, attrs={"units": unit, "long_name": f"{measure} in the calendar month at the port "
-                                                                       "(measured period only)"})
-    if hourly and len(reps):
-        first = reps[0]
+            _stack(month_series, len(month_series), [f"month:{p}:{measure}" for p in ports], 12),
+            dims=("replication", "port", "month"), coords={"port": ports},
+            attrs={"units": unit, "long_name": f"{measure} in the calendar month at the port (measured period only)"})
+    if hourly and first is not None:
         variables.update({name: da.isel(replication=0).assign_attrs(replication=first.index)
                           for name, da in _hourly_of([first], scenario).items()})
     days = np.arange(points, dtype=np.int32) * width
@@ -357,13 +350,14 @@ def _summary_series(result: SimulationResult, *, hourly: bool) -> xr.Dataset:
     return xr.Dataset(variables, coords=coords, attrs=attrs)
 
 
-def _stack(reps: Sequence[Any], keys: list[str], length: int) -> np.ndarray:
-    """(replication, key, time) values; NaN where a replication lacks a series or a day."""
-    out = np.full((len(reps), len(keys), length), np.nan)
-    for i, r in enumerate(reps):
+def _stack(series: Iterable[Mapping[str, Any]], n: int, keys: list[str], length: int) -> np.ndarray:
+    """(replication, key, time) values from the series of each of `n` replications; NaN where a
+    replication lacks a series or a day."""
+    out = np.full((n, len(keys), length), np.nan)
+    for i, s in enumerate(series):
         for j, k in enumerate(keys):
-            if k in r.series:
-                v = np.asarray(r.series[k], dtype=float)[:length]
+            if k in s:
+                v = np.asarray(s[k], dtype=float)[:length]
                 out[i, j, :len(v)] = v
     return out
 

@@ -319,8 +319,8 @@ def daily_figure(result: SimulationResult, prefix: str, ylabel: str, title: str,
         days = time.day_middles(len(means[k]), summary.width(k))
         (line,) = ax.plot(days, means[k], lw=1.2, label=k.split(":", 1)[1])
         if summary.counts[k] > 1:
-            ax.fill_between(days, summary.percentile(k, 10), summary.percentile(k, 90),
-                            color=line.get_color(), alpha=0.15, lw=0)
+            p10, p90 = np.percentile(summary.stack(k), [10, 90], axis=0)
+            ax.fill_between(days, p10, p90, color=line.get_color(), alpha=0.15, lw=0)
     time.draw(ax)
     ax.set_ylabel(ylabel)
     more = f" (the {MAX_SERIES} highest of {len(keys)})" if len(keys) > MAX_SERIES else ""

@@ -164,7 +164,7 @@ def framing_cells(t: TargetRow) -> list[list[str]]:
     for name, f in (t.framings or {}).items():
         own = " (own)" if name == t.measure else ""
         rows.append([t.id, name + own, f.unit, fmt(f.value) + (" (assumed)" if f.assumed else ""), fmt(f.mean),
-                     _interval(f.ci95), percent(f.p_met), f"{100 * f.p_met_ci95[0]:.0f}–{100 * f.p_met_ci95[1]:.0f}%",
+                     _interval(f.ci95), percent(f.p_met), p_met_interval(f.p_met_ci95),
                      "—" if f.n_minus_1 is None else fmt(f.n_minus_1) + ("" if f.n_minus_1_met else " (short)"),
                      percent(f.utilisation), page.VERDICT_TEXT[f.verdict]])
     return rows
@@ -189,17 +189,16 @@ def framings_html(doc: ReportDocument) -> list[str]:
             page.table(FRAMING_HEAD, rows, frozenset({3, 4, 5, 6, 7, 8, 9}))]
 
 
-def p_met_interval(t: TargetRow) -> str:
+def p_met_interval(ci: list[float] | None) -> str:
     """P(met)'s Wilson 95% interval (a dash in reports written before it)."""
-    ci = t.simulated.p_met_ci95
     return f"{100 * ci[0]:.0f}–{100 * ci[1]:.0f}%" if ci else "—"
 
 
 def verdict_cells(t: TargetRow) -> list[str]:
     """A target's verdict row as plain text, in `VERDICT_HEAD`'s order."""
     return [t.id, t.unit, fmt(t.target), percent(t.tolerance), measured(t), fmt(t.simulated.mean),
-            _interval(t.simulated.ci95), percent(t.simulated.p_met), p_met_interval(t), percent(t.probability),
-            fmt(t.optimised.max_deliverable), binding(t), page.VERDICT_TEXT[t.judged]]
+            _interval(t.simulated.ci95), percent(t.simulated.p_met), p_met_interval(t.simulated.p_met_ci95),
+            percent(t.probability), fmt(t.optimised.max_deliverable), binding(t), page.VERDICT_TEXT[t.judged]]
 
 
 def markdown(doc: ReportDocument) -> str:
@@ -245,10 +244,17 @@ def markdown(doc: ReportDocument) -> str:
     return "\n".join(lines) + "\n"
 
 
-FIRM_TEXT = ("What makes each power target firm, cheapest: the expansions an hourly LP over one weather year "
-             "builds (`sim.optimiser.firm`; the exempt hours are those the system as written falls furthest short in, "
-             "a shortfall costs 10,000 USD/MWh), then the plan built and the power flows simulated over the run's "
-             "replications, judged in the firm framing.")
+def firm_text() -> str:
+    """The firm power section's opening, with the shortfall cost the LP used (`sim.optimiser.firm`
+    is imported here: `corridor compare` imports this module and no optimiser)."""
+    from sim.optimiser.firm import VOLL
+
+    return ("What makes each power target firm, cheapest: the expansions an hourly LP over one weather year "
+            "builds (`sim.optimiser.firm`; the exempt hours are those the system as written falls furthest short "
+            f"in, a shortfall costs {VOLL:,.0f} USD/MWh), then the plan built and the power flows simulated over "
+            "the run's replications, judged in the firm framing.")
+
+
 FIRM_HEAD = ["target", "figure", "built", "MUSD/yr (investment + fuel)", "short in the LP year", "simulated firm",
              "P(met)", "verdict"]
 
@@ -267,7 +273,7 @@ def firm_cells(row: FirmSupplyRow) -> list[str]:
 def firm_markdown(doc: ReportDocument) -> list[str]:
     if not doc.firm_supply:
         return []
-    return ["", "## Firm power", "", FIRM_TEXT, "",
+    return ["", "## Firm power", "", firm_text(), "",
             *page.markdown_table(FIRM_HEAD, [firm_cells(r) for r in doc.firm_supply])]
 
 
@@ -275,7 +281,7 @@ def firm_html(doc: ReportDocument) -> list[str]:
     if not doc.firm_supply:
         return []
     rows = [[escape(c) for c in firm_cells(r)] for r in doc.firm_supply]
-    return ["<h2>Firm power</h2>", f"<p>{escape(FIRM_TEXT.replace('`', ''))}</p>",
+    return ["<h2>Firm power</h2>", f"<p>{escape(firm_text().replace('`', ''))}</p>",
             page.table(FIRM_HEAD, rows, frozenset({3, 5}))]
 
 
@@ -426,7 +432,7 @@ def summary_table(data: ReportDocument | Mapping[str, Any]) -> Table:
     colour = {"met": "green", "at risk": "yellow", "not met": "red"}
     for t in doc.targets:
         c = verdict_cells(t)
-        ci = p_met_interval(t)
+        ci = p_met_interval(t.simulated.p_met_ci95)
         table.add_row(*(rich_escape(x) for x in (t.id, f"{c[2]} {t.unit}", c[3], c[4], c[5], c[6],
                                                    c[7] + (f" [{ci}]" if ci != "—" else ""), c[9], c[10], c[11])),
                       f"[{colour[t.judged]}]{page.VERDICT_TEXT[t.judged]}[/]",

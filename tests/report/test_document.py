@@ -43,6 +43,17 @@ def test_report_json_validates_against_its_schema(runs):
         jsonschema.validate(json.loads(example.read_text()), SCHEMA)
 
 
+def test_the_schema_requires_what_the_models_require():
+    """A framing and a firm plan's simulated judgement: the schema's required keys are the models'."""
+    def required(model: type) -> set[str]:
+        return {name for name, f in model.model_fields.items() if f.is_required()}
+
+    framing = SCHEMA["properties"]["targets"]["items"]["properties"]["framings"]["patternProperties"]
+    assert set(framing["^(transmission|energy|firm)$"]["required"]) == required(document.FramingRow)
+    firm = SCHEMA["properties"]["firm_supply"]["items"]["properties"]["simulated"]
+    assert set(firm["required"]) == required(document.FirmSupplySimulated)
+
+
 def test_report_json_has_the_passages_of_each_route_and_reads_without_them(runs):
     """Every ordered node pair of the cargo route, with days and consignments; a report
     written before passages existed (none) still validates and reads back, same version."""
